@@ -86,7 +86,7 @@ public sealed record PassDefinition
 
     /// <summary>Keys this model does not know, kept verbatim.</summary>
     [JsonExtensionData]
-    public Dictionary<string, JsonElement>? Extensions { get; init; }
+    public Dictionary<string, JsonElement>? Extensions { get; set; }
 
     /// <summary>The style dictionary Wallet falls back to (the legacy one when posterGeneric is present).</summary>
     [JsonIgnore]
@@ -103,7 +103,13 @@ public sealed record PassDefinition
         JsonSerializer.Deserialize(utf8Json, PassJsonContext.Default.PassDefinition)
         ?? throw new JsonException("pass.json is null");
 
-    public byte[] ToUtf8Json() => JsonSerializer.SerializeToUtf8Bytes(this, PassJsonContext.Default.PassDefinition);
+    /// <summary>UTF-8 pass.json; non-ASCII text and '+' are written as they are, not as \u escapes.</summary>
+    public byte[] ToUtf8Json() => JsonSerializer.SerializeToUtf8Bytes(this, WriteContext.PassDefinition);
+
+    private static readonly PassJsonContext WriteContext = new(new JsonSerializerOptions(PassJsonContext.Default.Options)
+    {
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    });
 }
 
 public enum PassStyle

@@ -33,5 +33,5 @@ public sealed record PassField
     public PassSemantics? Semantics { get; init; }
 
     [JsonExtensionData]
-    public Dictionary<string, JsonElement>? Extensions { get; init; }
+    public Dictionary<string, JsonElement>? Extensions { get; set; }
 }

@@ -18,7 +18,7 @@ public sealed record PassFields
     public string? TransitType { get; init; }
 
     [JsonExtensionData]
-    public Dictionary<string, JsonElement>? Extensions { get; init; }
+    public Dictionary<string, JsonElement>? Extensions { get; set; }
 
     /// <summary>Names of the field lists a style dictionary may hold, in display order.</summary>
     public static readonly IReadOnlyList<string> ListNames =

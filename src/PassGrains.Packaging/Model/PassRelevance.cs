@@ -11,7 +11,7 @@ public sealed record PassLocation
     public string? RelevantText { get; init; }
 
     [JsonExtensionData]
-    public Dictionary<string, JsonElement>? Extensions { get; init; }
+    public Dictionary<string, JsonElement>? Extensions { get; set; }
 }
 
 public sealed record PassBeacon
@@ -22,7 +22,7 @@ public sealed record PassBeacon
     public string? RelevantText { get; init; }
 
     [JsonExtensionData]
-    public Dictionary<string, JsonElement>? Extensions { get; init; }
+    public Dictionary<string, JsonElement>? Extensions { get; set; }
 }
 
 /// <summary>An entry of <c>relevantDates</c> (iOS 18+): a <c>date</c>, or <c>startDate</c> with <c>endDate</c>.</summary>
@@ -33,7 +33,7 @@ public sealed record PassRelevantDate
     public string? EndDate { get; init; }
 
     [JsonExtensionData]
-    public Dictionary<string, JsonElement>? Extensions { get; init; }
+    public Dictionary<string, JsonElement>? Extensions { get; set; }
 }
 
 public sealed record PassNfc
@@ -47,5 +47,5 @@ public sealed record PassNfc
     public bool? RequiresAuthentication { get; init; }
 
     [JsonExtensionData]
-    public Dictionary<string, JsonElement>? Extensions { get; init; }
+    public Dictionary<string, JsonElement>? Extensions { get; set; }
 }

@@ -63,7 +63,7 @@ public sealed record PassSemantics
     public JsonNode? WifiAccess { get; init; }
 
     [JsonExtensionData]
-    public Dictionary<string, JsonElement>? Extensions { get; init; }
+    public Dictionary<string, JsonElement>? Extensions { get; set; }
 }
 
 public sealed record SemanticLocation
@@ -72,7 +72,7 @@ public sealed record SemanticLocation
     public double? Longitude { get; init; }
 
     [JsonExtensionData]
-    public Dictionary<string, JsonElement>? Extensions { get; init; }
+    public Dictionary<string, JsonElement>? Extensions { get; set; }
 }
 
 public sealed record SemanticSeat
@@ -88,7 +88,7 @@ public sealed record SemanticSeat
     public string? SeatType { get; init; }
 
     [JsonExtensionData]
-    public Dictionary<string, JsonElement>? Extensions { get; init; }
+    public Dictionary<string, JsonElement>? Extensions { get; set; }
 }
 
 public sealed record SemanticCurrencyAmount
@@ -98,7 +98,7 @@ public sealed record SemanticCurrencyAmount
     public string? CurrencyCode { get; init; }
 
     [JsonExtensionData]
-    public Dictionary<string, JsonElement>? Extensions { get; init; }
+    public Dictionary<string, JsonElement>? Extensions { get; set; }
 }
 
 public sealed record SemanticPersonName
@@ -111,5 +111,5 @@ public sealed record SemanticPersonName
     public string? Nickname { get; init; }
 
     [JsonExtensionData]
-    public Dictionary<string, JsonElement>? Extensions { get; init; }
+    public Dictionary<string, JsonElement>? Extensions { get; set; }
 }

@@ -11,7 +11,7 @@ public sealed record PersonalizationDefinition
     public string? TermsAndConditions { get; init; }
 
     [JsonExtensionData]
-    public Dictionary<string, JsonElement>? Extensions { get; init; }
+    public Dictionary<string, JsonElement>? Extensions { get; set; }
 
     public static readonly IReadOnlyList<string> Fields =
     [

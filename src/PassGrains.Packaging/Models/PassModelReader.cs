@@ -115,7 +115,7 @@ public static partial class PassModelReader
         ReadOnlyMemory<byte>? passJson = null;
         foreach (var (rawName, data) in entries)
         {
-            var name = wrapped is null ? rawName : rawName[(wrapped.Length + 1)..];
+            var name = wrapped is not null && rawName.StartsWith(wrapped + "/", StringComparison.Ordinal) ? rawName[(wrapped.Length + 1)..] : rawName;
             if (IsJunk(name))
             {
                 problems.Add(PassProblem.Warning(name, "", PassRules.ModelEntry, "operating-system metadata file ignored; Wallet rejects packages that contain it"));

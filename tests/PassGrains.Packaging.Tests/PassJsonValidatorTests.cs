@@ -1,0 +1,354 @@
+using System.Text;
+using PassGrains.Packaging.Validation;
+using static PassGrains.Packaging.Tests.PassJson;
+
+namespace PassGrains.Packaging.Tests;
+
+/// <summary>
+/// Each rule of spec/wallet.md §4–5 as PassJsonValidator applies it: a mistake is reported with its
+/// rule and JSON path, and the corrected form passes. Cases patch a valid event ticket (RFC 7386,
+/// JSON written with single quotes).
+/// </summary>
+public sealed class PassJsonValidatorTests
+{
+    private static IReadOnlyList<PassProblem> Validate(string patch, PassValidationOptions? options = null) =>
+        PassJsonValidator.Validate(PatchedBytes(patch), options);
+
+    [Fact]
+    public void The_base_pass_is_valid_without_warnings()
+    {
+        var problems = PassJsonValidator.Validate(BaseBytes);
+        Assert.Empty(problems);
+    }
+
+    [Theory]
+    // exactly one style key
+    [InlineData("{'eventTicket': null}", PassRules.StyleKey, "$")]
+    [InlineData("{'coupon': {'primaryFields': [{'key': 'off', 'value': '10%'}]}}", PassRules.StyleKey, "$")]
+    [InlineData("{'eventTicket': null, 'posterGeneric': {'primaryFields': [{'key': 'a', 'value': 'b'}]}}", PassRules.StyleKey, "$")]
+    // boarding passes need a known transitType
+    [InlineData("{'eventTicket': null, 'boardingPass': {'primaryFields': [{'key': 'from', 'value': 'FRA'}]}}", PassRules.TransitType, "$.boardingPass.transitType")]
+    [InlineData("{'eventTicket': null, 'boardingPass': {'transitType': 'PKTransitTypePlane'}}", PassRules.TransitType, "$.boardingPass.transitType")]
+    // field keys are unique within the pass, across lists
+    [InlineData("{'eventTicket': {'backFields': [{'key': 'event', 'value': 'again'}]}}", PassRules.FieldKeyUnique, "$.eventTicket.backFields[0].key")]
+    [InlineData("{'eventTicket': {'auxiliaryFields': [{'key': 'gate', 'value': '7'}, {'key': 'gate', 'value': '8'}]}}", PassRules.FieldKeyUnique, "$.eventTicket.auxiliaryFields[1].key")]
+    // changeMessage needs %@
+    [InlineData("{'eventTicket': {'auxiliaryFields': [{'key': 'gate', 'value': '7', 'changeMessage': 'Gate changed'}]}}", PassRules.ChangeMessage, "$.eventTicket.auxiliaryFields[0].changeMessage")]
+    [InlineData("{'eventTicket': {'auxiliaryFields': [{'key': 'gate', 'value': '7', 'changeMessage': 'Gate changed to %d'}]}}", PassRules.ChangeMessage, "$.eventTicket.auxiliaryFields[0].changeMessage")]
+    // textAlignment: known values, never on primary or back fields
+    [InlineData("{'eventTicket': {'auxiliaryFields': [{'key': 'gate', 'value': '7', 'textAlignment': 'center'}]}}", PassRules.TextAlignment, "$.eventTicket.auxiliaryFields[0].textAlignment")]
+    [InlineData("{'eventTicket': {'primaryFields': [{'key': 'event', 'value': 'x', 'textAlignment': 'PKTextAlignmentCenter'}]}}", PassRules.TextAlignment, "$.eventTicket.primaryFields[0].textAlignment")]
+    [InlineData("{'eventTicket': {'backFields': [{'key': 'terms', 'value': 'x', 'textAlignment': 'PKTextAlignmentLeft'}]}}", PassRules.TextAlignment, "$.eventTicket.backFields[0].textAlignment")]
+    // dateStyle/timeStyle: known values, and the value must then be a W3C date
+    [InlineData("{'eventTicket': {'auxiliaryFields': [{'key': 'gate', 'value': '2026-12-31T20:00+01:00', 'dateStyle': 'short'}]}}", PassRules.DateStyle, "$.eventTicket.auxiliaryFields[0].dateStyle")]
+    [InlineData("{'eventTicket': {'auxiliaryFields': [{'key': 'gate', 'value': '2026-12-31T20:00+01:00', 'timeStyle': 'PKDateStyleTiny'}]}}", PassRules.DateStyle, "$.eventTicket.auxiliaryFields[0].timeStyle")]
+    [InlineData("{'eventTicket': {'auxiliaryFields': [{'key': 'gate', 'value': 'tomorrow', 'dateStyle': 'PKDateStyleShort'}]}}", PassRules.Date, "$.eventTicket.auxiliaryFields[0].value")]
+    [InlineData("{'eventTicket': {'auxiliaryFields': [{'key': 'gate', 'value': '2026-12-31T20:00', 'dateStyle': 'PKDateStyleShort'}]}}", PassRules.Date, "$.eventTicket.auxiliaryFields[0].value")]
+    [InlineData("{'eventTicket': {'auxiliaryFields': [{'key': 'gate', 'value': '2026-12-31', 'timeStyle': 'PKDateStyleShort'}]}}", PassRules.Date, "$.eventTicket.auxiliaryFields[0].value")]
+    // numberStyle and currencyCode
+    [InlineData("{'eventTicket': {'auxiliaryFields': [{'key': 'gate', 'value': 0.2, 'numberStyle': 'percent'}]}}", PassRules.NumberStyle, "$.eventTicket.auxiliaryFields[0].numberStyle")]
+    [InlineData("{'eventTicket': {'auxiliaryFields': [{'key': 'gate', 'value': '20%', 'numberStyle': 'PKNumberStylePercent'}]}}", PassRules.NumberStyle, "$.eventTicket.auxiliaryFields[0].value")]
+    [InlineData("{'eventTicket': {'auxiliaryFields': [{'key': 'gate', 'value': 25.5, 'currencyCode': 'euro'}]}}", PassRules.CurrencyCode, "$.eventTicket.auxiliaryFields[0].currencyCode")]
+    [InlineData("{'eventTicket': {'auxiliaryFields': [{'key': 'gate', 'value': '25.50', 'currencyCode': 'EUR'}]}}", PassRules.CurrencyCode, "$.eventTicket.auxiliaryFields[0].value")]
+    // row: only on eventTicket auxiliaryFields, 0 or 1
+    [InlineData("{'eventTicket': {'auxiliaryFields': [{'key': 'gate', 'value': '7', 'row': 2}]}}", PassRules.Row, "$.eventTicket.auxiliaryFields[0].row")]
+    [InlineData("{'eventTicket': {'auxiliaryFields': [{'key': 'gate', 'value': '7', 'row': '1'}]}}", PassRules.Row, "$.eventTicket.auxiliaryFields[0].row")]
+    [InlineData("{'eventTicket': {'secondaryFields': [{'key': 'loc', 'value': 'Hall', 'row': 1}]}}", PassRules.Row, "$.eventTicket.secondaryFields[0].row")]
+    [InlineData("{'eventTicket': null, 'generic': {'auxiliaryFields': [{'key': 'gate', 'value': '7', 'row': 1}]}}", PassRules.Row, "$.generic.auxiliaryFields[0].row")]
+    // colors are rgb(r, g, b) with 0-255
+    [InlineData("{'backgroundColor': '#ff0000'}", PassRules.Color, "$.backgroundColor")]
+    [InlineData("{'foregroundColor': 'white'}", PassRules.Color, "$.foregroundColor")]
+    [InlineData("{'labelColor': 'rgb(256, 0, 0)'}", PassRules.Color, "$.labelColor")]
+    [InlineData("{'backgroundColor': 'rgba(1, 2, 3, 0.5)'}", PassRules.Color, "$.backgroundColor")]
+    [InlineData("{'stripColor': 'rgb(1, 2)'}", PassRules.Color, "$.stripColor")]
+    // barcodes: four formats in barcodes, three in the legacy barcode key; messageEncoding required and known
+    [InlineData("{'barcodes': [{'format': 'PKBarcodeFormatEAN8', 'message': 'x', 'messageEncoding': 'iso-8859-1'}]}", PassRules.BarcodeFormat, "$.barcodes[0].format")]
+    [InlineData("{'barcodes': [{'format': 'QR', 'message': 'x', 'messageEncoding': 'iso-8859-1'}]}", PassRules.BarcodeFormat, "$.barcodes[0].format")]
+    [InlineData("{'barcode': {'format': 'PKBarcodeFormatCode128', 'message': 'x', 'messageEncoding': 'iso-8859-1'}}", PassRules.BarcodeFormat, "$.barcode.format")]
+    [InlineData("{'barcodes': [{'format': 'PKBarcodeFormatQR', 'message': 'x'}]}", PassRules.BarcodeEncoding, "$.barcodes[0].messageEncoding")]
+    [InlineData("{'barcodes': [{'format': 'PKBarcodeFormatQR', 'message': 'x', 'messageEncoding': 'klingon-1'}]}", PassRules.BarcodeEncoding, "$.barcodes[0].messageEncoding")]
+    [InlineData("{'barcode': {'format': 'PKBarcodeFormatQR', 'message': 'x'}}", PassRules.BarcodeEncoding, "$.barcode.messageEncoding")]
+    [InlineData("{'barcodes': [{'format': 'PKBarcodeFormatQR', 'messageEncoding': 'iso-8859-1'}]}", PassRules.Required, "$.barcodes[0].message")]
+    // web service: https, paired with a token of at least 16 characters
+    [InlineData("{'webServiceURL': 'http://passes.example.com/', 'authenticationToken': '0123456789abcdef'}", PassRules.WebService, "$.webServiceURL")]
+    [InlineData("{'webServiceURL': 'ftp://passes.example.com/', 'authenticationToken': '0123456789abcdef'}", PassRules.WebService, "$.webServiceURL")]
+    [InlineData("{'webServiceURL': 'passes.example.com', 'authenticationToken': '0123456789abcdef'}", PassRules.WebService, "$.webServiceURL")]
+    [InlineData("{'webServiceURL': 'https://passes.example.com/'}", PassRules.WebService, "$.authenticationToken")]
+    [InlineData("{'authenticationToken': '0123456789abcdef'}", PassRules.WebService, "$.webServiceURL")]
+    [InlineData("{'webServiceURL': 'https://passes.example.com/', 'authenticationToken': '0123456789abcde'}", PassRules.AuthenticationToken, "$.authenticationToken")]
+    [InlineData("{'webServiceURL': 'https://passes.example.com/', 'authenticationToken': 1234567890123456789}", PassRules.AuthenticationToken, "$.authenticationToken")]
+    // associated app
+    [InlineData("{'appLaunchURL': 'exampleapp://open'}", PassRules.AppLaunch, "$.appLaunchURL")]
+    [InlineData("{'associatedStoreIdentifiers': ['375380948']}", PassRules.StoreIdentifiers, "$.associatedStoreIdentifiers[0]")]
+    [InlineData("{'associatedStoreIdentifiers': [375380948, -1]}", PassRules.StoreIdentifiers, "$.associatedStoreIdentifiers[1]")]
+    [InlineData("{'associatedStoreIdentifiers': 375380948}", PassRules.StoreIdentifiers, "$.associatedStoreIdentifiers")]
+    [InlineData("{'associatedStoreIdentifiers': []}", PassRules.StoreIdentifiers, "$.associatedStoreIdentifiers")]
+    [InlineData("{'appLaunchURL': 'exampleapp://open', 'associatedStoreIdentifiers': ['375380948']}", PassRules.AppLaunch, "$.appLaunchURL")]
+    // W3C dates with hours, minutes and a time zone
+    [InlineData("{'relevantDate': '2026-12-31T20:00'}", PassRules.Date, "$.relevantDate")]
+    [InlineData("{'relevantDate': '2026-12-31'}", PassRules.Date, "$.relevantDate")]
+    [InlineData("{'relevantDate': '31.12.2026 20:00 +01:00'}", PassRules.Date, "$.relevantDate")]
+    [InlineData("{'relevantDate': '2026-02-30T20:00Z'}", PassRules.Date, "$.relevantDate")]
+    [InlineData("{'relevantDate': 1798743600}", PassRules.Date, "$.relevantDate")]
+    [InlineData("{'expirationDate': '2026-12-31T20'}", PassRules.Date, "$.expirationDate")]
+    [InlineData("{'relevantDates': [{'date': '2026-12-31 20:00'}]}", PassRules.Date, "$.relevantDates[0].date")]
+    [InlineData("{'relevantDates': [{'startDate': '2026-12-31T20:00Z'}]}", PassRules.RelevantDates, "$.relevantDates[0].endDate")]
+    [InlineData("{'relevantDates': [{'startDate': '2026-12-31T20:00Z', 'endDate': '2026-12-31'}]}", PassRules.Date, "$.relevantDates[0].endDate")]
+    [InlineData("{'relevantDates': [{'startDate': '2026-12-31T20:00Z', 'endDate': '2026-12-31T18:00Z'}]}", PassRules.RelevantDates, "$.relevantDates[0].endDate")]
+    [InlineData("{'relevantDates': [{'date': '2026-12-30T20:00Z'}, {}]}", PassRules.RelevantDates, "$.relevantDates[1]")]
+    [InlineData("{'relevantDates': {'date': '2026-12-30T20:00Z'}}", PassRules.RelevantDates, "$.relevantDates")]
+    [InlineData("{'semantics': {'eventStartDate': '2026-12-31'}}", PassRules.Date, "$.semantics.eventStartDate")]
+    // locations
+    [InlineData("{'locations': [{'longitude': 13.45}]}", PassRules.Location, "$.locations[0].latitude")]
+    [InlineData("{'locations': [{'latitude': 52.5}]}", PassRules.Location, "$.locations[0].longitude")]
+    [InlineData("{'locations': [{'latitude': 91, 'longitude': 13.45}]}", PassRules.Location, "$.locations[0].latitude")]
+    [InlineData("{'locations': [{'latitude': 52.5, 'longitude': '13.45'}]}", PassRules.Location, "$.locations[0].longitude")]
+    [InlineData("{'locations': [{'latitude': 52.5, 'longitude': -180.5}]}", PassRules.Location, "$.locations[0].longitude")]
+    [InlineData("{'locations': [{'latitude': 52.5, 'longitude': 13.45, 'altitude': 'high'}]}", PassRules.Location, "$.locations[0].altitude")]
+    [InlineData("{'locations': {'latitude': 52.5, 'longitude': 13.45}}", PassRules.Location, "$.locations")]
+    // beacons
+    [InlineData("{'beacons': [{'proximityUUID': 'not-a-uuid'}]}", PassRules.Beacon, "$.beacons[0].proximityUUID")]
+    [InlineData("{'beacons': [{'major': 1}]}", PassRules.Beacon, "$.beacons[0].proximityUUID")]
+    [InlineData("{'beacons': [{'proximityUUID': 'E2C56DB5-DFFB-48D2-B060-D0F5A71096E0', 'major': 70000}]}", PassRules.Beacon, "$.beacons[0].major")]
+    [InlineData("{'beacons': [{'proximityUUID': 'E2C56DB5-DFFB-48D2-B060-D0F5A71096E0', 'minor': -1}]}", PassRules.Beacon, "$.beacons[0].minor")]
+    // maxDistance is a positive number
+    [InlineData("{'maxDistance': '100'}", PassRules.MaxDistance, "$.maxDistance")]
+    [InlineData("{'maxDistance': -5}", PassRules.MaxDistance, "$.maxDistance")]
+    // nfc
+    [InlineData("{'nfc': {'message': 'hello'}}", PassRules.Nfc, "$.nfc.encryptionPublicKey")]
+    [InlineData("{'nfc': {'encryptionPublicKey': 'MDkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDIgAC'}}", PassRules.Nfc, "$.nfc.message")]
+    [InlineData("{'nfc': {'message': 'hello', 'encryptionPublicKey': '-----BEGIN PUBLIC KEY-----'}}", PassRules.Nfc, "$.nfc.encryptionPublicKey")]
+    [InlineData("{'nfc': {'message': '0123456789012345678901234567890123456789012345678901234567890123456789', 'encryptionPublicKey': 'MDkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDIgAC'}}", PassRules.Nfc, "$.nfc.message")]
+    [InlineData("{'nfc': 'on'}", PassRules.Nfc, "$.nfc")]
+    // formatVersion and the standard keys
+    [InlineData("{'formatVersion': 2}", PassRules.FormatVersion, "$.formatVersion")]
+    [InlineData("{'formatVersion': '1'}", PassRules.FormatVersion, "$.formatVersion")]
+    [InlineData("{'formatVersion': null}", PassRules.Required, "$.formatVersion")]
+    [InlineData("{'passTypeIdentifier': null}", PassRules.Required, "$.passTypeIdentifier")]
+    [InlineData("{'serialNumber': null}", PassRules.Required, "$.serialNumber")]
+    [InlineData("{'teamIdentifier': null}", PassRules.Required, "$.teamIdentifier")]
+    [InlineData("{'organizationName': null}", PassRules.Required, "$.organizationName")]
+    [InlineData("{'description': null}", PassRules.Required, "$.description")]
+    [InlineData("{'description': ''}", PassRules.Required, "$.description")]
+    [InlineData("{'serialNumber': 42}", PassRules.Required, "$.serialNumber")]
+    [InlineData("{'passTypeIdentifier': 'com.example.event'}", PassRules.PassTypeIdentifier, "$.passTypeIdentifier")]
+    // fields need a key and a string or number value
+    [InlineData("{'eventTicket': {'auxiliaryFields': [{'value': '7'}]}}", PassRules.Required, "$.eventTicket.auxiliaryFields[0].key")]
+    [InlineData("{'eventTicket': {'auxiliaryFields': [{'key': 'gate'}]}}", PassRules.Required, "$.eventTicket.auxiliaryFields[0].value")]
+    [InlineData("{'eventTicket': {'auxiliaryFields': [{'key': 'gate', 'value': true}]}}", PassRules.FieldValue, "$.eventTicket.auxiliaryFields[0].value")]
+    [InlineData("{'eventTicket': {'backFields': [{'key': 'terms', 'value': 'x', 'dataDetectorTypes': ['PKDataDetectorTypeEmail']}]}}", PassRules.DataDetectors, "$.eventTicket.backFields[0].dataDetectorTypes[0]")]
+    // booleans
+    [InlineData("{'voided': 'false'}", PassRules.Type, "$.voided")]
+    [InlineData("{'sharingProhibited': 1}", PassRules.Type, "$.sharingProhibited")]
+    public void A_broken_rule_is_reported_with_its_rule_and_path(string patch, string rule, string path)
+    {
+        var problems = Validate(patch);
+        var problem = problems.AssertError(rule, "pass.json", path);
+        Assert.False(string.IsNullOrWhiteSpace(problem.Message));
+    }
+
+    [Theory]
+    [InlineData("{'eventTicket': null, 'coupon': {'primaryFields': [{'key': 'off', 'value': '10%'}]}}")]
+    [InlineData("{'eventTicket': null, 'generic': {'primaryFields': [{'key': 'member', 'value': 'Jane'}]}}")]
+    [InlineData("{'eventTicket': null, 'storeCard': {'primaryFields': [{'key': 'balance', 'value': 25.5, 'currencyCode': 'EUR'}]}}")]
+    [InlineData("{'eventTicket': null, 'generic': {'primaryFields': [{'key': 'a', 'value': 'b'}]}, 'posterGeneric': {'primaryFields': [{'key': 'a', 'value': 'b'}]}}")]
+    [InlineData("{'eventTicket': null, 'boardingPass': {'transitType': 'PKTransitTypeAir', 'primaryFields': [{'key': 'from', 'value': 'FRA'}]}}")]
+    [InlineData("{'eventTicket': null, 'boardingPass': {'transitType': 'PKTransitTypeBoat'}}")]
+    [InlineData("{'eventTicket': null, 'boardingPass': {'transitType': 'PKTransitTypeBus'}}")]
+    [InlineData("{'eventTicket': null, 'boardingPass': {'transitType': 'PKTransitTypeGeneric'}}")]
+    [InlineData("{'eventTicket': null, 'boardingPass': {'transitType': 'PKTransitTypeTrain'}}")]
+    [InlineData("{'eventTicket': {'auxiliaryFields': [{'key': 'gate', 'value': '7', 'changeMessage': 'Gate changed to %@'}]}}")]
+    [InlineData("{'eventTicket': {'auxiliaryFields': [{'key': 'gate', 'value': '7', 'textAlignment': 'PKTextAlignmentRight'}]}}")]
+    [InlineData("{'eventTicket': {'secondaryFields': [{'key': 'loc', 'value': 'Hall', 'textAlignment': 'PKTextAlignmentNatural'}]}}")]
+    [InlineData("{'eventTicket': {'headerFields': [{'key': 'h', 'value': 'x', 'textAlignment': 'PKTextAlignmentCenter'}]}}")]
+    [InlineData("{'eventTicket': {'headerFields': [{'key': 'h', 'value': 'x', 'textAlignment': 'PKTextAlignmentLeft'}]}}")]
+    [InlineData("{'eventTicket': {'auxiliaryFields': [{'key': 'gate', 'value': '2026-12-31T20:00+01:00', 'dateStyle': 'PKDateStyleShort'}]}}")]
+    [InlineData("{'eventTicket': {'auxiliaryFields': [{'key': 'gate', 'value': '2026-12-31T19:00:00Z', 'dateStyle': 'PKDateStyleFull', 'timeStyle': 'PKDateStyleNone'}]}}")]
+    [InlineData("{'eventTicket': {'auxiliaryFields': [{'key': 'gate', 'value': '2026-12-31T19:00:00.250-05:00', 'timeStyle': 'PKDateStyleMedium', 'isRelative': true, 'ignoresTimeZone': true}]}}")]
+    [InlineData("{'eventTicket': {'auxiliaryFields': [{'key': 'gate', 'value': '2026-12-31T20:00+01:00', 'dateStyle': 'PKDateStyleLong'}]}}")]
+    [InlineData("{'eventTicket': {'auxiliaryFields': [{'key': 'gate', 'value': 0.2, 'numberStyle': 'PKNumberStylePercent'}]}}")]
+    [InlineData("{'eventTicket': {'auxiliaryFields': [{'key': 'gate', 'value': 1200, 'numberStyle': 'PKNumberStyleDecimal'}]}}")]
+    [InlineData("{'eventTicket': {'auxiliaryFields': [{'key': 'gate', 'value': 3, 'numberStyle': 'PKNumberStyleSpellOut'}]}}")]
+    [InlineData("{'eventTicket': {'auxiliaryFields': [{'key': 'gate', 'value': 25.5, 'currencyCode': 'EUR'}]}}")]
+    [InlineData("{'eventTicket': {'auxiliaryFields': [{'key': 'gate', 'value': '7', 'row': 0}, {'key': 'seat', 'value': 'A-12', 'row': 1}]}}")]
+    [InlineData("{'backgroundColor': 'rgb(23, 187, 82)', 'foregroundColor': 'rgb(255,255,255)', 'labelColor': 'rgb(0, 0, 0)', 'stripColor': 'rgb( 1 , 2 , 3 )'}")]
+    [InlineData("{'barcodes': [{'format': 'PKBarcodeFormatQR', 'message': 'x', 'messageEncoding': 'iso-8859-1'}]}")]
+    [InlineData("{'barcodes': [{'format': 'PKBarcodeFormatPDF417', 'message': 'x', 'messageEncoding': 'iso-8859-1'}]}")]
+    [InlineData("{'barcodes': [{'format': 'PKBarcodeFormatAztec', 'message': 'x', 'messageEncoding': 'utf-8', 'altText': 'x'}]}")]
+    [InlineData("{'barcodes': [{'format': 'PKBarcodeFormatCode128', 'message': 'x', 'messageEncoding': 'iso-8859-1'}]}")]
+    [InlineData("{'barcodes': [{'format': 'PKBarcodeFormatQR', 'message': 'Grüße €', 'messageEncoding': 'utf-8'}]}")]
+    [InlineData("{'barcode': {'format': 'PKBarcodeFormatQR', 'message': 'x', 'messageEncoding': 'iso-8859-1'}}")]
+    [InlineData("{'barcode': {'format': 'PKBarcodeFormatPDF417', 'message': 'x', 'messageEncoding': 'iso-8859-1'}}")]
+    [InlineData("{'barcode': {'format': 'PKBarcodeFormatAztec', 'message': 'x', 'messageEncoding': 'iso-8859-1'}}")]
+    [InlineData("{'webServiceURL': 'https://passes.example.com/', 'authenticationToken': '0123456789abcdef'}")]
+    [InlineData("{'webServiceURL': 'https://passes.example.com:8443/wallet/', 'authenticationToken': 'vxwxd7J8AlNNFPS8k0a0FfUFtq0ewzFdc'}")]
+    [InlineData("{'appLaunchURL': 'exampleapp://open', 'associatedStoreIdentifiers': [375380948]}")]
+    [InlineData("{'associatedStoreIdentifiers': [375380948, 284882215]}")]
+    [InlineData("{'relevantDate': '2026-12-31T20:00Z', 'expirationDate': '2027-01-01T06:00:00+01:00'}")]
+    [InlineData("{'relevantDate': '2026-12-31T20:00:00.123+05:30'}")]
+    [InlineData("{'relevantDates': [{'date': '2026-12-31T20:00+01:00'}, {'startDate': '2027-01-01T10:00Z', 'endDate': '2027-01-01T18:00Z'}]}")]
+    [InlineData("{'semantics': {'eventStartDate': '2026-12-31T20:00+01:00', 'eventName': 'Concert'}}")]
+    [InlineData("{'locations': [{'latitude': 52.5145, 'longitude': 13.4501, 'relevantText': 'Welcome'}, {'latitude': -90, 'longitude': 180, 'altitude': 34.5}]}")]
+    [InlineData("{'beacons': [{'proximityUUID': 'E2C56DB5-DFFB-48D2-B060-D0F5A71096E0', 'major': 65535, 'minor': 0, 'relevantText': 'Entrance'}]}")]
+    [InlineData("{'maxDistance': 500}")]
+    [InlineData("{'maxDistance': 0.5}")]
+    [InlineData("{'nfc': {'message': 'hello', 'encryptionPublicKey': 'MDkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDIgAC', 'requiresAuthentication': true}, 'sharingProhibited': true}")]
+    [InlineData("{'eventTicket': {'backFields': [{'key': 'terms', 'value': 'x', 'dataDetectorTypes': ['PKDataDetectorTypePhoneNumber', 'PKDataDetectorTypeLink']}]}}")]
+    [InlineData("{'voided': false, 'groupingIdentifier': 'concert-2026', 'logoText': 'Arena', 'userInfo': {'anything': [1, 'two']}}")]
+    public void The_corrected_form_has_no_errors(string patch)
+    {
+        Validate(patch).AssertNoErrors();
+    }
+
+    [Fact]
+    public void Http_web_service_is_accepted_only_when_allowed()
+    {
+        const string patch = "{'webServiceURL': 'http://192.168.1.10:5000/', 'authenticationToken': '0123456789abcdef'}";
+        Validate(patch).AssertError(PassRules.WebService, path: "$.webServiceURL");
+        Validate(patch, new PassValidationOptions { AllowHttpWebService = true }).AssertNoErrors();
+    }
+
+    [Fact]
+    public void AllowHttpWebService_still_rejects_other_schemes()
+    {
+        Validate("{'webServiceURL': 'ftp://passes.example.com/', 'authenticationToken': '0123456789abcdef'}",
+            new PassValidationOptions { AllowHttpWebService = true }).AssertError(PassRules.WebService, path: "$.webServiceURL");
+    }
+
+    [Fact]
+    public void A_template_may_leave_out_the_serial_number_but_a_pass_may_not()
+    {
+        const string patch = "{'serialNumber': null}";
+        Validate(patch, new PassValidationOptions { IsTemplate = true }).AssertNoErrors();
+        Validate(patch).AssertError(PassRules.Required, path: "$.serialNumber");
+    }
+
+    [Theory]
+    [InlineData("#17BB52", "rgb(23, 187, 82)")]
+    [InlineData("#fff", "rgb(255, 255, 255)")]
+    public void A_hex_color_error_suggests_the_rgb_form(string hex, string suggestion)
+    {
+        var problem = Validate($"{{'backgroundColor': '{hex}'}}").AssertError(PassRules.Color, path: "$.backgroundColor");
+        Assert.Contains(suggestion, problem.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_quoted_store_identifier_error_says_to_remove_the_quotes()
+    {
+        var problem = Validate("{'associatedStoreIdentifiers': ['375380948']}").AssertError(PassRules.StoreIdentifiers, path: "$.associatedStoreIdentifiers[0]");
+        Assert.Contains("375380948 without quotes", problem.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Two_style_keys_are_named_in_the_message()
+    {
+        var problem = Validate("{'storeCard': {}}").AssertError(PassRules.StyleKey, path: "$");
+        Assert.Contains("eventTicket", problem.Message, StringComparison.Ordinal);
+        Assert.Contains("storeCard", problem.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_duplicate_field_key_names_where_it_was_first_used()
+    {
+        var problem = Validate("{'eventTicket': {'backFields': [{'key': 'gate', 'value': 'again'}]}}")
+            .AssertError(PassRules.FieldKeyUnique, path: "$.eventTicket.backFields[0].key");
+        Assert.Contains("$.eventTicket.auxiliaryFields[0]", problem.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_barcode_with_only_new_formats_gets_a_fallback_warning()
+    {
+        var problems = Validate("{'barcodes': [{'format': 'PKBarcodeFormatEAN13', 'message': '4006381333931', 'messageEncoding': 'iso-8859-1'}]}");
+        problems.AssertNoErrors();
+        problems.AssertWarning(PassRules.BarcodeFormat);
+        Validate("{'barcodes': [{'format': 'PKBarcodeFormatEAN13', 'message': '4006381333931', 'messageEncoding': 'iso-8859-1'}, {'format': 'PKBarcodeFormatQR', 'message': 'x', 'messageEncoding': 'iso-8859-1'}]}")
+            .AssertNoWarning(PassRules.BarcodeFormat);
+    }
+
+    [Fact]
+    public void A_non_latin1_message_with_iso_8859_1_encoding_is_an_error()
+    {
+        Validate("{'barcodes': [{'format': 'PKBarcodeFormatQR', 'message': 'Grüße €', 'messageEncoding': 'iso-8859-1'}]}")
+            .AssertError(PassRules.BarcodeEncoding, path: "$.barcodes[0].message");
+    }
+
+    [Fact]
+    public void Invalid_json_is_one_problem_with_its_line()
+    {
+        var problems = PassJsonValidator.Validate("{\n  \"formatVersion\": 1,\n  \"description\": oops\n}"u8);
+        var problem = Assert.Single(problems);
+        Assert.Equal(PassRules.Json, problem.Rule);
+        Assert.Contains("line 3", problem.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_json_array_is_not_a_pass()
+    {
+        PassJsonValidator.Validate("[]"u8).AssertError(PassRules.Type, path: "$");
+    }
+
+    [Fact]
+    public void Every_problem_is_reported_at_once_each_with_its_path()
+    {
+        var json = Q("""
+            {
+              'formatVersion': 2,
+              'passTypeIdentifier': 'pass.com.example.event',
+              'teamIdentifier': 'ABCDE12345',
+              'organizationName': 'Example Arena',
+              'description': 'Concert ticket',
+              'backgroundColor': '#3c414c',
+              'webServiceURL': 'http://passes.example.com/',
+              'authenticationToken': 'short',
+              'associatedStoreIdentifiers': ['375380948'],
+              'relevantDate': '2026-12-31',
+              'maxDistance': '100',
+              'locations': [{'latitude': 52.5}],
+              'barcodes': [{'format': 'PKBarcodeFormatQR', 'message': 'x'}],
+              'eventTicket': {
+                'primaryFields': [{'key': 'event', 'value': 'Concert', 'textAlignment': 'PKTextAlignmentCenter'}],
+                'auxiliaryFields': [
+                  {'key': 'gate', 'value': '7', 'changeMessage': 'Gate changed'},
+                  {'key': 'gate', 'value': '8', 'row': 3}
+                ]
+              }
+            }
+            """);
+        var problems = PassJsonValidator.Validate(Encoding.UTF8.GetBytes(json));
+
+        var expected = new (string Rule, string Path)[]
+        {
+            (PassRules.FormatVersion, "$.formatVersion"),
+            (PassRules.Required, "$.serialNumber"),
+            (PassRules.Color, "$.backgroundColor"),
+            (PassRules.WebService, "$.webServiceURL"),
+            (PassRules.AuthenticationToken, "$.authenticationToken"),
+            (PassRules.StoreIdentifiers, "$.associatedStoreIdentifiers[0]"),
+            (PassRules.Date, "$.relevantDate"),
+            (PassRules.MaxDistance, "$.maxDistance"),
+            (PassRules.Location, "$.locations[0].longitude"),
+            (PassRules.BarcodeEncoding, "$.barcodes[0].messageEncoding"),
+            (PassRules.TextAlignment, "$.eventTicket.primaryFields[0].textAlignment"),
+            (PassRules.ChangeMessage, "$.eventTicket.auxiliaryFields[0].changeMessage"),
+            (PassRules.FieldKeyUnique, "$.eventTicket.auxiliaryFields[1].key"),
+            (PassRules.Row, "$.eventTicket.auxiliaryFields[1].row"),
+        };
+        foreach (var (rule, path) in expected)
+            problems.AssertError(rule, "pass.json", path);
+        Assert.Equal(expected.Length, problems.Errors().Count());
+    }
+
+    [Fact]
+    public void Problem_ToString_is_one_readable_line()
+    {
+        var problem = Validate("{'eventTicket': {'auxiliaryFields': [{'key': 'gate', 'value': '7', 'changeMessage': 'Gate changed'}]}}")
+            .AssertError(PassRules.ChangeMessage);
+        Assert.StartsWith("error pass.json $.eventTicket.auxiliaryFields[0].changeMessage [change-message] ", problem.ToString(), StringComparison.Ordinal);
+    }
+}
+
+internal static class ProblemListExtensions
+{
+    public static void AssertNoWarning(this IReadOnlyList<PassProblem> problems, string rule) =>
+        Assert.True(!problems.Any(p => !p.IsError && p.Rule == rule), $"expected no [{rule}] warning; got:{Environment.NewLine}{problems.Describe()}");
+}
