@@ -1,0 +1,28 @@
+namespace PassGrains.Abstractions;
+
+/// <summary>
+/// Grain keys. Orleans' ADO.NET storage parses hex-looking string keys as numbers or GUIDs, so
+/// serial "020235" would share a row with "20235" and a 32-hex device id would be read as a GUID:
+/// every key starts with a prefix holding a non-hex letter and a colon.
+/// </summary>
+public static class GrainKeys
+{
+    public static string Pass(string passTypeIdentifier, string serialNumber) => $"pass:{passTypeIdentifier}/{serialNumber}";
+
+    public static (string PassTypeIdentifier, string SerialNumber) ParsePass(string key)
+    {
+        var body = key["pass:".Length..];
+        var slash = body.IndexOf('/', StringComparison.Ordinal);
+        return (body[..slash], body[(slash + 1)..]);
+    }
+
+    public static string Device(string deviceLibraryIdentifier) => $"device:{deviceLibraryIdentifier}";
+
+    public static string Group(string groupId) => $"group:{groupId}";
+
+    public static string GroupShard(string groupId, int shard) => $"groupshard:{shard}/{groupId}";
+
+    public static string Template(string templateId) => $"template:{templateId}";
+
+    public static string Job(string jobId) => $"job:{jobId}";
+}

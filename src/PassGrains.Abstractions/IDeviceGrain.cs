@@ -1,0 +1,19 @@
+namespace PassGrains.Abstractions;
+
+/// <summary>The changed passes of one pass type on one device, and the tag to ask with next time.</summary>
+[GenerateSerializer, Immutable]
+public sealed record ChangedSerials([property: Id(0)] IReadOnlyList<string> SerialNumbers, [property: Id(1)] long LastUpdated);
+
+/// <summary>One device library id (key <see cref="GrainKeys.Device"/>): its registrations and push token per pass type.</summary>
+public interface IDeviceGrain : IGrainWithStringKey
+{
+    /// <returns>True when the registration is new.</returns>
+    Task<bool> Register(string passTypeIdentifier, string serialNumber, string pushToken);
+
+    Task Unregister(string passTypeIdentifier, string serialNumber);
+
+    /// <summary>Registered serials of the pass type changed after <paramref name="since"/> (all when null); null when none.</summary>
+    Task<ChangedSerials?> GetChangedSerials(string passTypeIdentifier, long? since);
+
+    Task<string?> GetPushToken(string passTypeIdentifier);
+}

@@ -1,0 +1,28 @@
+namespace PassGrains.Abstractions;
+
+/// <summary>One pass (key <see cref="GrainKeys.Pass"/>): its content, version, token and registered devices.</summary>
+public interface IPassGrain : IGrainWithStringKey
+{
+    Task<PassIssueResult> Issue(PassIssue issue);
+
+    /// <summary>Merges new field values and a merge patch into the pass's own content.</summary>
+    Task<PassChangeResult> Change(PassContent change);
+
+    Task<PassChangeResult> Void();
+
+    Task<PassSummary?> GetSummary();
+
+    /// <summary>The render inputs when <paramref name="authenticationToken"/> is the pass's token; null otherwise (or when unknown).</summary>
+    Task<PassRenderSource?> GetRenderSource(string? authenticationToken);
+
+    /// <summary>Render inputs for the issuer (download links), without a token check.</summary>
+    Task<PassRenderSource?> GetRenderSourceForIssuer();
+
+    Task<EffectiveStamp?> GetStamp();
+
+    Task<bool> Authenticate(string? authenticationToken);
+
+    Task<RegistrationStatus> Register(string deviceLibraryIdentifier, string pushToken, string? authenticationToken);
+
+    Task<RegistrationStatus> Unregister(string deviceLibraryIdentifier, string? authenticationToken);
+}

@@ -1,0 +1,61 @@
+namespace PassGrains.Abstractions;
+
+/// <summary>
+/// A pass's own content over its template and group: field values by field key (a JSON object) and
+/// an RFC 7386 merge patch on pass.json (a JSON object). Both are JSON text, checked by the API.
+/// </summary>
+[GenerateSerializer, Immutable]
+public sealed record PassContent(
+    [property: Id(0)] string? FieldsJson,
+    [property: Id(1)] string? PatchJson);
+
+[GenerateSerializer, Immutable]
+public sealed record PassIssue(
+    [property: Id(0)] string TemplateId,
+    [property: Id(1)] string? GroupId,
+    [property: Id(2)] PassContent Content);
+
+public enum PassIssueStatus
+{
+    Created,
+    AlreadyExists,
+}
+
+[GenerateSerializer, Immutable]
+public sealed record PassIssueResult([property: Id(0)] PassIssueStatus Status, [property: Id(1)] long Version);
+
+[GenerateSerializer, Immutable]
+public sealed record PassChangeResult([property: Id(0)] bool Found, [property: Id(1)] long Version);
+
+/// <summary>What the issuer API shows of a pass.</summary>
+[GenerateSerializer, Immutable]
+public sealed record PassSummary(
+    [property: Id(0)] string PassTypeIdentifier,
+    [property: Id(1)] string SerialNumber,
+    [property: Id(2)] string TemplateId,
+    [property: Id(3)] string? GroupId,
+    [property: Id(4)] long Version,
+    [property: Id(5)] EffectiveStamp Stamp,
+    [property: Id(6)] bool Voided,
+    [property: Id(7)] int Devices);
+
+/// <summary>Everything needed to render a pass outside the grain.</summary>
+[GenerateSerializer, Immutable]
+public sealed record PassRenderSource(
+    [property: Id(0)] string PassTypeIdentifier,
+    [property: Id(1)] string SerialNumber,
+    [property: Id(2)] string TemplateId,
+    [property: Id(3)] PassContent? Group,
+    [property: Id(4)] PassContent Pass,
+    [property: Id(5)] bool Voided,
+    [property: Id(6)] string AuthenticationToken,
+    [property: Id(7)] EffectiveStamp Stamp);
+
+public enum RegistrationStatus
+{
+    Unauthorized,
+    NotFound,
+    Created,
+    AlreadyRegistered,
+    Removed,
+}

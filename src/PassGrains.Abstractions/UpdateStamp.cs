@@ -1,0 +1,53 @@
+namespace PassGrains.Abstractions;
+
+/// <summary>
+/// When something that shapes a pass last changed. <see cref="Tag"/> (microseconds) orders changes
+/// for "passes updated since"; <see cref="Second"/> is the HTTP Last-Modified second. Each owner
+/// (pass, group, template) advances both strictly, so two changes of one owner within one second
+/// still get distinct Last-Modified values.
+/// </summary>
+[GenerateSerializer, Immutable]
+public readonly record struct UpdateStamp([property: Id(0)] long Tag, [property: Id(1)] long Second)
+{
+    public static readonly UpdateStamp None = new(0, 0);
+
+    public UpdateStamp Next(DateTimeOffset now)
+    {
+        var micros = (now.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10;
+        return new UpdateStamp(Math.Max(micros, Tag + 1), Math.Max(now.ToUnixTimeSeconds(), Second + 1));
+    }
+}
+
+/// <summary>
+/// The combined stamp of a pass: the newest of its own, its group's and its template's.
+/// <see cref="Ambiguous"/> is set when two of them share the newest second: a device holding that
+/// second may hold either version, so the server answers 200 rather than risk a wrong 304.
+/// </summary>
+[GenerateSerializer, Immutable]
+public readonly record struct EffectiveStamp([property: Id(0)] long Tag, [property: Id(1)] long Second, [property: Id(2)] bool Ambiguous)
+{
+    public static EffectiveStamp Combine(params ReadOnlySpan<UpdateStamp> stamps)
+    {
+        long tag = 0, second = 0;
+        var atSecond = 0;
+        foreach (var stamp in stamps)
+        {
+            tag = Math.Max(tag, stamp.Tag);
+            if (stamp.Second > second)
+            {
+                second = stamp.Second;
+                atSecond = 1;
+            }
+            else if (stamp.Second == second && second > 0)
+            {
+                atSecond++;
+            }
+        }
+        return new EffectiveStamp(tag, second, atSecond > 1);
+    }
+
+    public DateTimeOffset LastModified => DateTimeOffset.FromUnixTimeSeconds(Second);
+
+    /// <summary>True only when a device that sent <paramref name="ifModifiedSince"/> provably holds this version.</summary>
+    public bool IsNotModifiedSince(DateTimeOffset ifModifiedSince) => !Ambiguous && ifModifiedSince.ToUnixTimeSeconds() >= Second;
+}

@@ -1,0 +1,77 @@
+using PassGrains.Abstractions;
+
+namespace PassGrains.Grains;
+
+public sealed class GroupState
+{
+    public bool Exists { get; set; }
+    public string? TemplateId { get; set; }
+    public string? FieldsJson { get; set; }
+    public string? PatchJson { get; set; }
+    public long Version { get; set; }
+    public UpdateStamp Stamp { get; set; }
+}
+
+/// <summary>
+/// Values shared by a group's passes. A change is one state write: every member renders from it and
+/// takes its stamp, so "gate 7 is now gate 9" for 60,000 tickets writes one row.
+/// </summary>
+public sealed class GroupGrain(
+    [PersistentState(StorageNames.Group, StorageNames.Provider)] IPersistentState<GroupState> state,
+    TimeProvider time) : Grain, IGroupGrain
+{
+    async Task<GroupPutResult> IGroupGrain.Put(GroupPut put)
+    {
+        var created = !state.State.Exists;
+        var merged = JsonContent.Merge(created ? null : new PassContent(state.State.FieldsJson, state.State.PatchJson), put.Content);
+        state.State.Exists = true;
+        state.State.TemplateId = put.TemplateId ?? state.State.TemplateId;
+        state.State.FieldsJson = merged.FieldsJson;
+        state.State.PatchJson = merged.PatchJson;
+        state.State.Version++;
+        state.State.Stamp = state.State.Stamp.Next(time.GetUtcNow());
+        await state.WriteStateAsync();
+        return new GroupPutResult(created, state.State.Version);
+    }
+
+    Task<GroupSnapshot?> IGroupGrain.GetSnapshot() => Task.FromResult(state.State.Exists
+        ? new GroupSnapshot(state.State.TemplateId, new PassContent(state.State.FieldsJson, state.State.PatchJson), state.State.Version, state.State.Stamp)
+        : null);
+}
+
+public sealed class GroupShardState
+{
+    /// <summary>"device|passType|serial" → push token.</summary>
+    public Dictionary<string, string> Members { get; set; } = new(StringComparer.Ordinal);
+}
+
+/// <summary>One shard of a group's device index: the devices to push when the group changes.</summary>
+public sealed class GroupShardGrain(
+    [PersistentState(StorageNames.GroupShard, StorageNames.Provider)] IPersistentState<GroupShardState> state) : Grain, IGroupShardGrain
+{
+    async Task IGroupShardGrain.Add(string deviceLibraryIdentifier, string passTypeIdentifier, string serialNumber, string pushToken)
+    {
+        var key = $"{deviceLibraryIdentifier}|{passTypeIdentifier}|{serialNumber}";
+        if (state.State.Members.TryGetValue(key, out var existing) && existing == pushToken)
+            return;
+        state.State.Members[key] = pushToken;
+        await state.WriteStateAsync();
+    }
+
+    async Task IGroupShardGrain.Remove(string deviceLibraryIdentifier, string passTypeIdentifier, string serialNumber)
+    {
+        if (state.State.Members.Remove($"{deviceLibraryIdentifier}|{passTypeIdentifier}|{serialNumber}"))
+            await state.WriteStateAsync();
+    }
+
+    Task<IReadOnlyList<GroupDevice>> IGroupShardGrain.GetDevices()
+    {
+        // One push per device and pass type, however many of its passes are in the group.
+        IReadOnlyList<GroupDevice> devices = state.State.Members
+            .Select(m => (Parts: m.Key.Split('|'), Token: m.Value))
+            .Select(m => new GroupDevice(m.Parts[0], m.Parts[1], m.Token))
+            .DistinctBy(d => (d.DeviceLibraryIdentifier, d.PassTypeIdentifier))
+            .ToList();
+        return Task.FromResult(devices);
+    }
+}

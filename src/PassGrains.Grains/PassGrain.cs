@@ -1,0 +1,161 @@
+using PassGrains.Abstractions;
+
+namespace PassGrains.Grains;
+
+public sealed class PassState
+{
+    public bool Issued { get; set; }
+    public string PassTypeIdentifier { get; set; } = "";
+    public string SerialNumber { get; set; } = "";
+    public string TemplateId { get; set; } = "";
+    public string? GroupId { get; set; }
+    public string? FieldsJson { get; set; }
+    public string? PatchJson { get; set; }
+    public bool Voided { get; set; }
+    public long Version { get; set; }
+    public UpdateStamp Stamp { get; set; }
+    public string TokenNonce { get; set; } = "";
+    public string TokenHash { get; set; } = "";
+    public DateTimeOffset IssuedAt { get; set; }
+
+    /// <summary>Device library id → push token.</summary>
+    public Dictionary<string, string> Registrations { get; set; } = new(StringComparer.Ordinal);
+}
+
+/// <summary>
+/// One pass: the single owner of its content, version, token and registrations. CPU work
+/// (rendering, signing) never happens here; callers get the inputs and render outside.
+/// </summary>
+public sealed class PassGrain(
+    [PersistentState(StorageNames.Pass, StorageNames.Provider)] IPersistentState<PassState> state,
+    PassTokens tokens,
+    TimeProvider time) : Grain, IPassGrain
+{
+    private PassState State => state.State;
+
+    async Task<PassIssueResult> IPassGrain.Issue(PassIssue issue)
+    {
+        if (State.Issued)
+            return new PassIssueResult(PassIssueStatus.AlreadyExists, State.Version);
+        var (passType, serial) = GrainKeys.ParsePass(this.GetPrimaryKeyString());
+        var nonce = PassTokens.NewNonce();
+        State.Issued = true;
+        State.PassTypeIdentifier = passType;
+        State.SerialNumber = serial;
+        State.TemplateId = issue.TemplateId;
+        State.GroupId = issue.GroupId;
+        State.FieldsJson = issue.Content.FieldsJson;
+        State.PatchJson = issue.Content.PatchJson;
+        State.Version = 1;
+        State.Stamp = State.Stamp.Next(time.GetUtcNow());
+        State.TokenNonce = nonce;
+        State.TokenHash = PassTokens.Hash(tokens.TokenFor(nonce));
+        State.IssuedAt = time.GetUtcNow();
+        await state.WriteStateAsync();
+        return new PassIssueResult(PassIssueStatus.Created, State.Version);
+    }
+
+    async Task<PassChangeResult> IPassGrain.Change(PassContent change)
+    {
+        if (!State.Issued)
+            return new PassChangeResult(false, 0);
+        var merged = JsonContent.Merge(new PassContent(State.FieldsJson, State.PatchJson), change);
+        State.FieldsJson = merged.FieldsJson;
+        State.PatchJson = merged.PatchJson;
+        await Advance();
+        return new PassChangeResult(true, State.Version);
+    }
+
+    async Task<PassChangeResult> IPassGrain.Void()
+    {
+        if (!State.Issued)
+            return new PassChangeResult(false, 0);
+        if (!State.Voided)
+        {
+            State.Voided = true;
+            await Advance();
+        }
+        return new PassChangeResult(true, State.Version);
+    }
+
+    async Task<PassSummary?> IPassGrain.GetSummary()
+    {
+        if (!State.Issued)
+            return null;
+        var stamp = await GetEffectiveStamp();
+        return new PassSummary(State.PassTypeIdentifier, State.SerialNumber, State.TemplateId, State.GroupId, State.Version, stamp, State.Voided, State.Registrations.Count);
+    }
+
+    Task<PassRenderSource?> IPassGrain.GetRenderSource(string? authenticationToken) =>
+        State.Issued && PassTokens.Matches(authenticationToken, State.TokenHash) ? RenderSource() : Task.FromResult<PassRenderSource?>(null);
+
+    Task<PassRenderSource?> IPassGrain.GetRenderSourceForIssuer() =>
+        State.Issued ? RenderSource() : Task.FromResult<PassRenderSource?>(null);
+
+    async Task<EffectiveStamp?> IPassGrain.GetStamp() => State.Issued ? await GetEffectiveStamp() : null;
+
+    Task<bool> IPassGrain.Authenticate(string? authenticationToken) =>
+        Task.FromResult(State.Issued && PassTokens.Matches(authenticationToken, State.TokenHash));
+
+    async Task<RegistrationStatus> IPassGrain.Register(string deviceLibraryIdentifier, string pushToken, string? authenticationToken)
+    {
+        if (!State.Issued)
+            return RegistrationStatus.Unauthorized;
+        if (!PassTokens.Matches(authenticationToken, State.TokenHash))
+            return RegistrationStatus.Unauthorized;
+        var known = State.Registrations.TryGetValue(deviceLibraryIdentifier, out var existingToken);
+        if (!known || existingToken != pushToken)
+        {
+            State.Registrations[deviceLibraryIdentifier] = pushToken;
+            await state.WriteStateAsync();
+        }
+        // The device's own index and the group's push index follow the pass's record; a retried
+        // registration repairs them if a crash came in between.
+        var isNewOnDevice = await GrainFactory.GetGrain<IDeviceGrain>(GrainKeys.Device(deviceLibraryIdentifier))
+            .Register(State.PassTypeIdentifier, State.SerialNumber, pushToken);
+        if (State.GroupId is { } group)
+            await GrainFactory.GetGrain<IGroupShardGrain>(GrainKeys.GroupShard(group, IGroupShardGrain.ShardOf(deviceLibraryIdentifier)))
+                .Add(deviceLibraryIdentifier, State.PassTypeIdentifier, State.SerialNumber, pushToken);
+        return known || !isNewOnDevice ? RegistrationStatus.AlreadyRegistered : RegistrationStatus.Created;
+    }
+
+    async Task<RegistrationStatus> IPassGrain.Unregister(string deviceLibraryIdentifier, string? authenticationToken)
+    {
+        if (!State.Issued || !PassTokens.Matches(authenticationToken, State.TokenHash))
+            return RegistrationStatus.Unauthorized;
+        if (State.Registrations.Remove(deviceLibraryIdentifier))
+            await state.WriteStateAsync();
+        await GrainFactory.GetGrain<IDeviceGrain>(GrainKeys.Device(deviceLibraryIdentifier)).Unregister(State.PassTypeIdentifier, State.SerialNumber);
+        if (State.GroupId is { } group)
+            await GrainFactory.GetGrain<IGroupShardGrain>(GrainKeys.GroupShard(group, IGroupShardGrain.ShardOf(deviceLibraryIdentifier)))
+                .Remove(deviceLibraryIdentifier, State.PassTypeIdentifier, State.SerialNumber);
+        return RegistrationStatus.Removed;
+    }
+
+    private async Task Advance()
+    {
+        State.Version++;
+        State.Stamp = State.Stamp.Next(time.GetUtcNow());
+        await state.WriteStateAsync();
+    }
+
+    private async Task<PassRenderSource?> RenderSource()
+    {
+        GroupSnapshot? group = null;
+        if (State.GroupId is { } groupId)
+            group = await GrainFactory.GetGrain<IGroupGrain>(GrainKeys.Group(groupId)).GetSnapshot();
+        var template = await GrainFactory.GetGrain<ITemplateGrain>(GrainKeys.Template(State.TemplateId)).GetStamp();
+        var stamp = EffectiveStamp.Combine(State.Stamp, group?.Stamp ?? UpdateStamp.None, template ?? UpdateStamp.None);
+        return new PassRenderSource(State.PassTypeIdentifier, State.SerialNumber, State.TemplateId, group?.Content,
+            new PassContent(State.FieldsJson, State.PatchJson), State.Voided, tokens.TokenFor(State.TokenNonce), stamp);
+    }
+
+    private async Task<EffectiveStamp> GetEffectiveStamp()
+    {
+        var groupTask = State.GroupId is { } groupId ? GrainFactory.GetGrain<IGroupGrain>(GrainKeys.Group(groupId)).GetSnapshot() : Task.FromResult<GroupSnapshot?>(null);
+        var templateTask = GrainFactory.GetGrain<ITemplateGrain>(GrainKeys.Template(State.TemplateId)).GetStamp();
+        var group = await groupTask;
+        var template = await templateTask;
+        return EffectiveStamp.Combine(State.Stamp, group?.Stamp ?? UpdateStamp.None, template ?? UpdateStamp.None);
+    }
+}
