@@ -49,7 +49,8 @@ public sealed record PassRenderSource(
     [property: Id(4)] PassContent Pass,
     [property: Id(5)] bool Voided,
     [property: Id(6)] string AuthenticationToken,
-    [property: Id(7)] EffectiveStamp Stamp);
+    [property: Id(7)] EffectiveStamp Stamp,
+    [property: Id(8)] long TemplateTag);
 
 public enum RegistrationStatus
 {

@@ -42,7 +42,7 @@ public static class CommandRunner
         }
         catch (PassCertificateException e)
         {
-            Console.Error.WriteLine($"error certificate: {e.Message}");
+            Console.Error.WriteLine($"error certificate [certificate] {e.Message}");
             return ExitCodes.InvalidInput;
         }
         catch (UsageException e)

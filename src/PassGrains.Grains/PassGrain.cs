@@ -147,7 +147,7 @@ public sealed class PassGrain(
         var template = await GrainFactory.GetGrain<ITemplateGrain>(GrainKeys.Template(State.TemplateId)).GetStamp();
         var stamp = EffectiveStamp.Combine(State.Stamp, group?.Stamp ?? UpdateStamp.None, template ?? UpdateStamp.None);
         return new PassRenderSource(State.PassTypeIdentifier, State.SerialNumber, State.TemplateId, group?.Content,
-            new PassContent(State.FieldsJson, State.PatchJson), State.Voided, tokens.TokenFor(State.TokenNonce), stamp);
+            new PassContent(State.FieldsJson, State.PatchJson), State.Voided, tokens.TokenFor(State.TokenNonce), stamp, template?.Tag ?? 0);
     }
 
     private async Task<EffectiveStamp> GetEffectiveStamp()

@@ -28,6 +28,9 @@ public static class PassCommands
         signing.AddTo(build);
         build.SetAction(result => CommandRunner.Guard(() =>
         {
+            var serialNumber = result.GetValue(serial)!;
+            if (string.IsNullOrWhiteSpace(serialNumber))
+                throw new PassValidationException([PassProblem.Error("pass.json", "$.serialNumber", PassRules.Required, "--serial must not be empty")]);
             var options = new PassValidationOptions { AllowHttpWebService = result.GetValue(allowHttp), IsTemplate = true };
             var passModel = PassModel.Load(result.GetValue(model)!, options: options);
             foreach (var warning in passModel.Warnings)
@@ -35,7 +38,7 @@ public static class PassCommands
             var template = CompiledPassTemplate.Compile(passModel);
             var layer = new PassLayer(ParseFields(result.GetValue(fields) ?? [], template.PassJson), ReadPatch(result.GetValue(patch)));
             using var signer = signing.CreateSigner(result);
-            var pass = new PassPackager(signer).Build(template, result.GetValue(serial)!, [layer],
+            var pass = new PassPackager(signer).Build(template, serialNumber, [layer],
                 options: options with { IsTemplate = false });
             var path = result.GetValue(output)!;
             WriteAtomically(path, pass);
@@ -55,7 +58,7 @@ public static class PassCommands
         {
             var path = result.GetValue(file)!;
             if (!File.Exists(path))
-                throw new UsageException($"no such file: {path}");
+                throw new FileNotFoundException($"no such file: {path}");
             var problems = PassVerifier.Verify(File.ReadAllBytes(path), AppleWwdr.LoadOrDefault(result.GetValue(wwdr)),
                 options: new PassValidationOptions { AllowHttpWebService = result.GetValue(allowHttp) });
             foreach (var problem in problems.Where(p => !p.IsError))
@@ -105,7 +108,7 @@ public static class PassCommands
         if (path is null)
             return null;
         if (!File.Exists(path))
-            throw new UsageException($"--patch file '{path}' does not exist");
+            throw new FileNotFoundException($"--patch file '{path}' does not exist");
         try
         {
             return JsonNode.Parse(File.ReadAllBytes(path)) as JsonObject
@@ -122,8 +125,16 @@ public static class PassCommands
         var full = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
         var temporary = full + ".tmp";
-        using (var stream = File.Create(temporary))
-            pass.WriteTo(stream);
-        File.Move(temporary, full, overwrite: true);
+        try
+        {
+            using (var stream = File.Create(temporary))
+                pass.WriteTo(stream);
+            File.Move(temporary, full, overwrite: true);
+        }
+        catch
+        {
+            File.Delete(temporary);
+            throw;
+        }
     }
 }

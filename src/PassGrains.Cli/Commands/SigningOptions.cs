@@ -24,7 +24,7 @@ public sealed class SigningOptions
         var credentials = PassCertificateLoader.Load(result.GetValue(Certificate)!, result.GetValue(Password), result.GetValue(Key));
         var signer = PassSigner.Create(credentials, AppleWwdr.LoadOrDefault(result.GetValue(Wwdr)));
         foreach (var warning in signer.Warnings)
-            Console.Error.WriteLine($"warning certificate: {warning}");
+            Console.Error.WriteLine($"warning certificate [certificate] {warning}");
         return signer;
     }
 }

@@ -1,0 +1,78 @@
+namespace PassGrains.Cli.Tests.Infrastructure;
+
+/// <summary>The repository (the folder holding PassGrains.sln), the shared folder beside it, and the pass models.</summary>
+public static class TestPaths
+{
+    private static readonly Lazy<string> LazyRepoRoot = new(() =>
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "PassGrains.sln")))
+                return directory.FullName;
+        }
+        throw new DirectoryNotFoundException($"no PassGrains.sln above {AppContext.BaseDirectory}");
+    });
+
+    public static string RepoRoot => LazyRepoRoot.Value;
+
+    public static string Shared => Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared"));
+
+    /// <summary>The six models: four samples (boarding pass, coupon, generic, store card) and two event tickets.</summary>
+    public static readonly string[] ModelNames = ["boarding", "coupon", "generic", "storecard", "event", "small"];
+
+    public static TheoryData<string> AllModels => new(ModelNames);
+
+    /// <summary>samples/models/NAME.pass, or the shared fixtures for the event tickets.</summary>
+    public static string Model(string name)
+    {
+        var path = name is "event" or "small"
+            ? Path.Combine(Shared, "fixtures", name + ".pass")
+            : Path.Combine(RepoRoot, "samples", "models", name + ".pass");
+        if (!Directory.Exists(path))
+            throw new DirectoryNotFoundException($"pass model '{name}' not found at {path}");
+        return path;
+    }
+
+    /// <summary>Every file of a model folder as package paths ('/' separated), sorted.</summary>
+    public static List<string> ModelFiles(string modelDirectory) =>
+        Directory.EnumerateFiles(modelDirectory, "*", SearchOption.AllDirectories)
+            .Select(f => Path.GetRelativePath(modelDirectory, f).Replace(Path.DirectorySeparatorChar, '/'))
+            .Order(StringComparer.Ordinal)
+            .ToList();
+
+    public static void CopyDirectory(string source, string destination)
+    {
+        Directory.CreateDirectory(destination);
+        foreach (var file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(destination, Path.GetRelativePath(source, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+    }
+}
+
+/// <summary>A fresh temporary folder, deleted with everything in it on dispose.</summary>
+public sealed class TempDirectory : IDisposable
+{
+    public TempDirectory(string purpose = "test")
+    {
+        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"passgrains-cli-tests-{purpose}-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(Path);
+    }
+
+    public string Path { get; }
+
+    public string Combine(params string[] parts) => System.IO.Path.Combine([Path, .. parts]);
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(Path, recursive: true);
+        }
+        catch (DirectoryNotFoundException)
+        {
+        }
+    }
+}
