@@ -18,14 +18,20 @@ public sealed class PassPackager(PassSigner signer)
     /// </summary>
     /// <exception cref="PassValidationException">The composed pass.json breaks a rule.</exception>
     public SignedPass Build(CompiledPassTemplate template, string serialNumber, IEnumerable<PassLayer>? layers = null,
-        DateTimeOffset? signingTime = null, bool validate = true, PassValidationOptions? options = null)
+        DateTimeOffset? signingTime = null, bool validate = true, PassValidationOptions? options = null) =>
+        Package(template, serialNumber, Compose(template, serialNumber, layers, validate, options), signingTime ?? DateTimeOffset.UtcNow);
+
+    /// <summary>The composed pass.json bytes, checked when <paramref name="validate"/> is set; nothing is signed.</summary>
+    /// <exception cref="PassValidationException">The composed pass.json breaks a rule.</exception>
+    public byte[] Compose(CompiledPassTemplate template, string serialNumber, IEnumerable<PassLayer>? layers = null,
+        bool validate = true, PassValidationOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(serialNumber);
         var pass = PassJsonComposer.Compose(template.PassJsonTemplate, serialNumber, layers ?? []);
         var passJson = PassJsonComposer.ToUtf8(pass);
         if (validate)
             Validate(pass, passJson, options);
-        return Package(template, serialNumber, passJson, signingTime ?? DateTimeOffset.UtcNow);
+        return passJson;
     }
 
     /// <summary>Packages an already composed and checked pass.json: hash, manifest, one signature, zip.</summary>
