@@ -26,24 +26,26 @@ public readonly record struct UpdateStamp([property: Id(0)] long Tag, [property:
 [GenerateSerializer, Immutable]
 public readonly record struct EffectiveStamp([property: Id(0)] long Tag, [property: Id(1)] long Second, [property: Id(2)] bool Ambiguous)
 {
-    public static EffectiveStamp Combine(params ReadOnlySpan<UpdateStamp> stamps)
+    /// <summary>
+    /// Combines a pass's own stamp with those of its group and template. Only changes made after the
+    /// pass was issued (<paramref name="issuedTag"/>) make distinct versions of it: a template uploaded
+    /// in the same second before the pass was issued is not a reason to refuse a 304.
+    /// </summary>
+    public static EffectiveStamp Combine(UpdateStamp pass, long issuedTag, params ReadOnlySpan<UpdateStamp> others)
     {
-        long tag = 0, second = 0;
-        var atSecond = 0;
-        foreach (var stamp in stamps)
+        long tag = pass.Tag, second = pass.Second;
+        foreach (var stamp in others)
         {
             tag = Math.Max(tag, stamp.Tag);
-            if (stamp.Second > second)
-            {
-                second = stamp.Second;
-                atSecond = 1;
-            }
-            else if (stamp.Second == second && second > 0)
-            {
-                atSecond++;
-            }
+            second = Math.Max(second, stamp.Second);
         }
-        return new EffectiveStamp(tag, second, atSecond > 1);
+        var versionsInSecond = pass.Second == second ? 1 : 0;
+        foreach (var stamp in others)
+        {
+            if (stamp.Second == second && stamp.Tag >= issuedTag)
+                versionsInSecond++;
+        }
+        return new EffectiveStamp(tag, second, versionsInSecond > 1);
     }
 
     public DateTimeOffset LastModified => DateTimeOffset.FromUnixTimeSeconds(Second);

@@ -14,6 +14,8 @@ public sealed class PassState
     public bool Voided { get; set; }
     public long Version { get; set; }
     public UpdateStamp Stamp { get; set; }
+    /// <summary>The stamp tag of the issue: group and template changes before it are not versions of this pass.</summary>
+    public long IssuedTag { get; set; }
     public string TokenNonce { get; set; } = "";
     public string TokenHash { get; set; } = "";
     public DateTimeOffset IssuedAt { get; set; }
@@ -48,6 +50,7 @@ public sealed class PassGrain(
         State.PatchJson = issue.Content.PatchJson;
         State.Version = 1;
         State.Stamp = State.Stamp.Next(time.GetUtcNow());
+        State.IssuedTag = State.Stamp.Tag;
         State.TokenNonce = nonce;
         State.TokenHash = PassTokens.Hash(tokens.TokenFor(nonce));
         State.IssuedAt = time.GetUtcNow();
@@ -145,7 +148,7 @@ public sealed class PassGrain(
         if (State.GroupId is { } groupId)
             group = await GrainFactory.GetGrain<IGroupGrain>(GrainKeys.Group(groupId)).GetSnapshot();
         var template = await GrainFactory.GetGrain<ITemplateGrain>(GrainKeys.Template(State.TemplateId)).GetStamp();
-        var stamp = EffectiveStamp.Combine(State.Stamp, group?.Stamp ?? UpdateStamp.None, template ?? UpdateStamp.None);
+        var stamp = EffectiveStamp.Combine(State.Stamp, State.IssuedTag, group?.Stamp ?? UpdateStamp.None, template ?? UpdateStamp.None);
         return new PassRenderSource(State.PassTypeIdentifier, State.SerialNumber, State.TemplateId, group?.Content,
             new PassContent(State.FieldsJson, State.PatchJson), State.Voided, tokens.TokenFor(State.TokenNonce), stamp, template?.Tag ?? 0);
     }
@@ -156,6 +159,6 @@ public sealed class PassGrain(
         var templateTask = GrainFactory.GetGrain<ITemplateGrain>(GrainKeys.Template(State.TemplateId)).GetStamp();
         var group = await groupTask;
         var template = await templateTask;
-        return EffectiveStamp.Combine(State.Stamp, group?.Stamp ?? UpdateStamp.None, template ?? UpdateStamp.None);
+        return EffectiveStamp.Combine(State.Stamp, State.IssuedTag, group?.Stamp ?? UpdateStamp.None, template ?? UpdateStamp.None);
     }
 }

@@ -13,13 +13,14 @@ public static class PassJsonComposer
 
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    public static JsonObject Compose(JsonObject template, string serialNumber, IEnumerable<PassLayer> layers)
+    /// <param name="problems">Where unknown field keys are reported; when null they throw <see cref="PassValidationException"/>.</param>
+    public static JsonObject Compose(JsonObject template, string serialNumber, IEnumerable<PassLayer> layers, List<PassProblem>? problems = null)
     {
         var pass = (JsonObject)template.DeepClone();
         foreach (var layer in layers)
         {
             if (layer.Fields is { Count: > 0 } fields)
-                SetFieldValues(pass, fields);
+                SetFieldValues(pass, fields, problems);
             if (layer.Patch is { } patch)
                 JsonMergePatch.Apply(pass, patch);
         }
@@ -39,7 +40,7 @@ public static class PassJsonComposer
     /// Sets the <c>value</c> of every field whose <c>key</c> matches, in every field list of every style
     /// dictionary. A key no field has is an error: a typo must not silently leave a pass unchanged.
     /// </summary>
-    public static void SetFieldValues(JsonObject pass, IReadOnlyDictionary<string, JsonNode?> values)
+    public static void SetFieldValues(JsonObject pass, IReadOnlyDictionary<string, JsonNode?> values, List<PassProblem>? problems = null)
     {
         var found = new HashSet<string>(StringComparer.Ordinal);
         foreach (var style in StyleKeys)
@@ -60,10 +61,15 @@ public static class PassJsonComposer
                 }
             }
         }
-        var missing = values.Keys.Where(k => !found.Contains(k)).ToList();
-        if (missing.Count > 0)
-            throw new PassValidationException(missing.Select(k => PassProblem.Error("pass.json", "$", PassRules.FieldValue,
-                $"the template has no field with key '{k}'; known keys: {string.Join(", ", FieldKeys(pass))}")).ToList());
+        var missing = values.Keys.Where(k => !found.Contains(k))
+            .Select(k => PassProblem.Error("pass.json", "$", PassRules.FieldValue,
+                $"the template has no field with key '{k}'; known keys: {string.Join(", ", FieldKeys(pass))}"))
+            .ToList();
+        if (missing.Count == 0)
+            return;
+        if (problems is null)
+            throw new PassValidationException(missing);
+        problems.AddRange(missing);
     }
 
     public static IEnumerable<string> FieldKeys(JsonObject pass) =>

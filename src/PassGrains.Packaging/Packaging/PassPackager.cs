@@ -27,10 +27,11 @@ public sealed class PassPackager(PassSigner signer)
         bool validate = true, PassValidationOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(serialNumber);
-        var pass = PassJsonComposer.Compose(template.PassJsonTemplate, serialNumber, layers ?? []);
+        var problems = validate ? new List<PassProblem>() : null;
+        var pass = PassJsonComposer.Compose(template.PassJsonTemplate, serialNumber, layers ?? [], problems);
         var passJson = PassJsonComposer.ToUtf8(pass);
         if (validate)
-            Validate(pass, passJson, options);
+            Validate(pass, passJson, options, problems!);
         return passJson;
     }
 
@@ -72,9 +73,9 @@ public sealed class PassPackager(PassSigner signer)
         ]);
     }
 
-    private void Validate(JsonObject pass, byte[] passJson, PassValidationOptions? options)
+    private void Validate(JsonObject pass, byte[] passJson, PassValidationOptions? options, List<PassProblem> problems)
     {
-        var problems = PassJsonValidator.Validate(passJson, options).Where(p => p.IsError).ToList();
+        problems.AddRange(PassJsonValidator.Validate(passJson, options).Where(p => p.IsError));
         var certificate = Signer.Certificate;
         var type = pass["passTypeIdentifier"] is JsonValue t && t.TryGetValue<string>(out var typeValue) ? typeValue : null;
         var team = pass["teamIdentifier"] is JsonValue m && m.TryGetValue<string>(out var teamValue) ? teamValue : null;

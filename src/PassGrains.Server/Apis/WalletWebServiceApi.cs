@@ -1,0 +1,207 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Microsoft.Net.Http.Headers;
+using PassGrains.Abstractions;
+using PassGrains.Packaging.Packaging;
+using PassGrains.Server.Hosting;
+using PassGrains.Server.Rendering;
+
+namespace PassGrains.Server.Apis;
+
+/// <summary>
+/// Apple's pass web service (spec/wallet.md §1) under PublicUrl: register, list changed serials,
+/// latest pass, unregister, log, personalize. Failures of authentication answer 401 without detail.
+/// </summary>
+public static partial class WalletWebServiceApi
+{
+    private const int MaxBodyBytes = 64 * 1024;
+
+    [GeneratedRegex(@"^[A-Za-z0-9._:-]{1,128}$", RegexOptions.CultureInvariant)]
+    private static partial Regex SafeIdentifier();
+
+    [GeneratedRegex(@"^[0-9a-fA-F]{16,200}$", RegexOptions.CultureInvariant)]
+    private static partial Regex PushTokenShape();
+
+    public static IEndpointRouteBuilder MapWalletWebServiceApi(this IEndpointRouteBuilder app)
+    {
+        var basePath = app.ServiceProvider.GetRequiredService<PublicUrl>().BasePath;
+        var v1 = app.MapGroup($"{basePath.TrimEnd('/')}/v1").WithTags("Wallet web service").ExcludeFromDescription();
+
+        v1.MapPost("/devices/{deviceLibraryIdentifier}/registrations/{passTypeIdentifier}/{serialNumber}", Register);
+        v1.MapGet("/devices/{deviceLibraryIdentifier}/registrations/{passTypeIdentifier}", ListChanged);
+        v1.MapDelete("/devices/{deviceLibraryIdentifier}/registrations/{passTypeIdentifier}/{serialNumber}", Unregister);
+        v1.MapGet("/passes/{passTypeIdentifier}/{serialNumber}", GetPass);
+        v1.MapPost("/log", Log);
+        v1.MapPost("/passes/{passTypeIdentifier}/{serialNumber}/personalize", Personalize);
+        return app;
+    }
+
+    private static async Task<IResult> Register(string deviceLibraryIdentifier, string passTypeIdentifier, string serialNumber,
+        HttpRequest request, IGrainFactory grains)
+    {
+        if (!SafeIdentifier().IsMatch(deviceLibraryIdentifier) || !IsPassTypeIdentifier(passTypeIdentifier))
+            return Results.NotFound();
+        var body = await ReadJson(request);
+        if (body is not { ValueKind: JsonValueKind.Object } json
+            || !json.TryGetProperty("pushToken", out var token) || token.ValueKind != JsonValueKind.String
+            || !PushTokenShape().IsMatch(token.GetString()!))
+            return Results.BadRequest();
+        var status = await grains.GetGrain<IPassGrain>(GrainKeys.Pass(passTypeIdentifier, serialNumber))
+            .Register(deviceLibraryIdentifier, token.GetString()!, ApplePassToken(request));
+        return status switch
+        {
+            RegistrationStatus.Created => Results.StatusCode(StatusCodes.Status201Created),
+            RegistrationStatus.AlreadyRegistered => Results.Ok(),
+            _ => Results.Unauthorized(),
+        };
+    }
+
+    private static async Task<IResult> Unregister(string deviceLibraryIdentifier, string passTypeIdentifier, string serialNumber,
+        HttpRequest request, IGrainFactory grains)
+    {
+        if (!SafeIdentifier().IsMatch(deviceLibraryIdentifier) || !IsPassTypeIdentifier(passTypeIdentifier))
+            return Results.NotFound();
+        var status = await grains.GetGrain<IPassGrain>(GrainKeys.Pass(passTypeIdentifier, serialNumber))
+            .Unregister(deviceLibraryIdentifier, ApplePassToken(request));
+        return status == RegistrationStatus.Removed ? Results.Ok() : Results.Unauthorized();
+    }
+
+    private static async Task<IResult> ListChanged(string deviceLibraryIdentifier, string passTypeIdentifier, string? passesUpdatedSince, IGrainFactory grains)
+    {
+        if (!SafeIdentifier().IsMatch(deviceLibraryIdentifier) || !IsPassTypeIdentifier(passTypeIdentifier))
+            return Results.NotFound();
+        // Tags are ours; anything else (an old scheme, garbage) is answered with everything registered.
+        long? since = long.TryParse(passesUpdatedSince, NumberStyles.None, CultureInfo.InvariantCulture, out var tag) ? tag : null;
+        var changed = await grains.GetGrain<IDeviceGrain>(GrainKeys.Device(deviceLibraryIdentifier)).GetChangedSerials(passTypeIdentifier, since);
+        if (changed is null)
+            return Results.NoContent();
+        return Results.Json(new SerialNumbersResponse(changed.SerialNumbers, changed.LastUpdated.ToString(CultureInfo.InvariantCulture)),
+            WalletJsonContext.Default.SerialNumbersResponse);
+    }
+
+    private static async Task<IResult> GetPass(string passTypeIdentifier, string serialNumber, HttpRequest request, HttpResponse response,
+        IGrainFactory grains, PassRenderer renderer)
+    {
+        if (!IsPassTypeIdentifier(passTypeIdentifier))
+            return Results.Unauthorized();
+        var source = await grains.GetGrain<IPassGrain>(GrainKeys.Pass(passTypeIdentifier, serialNumber)).GetRenderSource(ApplePassToken(request));
+        if (source is null)
+            return Results.Unauthorized();
+        var lastModified = source.Stamp.LastModified;
+        response.Headers.CacheControl = "no-cache";
+        if (request.GetTypedHeaders().IfModifiedSince is { } since && source.Stamp.IsNotModifiedSince(since))
+        {
+            response.GetTypedHeaders().LastModified = lastModified;
+            return Results.StatusCode(StatusCodes.Status304NotModified);
+        }
+        var pass = await renderer.RenderAsync(source);
+        return new PassFileResult(pass, lastModified, null);
+    }
+
+    private static async Task<IResult> Log(HttpRequest request, DeviceLogStore store, ILoggerFactory loggers)
+    {
+        var logger = loggers.CreateLogger("PassGrains.DeviceLog");
+        var body = await ReadJson(request);
+        if (body is { ValueKind: JsonValueKind.Object } json && json.TryGetProperty("logs", out var logs) && logs.ValueKind == JsonValueKind.Array)
+        {
+            var agent = request.Headers.UserAgent.ToString();
+            foreach (var entry in logs.EnumerateArray().Take(100))
+            {
+                if (entry.ValueKind != JsonValueKind.String)
+                    continue;
+                var message = entry.GetString()!;
+                if (message.Length > 2000)
+                    message = message[..2000];
+                store.Add(new DeviceLogEntry(DateTimeOffset.UtcNow, message, agent));
+                LogDeviceMessage(logger, agent, message);
+            }
+        }
+        // Apple: the log endpoint answers 200; it is a debugging aid, parsed leniently.
+        return Results.Ok();
+    }
+
+    private static async Task<IResult> Personalize(string passTypeIdentifier, string serialNumber, HttpRequest request,
+        IGrainFactory grains, PassTypeRegistry passTypes, ILoggerFactory loggers)
+    {
+        var type = passTypes.Find(passTypeIdentifier);
+        if (type is null)
+            return Results.NotFound();
+        var summary = await grains.GetGrain<IPassGrain>(GrainKeys.Pass(passTypeIdentifier, serialNumber)).GetSummary();
+        if (summary is null)
+            return Results.NotFound();
+        var body = await ReadJson(request);
+        if (body is not { ValueKind: JsonValueKind.Object } json
+            || !json.TryGetProperty("personalizationToken", out var token) || token.ValueKind != JsonValueKind.String || string.IsNullOrEmpty(token.GetString())
+            || !json.TryGetProperty("requiredPersonalizationInfo", out var info) || info.ValueKind != JsonValueKind.Object)
+            return Results.BadRequest();
+        var personalizationLogger = loggers.CreateLogger("PassGrains.Personalization");
+        var fields = string.Join(",", info.EnumerateObject().Select(p => p.Name));
+        LogPersonalized(personalizationLogger, passTypeIdentifier, serialNumber, fields);
+        var signature = type.Signer.SignPersonalizationToken(token.GetString()!, DateTimeOffset.UtcNow);
+        return Results.Bytes(signature, "application/octet-stream");
+    }
+
+    internal static string? ApplePassToken(HttpRequest request)
+    {
+        var header = request.Headers.Authorization.ToString();
+        const string scheme = "ApplePass ";
+        return header.StartsWith(scheme, StringComparison.Ordinal) ? header[scheme.Length..] : null;
+    }
+
+    internal static bool IsPassTypeIdentifier(string value) =>
+        value.StartsWith("pass.", StringComparison.Ordinal) && SafeIdentifier().IsMatch(value);
+
+    private static async Task<JsonElement?> ReadJson(HttpRequest request)
+    {
+        if (request.ContentLength > MaxBodyBytes)
+            return null;
+        try
+        {
+            using var buffer = new MemoryStream();
+            var chunk = new byte[8192];
+            int read;
+            while ((read = await request.Body.ReadAsync(chunk)) > 0)
+            {
+                if (buffer.Length + read > MaxBodyBytes)
+                    return null;
+                buffer.Write(chunk, 0, read);
+            }
+            using var document = JsonDocument.Parse(buffer.ToArray());
+            return document.RootElement.Clone();
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Device log ({UserAgent}): {DeviceMessage}")]
+    private static partial void LogDeviceMessage(ILogger logger, string userAgent, string deviceMessage);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Pass {PassType}/{Serial} personalized with {Fields}")]
+    private static partial void LogPersonalized(ILogger logger, string passType, string serial, string fields);
+}
+
+public sealed record SerialNumbersResponse(IReadOnlyList<string> SerialNumbers, string LastUpdated);
+
+[System.Text.Json.Serialization.JsonSourceGenerationOptions(PropertyNamingPolicy = System.Text.Json.Serialization.JsonKnownNamingPolicy.CamelCase)]
+[System.Text.Json.Serialization.JsonSerializable(typeof(SerialNumbersResponse))]
+internal sealed partial class WalletJsonContext : System.Text.Json.Serialization.JsonSerializerContext;
+
+/// <summary>Writes a signed pass's segments straight to the response, with Last-Modified and a file name.</summary>
+public sealed class PassFileResult(SignedPass pass, DateTimeOffset? lastModified, string? fileName) : IResult
+{
+    public async Task ExecuteAsync(HttpContext httpContext)
+    {
+        var response = httpContext.Response;
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = SignedPass.MediaType;
+        response.ContentLength = pass.Length;
+        if (lastModified is { } modified)
+            response.GetTypedHeaders().LastModified = modified;
+        if (fileName is not null)
+            response.Headers.ContentDisposition = new ContentDispositionHeaderValue("attachment") { FileName = fileName }.ToString();
+        await pass.WriteToAsync(response.Body, httpContext.RequestAborted);
+    }
+}

@@ -1,0 +1,72 @@
+using Microsoft.Extensions.Options;
+using Orleans.Configuration;
+using Orleans.Storage;
+using PassGrains.Grains;
+using PassGrains.Server.Apis;
+using PassGrains.Server.Demo;
+using PassGrains.Server.Rendering;
+using PassGrains.Server.Security;
+using PassGrains.Server.Storage;
+
+namespace PassGrains.Server.Hosting;
+
+public static class PassGrainsHosting
+{
+    /// <summary>Options, signing, storage and the co-hosted silo.</summary>
+    public static WebApplicationBuilder AddPassGrains(this WebApplicationBuilder builder)
+    {
+        var section = builder.Configuration.GetSection(PassGrainsOptions.Section);
+        builder.Services.AddOptions<PassGrainsOptions>().Bind(section).ValidateDataAnnotations().ValidateOnStart();
+
+        // Read once here too: storage and signing must exist before the silo starts.
+        var options = section.Get<PassGrainsOptions>() ?? new PassGrainsOptions();
+        var problems = new List<System.ComponentModel.DataAnnotations.ValidationResult>();
+        if (!System.ComponentModel.DataAnnotations.Validator.TryValidateObject(options, new(options), problems, validateAllProperties: true))
+            throw new OptionsValidationException(PassGrainsOptions.Section, typeof(PassGrainsOptions), problems.Select(p => p.ErrorMessage ?? "invalid"));
+
+        var dataDirectory = Path.GetFullPath(options.DataDirectory, Environment.CurrentDirectory);
+        Directory.CreateDirectory(dataDirectory);
+        var secret = SecretKeyFile.LoadOrCreate(options.SecretKey, dataDirectory);
+        var publicUrl = PublicUrl.Resolve(options.PublicUrl, builder.Environment);
+
+        var passTypes = PassTypeRegistry.Create(options.PassTypes, builder.Environment.IsDevelopment(), dataDirectory);
+        builder.Services.AddSingleton(passTypes);
+        builder.Services.AddSingleton(publicUrl);
+        builder.Services.AddSingleton(new PassTokens(secret.TokenKey));
+        builder.Services.AddSingleton(new DownloadLinks(secret.LinkKey, publicUrl, options.DownloadLinkLifetime, TimeProvider.System));
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<PassRenderer>();
+        builder.Services.AddSingleton<DeviceLogStore>();
+        builder.Services.AddSingleton<IssuerApiKeys>(_ => new IssuerApiKeys(options.IssuerApiKeys));
+        builder.Services.AddHostedService<StartupReport>();
+        builder.Services.AddOpenApi();
+        builder.Services.AddProblemDetails();
+
+        var connectionString = SqliteDatabase.ConnectionString(dataDirectory);
+        SqliteDatabase.Migrate(connectionString);
+
+        builder.UseOrleans(silo =>
+        {
+            silo.UseLocalhostClustering();
+            silo.Configure<ClusterOptions>(o =>
+            {
+                o.ClusterId = "passgrains";
+                o.ServiceId = "passgrains";
+            });
+            silo.AddAdoNetGrainStorage(StorageNames.Provider, o =>
+            {
+                o.Invariant = SqliteDatabase.Invariant;
+                o.ConnectionString = connectionString;
+                o.GrainStorageSerializer = new JsonGrainStateSerializer();
+            });
+        });
+        return builder;
+    }
+
+    public static WebApplication UsePassGrainsStartup(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        return app;
+    }
+}

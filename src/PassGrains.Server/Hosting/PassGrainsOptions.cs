@@ -1,0 +1,75 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace PassGrains.Server.Hosting;
+
+/// <summary>The <c>PassGrains</c> configuration section (CONTRACT.md), checked at start-up.</summary>
+public sealed class PassGrainsOptions : IValidatableObject
+{
+    public const string Section = "PassGrains";
+
+    /// <summary>Base URL devices use; becomes webServiceURL in every pass.</summary>
+    public string? PublicUrl { get; set; }
+
+    public string DataDirectory { get; set; } = "data";
+
+    public StorageOptions Storage { get; set; } = new();
+
+    public List<string> IssuerApiKeys { get; set; } = [];
+
+    public List<PassTypeOptions> PassTypes { get; set; } = [];
+
+    /// <summary>Base64 key (32+ bytes) that derives pass authentication tokens and signs download links.</summary>
+    public string? SecretKey { get; set; }
+
+    /// <summary>How long a download link works.</summary>
+    public TimeSpan DownloadLinkLifetime { get; set; } = TimeSpan.FromDays(30);
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (PublicUrl is not null && (!Uri.TryCreate(PublicUrl, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp)))
+            yield return new ValidationResult($"PassGrains:PublicUrl '{PublicUrl}' must be an absolute http(s) URL", [nameof(PublicUrl)]);
+        if (Storage.Provider is not ("Sqlite" or "Postgres"))
+            yield return new ValidationResult($"PassGrains:Storage:Provider '{Storage.Provider}' must be Sqlite or Postgres", ["Storage.Provider"]);
+        if (Storage.Provider == "Postgres")
+            yield return new ValidationResult("PassGrains:Storage:Provider=Postgres is not available in this version; use Sqlite", ["Storage.Provider"]);
+        if (IssuerApiKeys.Any(k => k.Length < 16))
+            yield return new ValidationResult("every PassGrains:IssuerApiKeys entry needs at least 16 characters", [nameof(IssuerApiKeys)]);
+        for (var i = 0; i < PassTypes.Count; i++)
+        {
+            var type = PassTypes[i];
+            if (string.IsNullOrWhiteSpace(type.Identifier) || !type.Identifier.StartsWith("pass.", StringComparison.Ordinal))
+                yield return new ValidationResult($"PassGrains:PassTypes:{i}:Identifier must start with 'pass.'", [$"PassTypes[{i}].Identifier"]);
+            if (string.IsNullOrWhiteSpace(type.CertificatePath))
+                yield return new ValidationResult($"PassGrains:PassTypes:{i}:CertificatePath is required", [$"PassTypes[{i}].CertificatePath"]);
+        }
+        if (SecretKey is not null && (!TryDecode(SecretKey, out var key) || key.Length < 32))
+            yield return new ValidationResult("PassGrains:SecretKey must be base64 of at least 32 bytes", [nameof(SecretKey)]);
+    }
+
+    private static bool TryDecode(string value, out byte[] bytes)
+    {
+        bytes = new byte[value.Length];
+        if (Convert.TryFromBase64String(value, bytes, out var written))
+        {
+            bytes = bytes[..written];
+            return true;
+        }
+        return false;
+    }
+}
+
+public sealed class StorageOptions
+{
+    public string Provider { get; set; } = "Sqlite";
+    public string? ConnectionString { get; set; }
+}
+
+public sealed class PassTypeOptions
+{
+    public string Identifier { get; set; } = "";
+    public string? TeamIdentifier { get; set; }
+    public string CertificatePath { get; set; } = "";
+    public string? CertificatePassword { get; set; }
+    public string? KeyPath { get; set; }
+    public string? WwdrPath { get; set; }
+}

@@ -1,0 +1,46 @@
+using Microsoft.Extensions.Options;
+using PassGrains.Server.Demo;
+using PassGrains.Server.Rendering;
+using PassGrains.Server.Security;
+
+namespace PassGrains.Server.Hosting;
+
+/// <summary>Says at start-up what an operator must know: refusing issuer API, http URL, expiring certificates, the demo.</summary>
+internal sealed partial class StartupReport(
+    IOptions<PassGrainsOptions> options,
+    PublicUrl publicUrl,
+    PassTypeRegistry passTypes,
+    IssuerApiKeys apiKeys,
+    IHostEnvironment environment,
+    IHostApplicationLifetime lifetime,
+    IServiceProvider services,
+    ILogger<StartupReport> logger) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (!apiKeys.Any)
+            LogNoApiKeys(logger);
+        if (publicUrl.IsHttp)
+            LogHttpPublicUrl(logger, publicUrl.Value);
+        foreach (var type in passTypes.All)
+        {
+            foreach (var warning in type.Signer.Warnings)
+                LogCertificateWarning(logger, type.Identifier, warning);
+        }
+        if (environment.IsDevelopment() && passTypes.IsDevelopmentChain)
+            lifetime.ApplicationStarted.Register(() => _ = DemoSetup.RunAsync(services, logger));
+        _ = options.Value; // validated at start
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "No PassGrains:IssuerApiKeys are configured: the issuer API (/api/) refuses every request until one is set")]
+    private static partial void LogNoApiKeys(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "PassGrains:PublicUrl {Url} uses http: only development devices with 'Allow HTTP Services' on will talk to it")]
+    private static partial void LogHttpPublicUrl(ILogger logger, Uri url);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Pass type {PassType}: {Warning}")]
+    private static partial void LogCertificateWarning(ILogger logger, string passType, string warning);
+}

@@ -1,0 +1,4 @@
+using PassGrains.Server;
+
+var app = PassGrainsApp.Build(args);
+await app.RunAsync();

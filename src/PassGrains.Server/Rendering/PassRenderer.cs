@@ -1,0 +1,89 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using PassGrains.Abstractions;
+using PassGrains.Packaging.Models;
+using PassGrains.Packaging.Packaging;
+using PassGrains.Packaging.Validation;
+using PassGrains.Server.Hosting;
+
+namespace PassGrains.Server.Rendering;
+
+/// <summary>
+/// Renders and signs passes outside the grains (CPU work never blocks a grain). Each template
+/// revision is compiled once per silo and kept until a newer revision is seen.
+/// </summary>
+public sealed class PassRenderer(IGrainFactory grains, PassTypeRegistry passTypes, PublicUrl publicUrl)
+{
+    private sealed record CachedTemplate(long Tag, CompiledPassTemplate Template);
+
+    private readonly ConcurrentDictionary<string, CachedTemplate> _templates = new(StringComparer.Ordinal);
+
+    public PassValidationOptions ValidationOptions { get; } = new() { AllowHttpWebService = publicUrl.IsHttp };
+
+    /// <summary>A token-shaped placeholder for checks before a pass exists.</summary>
+    private const string PlaceholderToken = "0000000000000000000000000000000000000000000";
+
+    public async ValueTask<SignedPass> RenderAsync(PassRenderSource source)
+    {
+        var type = passTypes.Find(source.PassTypeIdentifier)
+            ?? throw new InvalidOperationException($"no signing certificate is configured for {source.PassTypeIdentifier}");
+        var template = await GetTemplateAsync(source.TemplateId, source.TemplateTag)
+            ?? throw new InvalidOperationException($"template {source.TemplateId} does not exist");
+        var packager = new PassPackager(type.Signer);
+        var passJson = packager.Compose(template, source.SerialNumber, Layers(source.Group, source.Pass, source.Voided, source.AuthenticationToken), validate: false);
+        // The signing time is the version's Last-Modified second or later: never older than the content.
+        return packager.Package(template, source.SerialNumber, passJson, DateTimeOffset.UtcNow);
+    }
+
+    /// <summary>Every problem the pass would have, composed from these parts; empty when it can be issued.</summary>
+    public async ValueTask<IReadOnlyList<PassProblem>> CheckAsync(string templateId, string serialNumber, PassContent? group, PassContent pass)
+    {
+        var template = await GetTemplateAsync(templateId, null);
+        if (template is null)
+            return [PassProblem.Error("request", "$.templateId", PassRules.Required, $"template '{templateId}' does not exist; upload it with PUT /api/templates/{templateId}")];
+        var type = passTypes.Find(template.PassTypeIdentifier ?? "");
+        if (type is null)
+            return [PassProblem.Error("pass.json", "$.passTypeIdentifier", PassRules.Certificate, $"no signing certificate is configured for pass type '{template.PassTypeIdentifier}'")];
+        try
+        {
+            new PassPackager(type.Signer).Compose(template, serialNumber, Layers(group, pass, false, PlaceholderToken), validate: true, ValidationOptions);
+            return [];
+        }
+        catch (PassValidationException e)
+        {
+            return e.Problems;
+        }
+    }
+
+    public async ValueTask<CompiledPassTemplate?> GetTemplateAsync(string templateId, long? tag)
+    {
+        if (tag is { } known && _templates.TryGetValue(templateId, out var cached) && cached.Tag == known)
+            return cached.Template;
+        var revision = await grains.GetGrain<ITemplateGrain>(GrainKeys.Template(templateId)).GetCurrent();
+        if (revision is null)
+            return null;
+        if (_templates.TryGetValue(templateId, out cached) && cached.Tag == revision.Stamp.Tag)
+            return cached.Template;
+        using var zip = new MemoryStream(revision.ModelZip);
+        var model = PassModel.FromZip(zip, options: ValidationOptions with { IsTemplate = true });
+        var compiled = CompiledPassTemplate.Compile(model);
+        _templates[templateId] = new CachedTemplate(revision.Stamp.Tag, compiled);
+        return compiled;
+    }
+
+    private IEnumerable<PassLayer> Layers(PassContent? group, PassContent pass, bool voided, string token)
+    {
+        if (group is not null)
+            yield return ToLayer(group);
+        yield return ToLayer(pass);
+        var service = new JsonObject { ["webServiceURL"] = publicUrl.Value.ToString(), ["authenticationToken"] = token };
+        if (voided)
+            service["voided"] = true;
+        yield return new PassLayer(Patch: service);
+    }
+
+    private static PassLayer ToLayer(PassContent content) => new(
+        content.FieldsJson is null ? null : (JsonNode.Parse(content.FieldsJson) as JsonObject)?.ToDictionary(p => p.Key, p => p.Value?.DeepClone()),
+        content.PatchJson is null ? null : JsonNode.Parse(content.PatchJson) as JsonObject);
+}
