@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Options;
-using Orleans.Configuration;
 using Orleans.Storage;
 using PassGrains.Grains;
 using PassGrains.Server.Apis;
@@ -47,12 +46,7 @@ public static class PassGrainsHosting
 
         builder.UseOrleans(silo =>
         {
-            silo.UseLocalhostClustering();
-            silo.Configure<ClusterOptions>(o =>
-            {
-                o.ClusterId = "passgrains";
-                o.ServiceId = "passgrains";
-            });
+            silo.UseLocalhostClustering(options.Cluster.SiloPort, options.Cluster.GatewayPort, serviceId: options.Cluster.ServiceId, clusterId: options.Cluster.ClusterId);
             silo.AddAdoNetGrainStorage(StorageNames.Provider, o =>
             {
                 o.Invariant = SqliteDatabase.Invariant;

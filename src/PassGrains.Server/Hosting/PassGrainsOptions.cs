@@ -14,6 +14,8 @@ public sealed class PassGrainsOptions : IValidatableObject
 
     public StorageOptions Storage { get; set; } = new();
 
+    public ClusterSettings Cluster { get; set; } = new();
+
     public List<string> IssuerApiKeys { get; set; } = [];
 
     public List<PassTypeOptions> PassTypes { get; set; } = [];
@@ -56,6 +58,15 @@ public sealed class PassGrainsOptions : IValidatableObject
         }
         return false;
     }
+}
+
+public sealed class ClusterSettings
+{
+    public string ClusterId { get; set; } = "passgrains";
+    public string ServiceId { get; set; } = "passgrains";
+    public int SiloPort { get; set; } = 11111;
+    public int GatewayPort { get; set; } = 30000;
+    public string? AdvertisedAddress { get; set; }
 }
 
 public sealed class StorageOptions
