@@ -1,10 +1,10 @@
-using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using PassGrains.Abstractions;
 using PassGrains.Packaging.Models;
 using PassGrains.Packaging.Validation;
+using PassGrains.Server.Issuing;
 using PassGrains.Server.Rendering;
 using PassGrains.Server.Security;
 
@@ -22,15 +22,14 @@ public static partial class IssuerApi
     [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$", RegexOptions.CultureInvariant)]
     private static partial Regex IdShape();
 
-    [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._~-]{0,99}$", RegexOptions.CultureInvariant)]
-    private static partial Regex SerialShape();
-
     public static IEndpointRouteBuilder MapIssuerApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api").WithTags("Issuer API").AddEndpointFilter(RequireApiKey);
         api.MapPut("/templates/{templateId}", PutTemplate).WithSummary("Upload a pass model (zip) as a new template revision");
         api.MapPut("/groups/{groupId}", PutGroup).WithSummary("Create or change a group; its passes follow");
         api.MapPost("/passes", CreatePass).WithSummary("Issue a pass");
+        api.MapPost("/passes/batch", CreateBatch).WithSummary("Issue many passes from NDJSON, one POST /api/passes body a line; 202 with a job id");
+        api.MapGet("/jobs/{jobId}", GetJob).WithSummary("Progress of a batch job");
         api.MapPatch("/passes/{passTypeIdentifier}/{serialNumber}", PatchPass).WithSummary("Change a pass");
         api.MapGet("/passes/{passTypeIdentifier}/{serialNumber}", GetPass).WithSummary("Show a pass");
         api.MapPost("/passes/{passTypeIdentifier}/{serialNumber}/void", VoidPass).WithSummary("Void a pass");
@@ -76,10 +75,10 @@ public static partial class IssuerApi
         var (body, error) = await RequestBodies.ReadObject(request, MaxJsonBytes);
         if (error is not null)
             return error;
-        var (content, contentError) = ContentOf(body!);
-        if (contentError is not null)
-            return contentError;
-        var templateId = OptionalString(body!, "templateId");
+        var (content, contentError) = RequestContent.ContentOf(body!);
+        if (contentError is { } invalid)
+            return Problems.Invalid(invalid.Field, invalid.Message);
+        var templateId = RequestContent.OptionalString(body!, "templateId");
         var existing = await grains.GetGrain<IGroupGrain>(GrainKeys.Group(groupId)).GetSnapshot();
         templateId ??= existing?.TemplateId;
         if (templateId is null)
@@ -92,42 +91,33 @@ public static partial class IssuerApi
         return result.Created ? Results.Created($"/api/groups/{groupId}", response) : Results.Ok(response);
     }
 
-    private static async Task<IResult> CreatePass(HttpRequest request, IGrainFactory grains, PassRenderer renderer, DownloadLinks links)
+    private static async Task<IResult> CreatePass(HttpRequest request, PassIssuer issuer)
     {
         var (body, error) = await RequestBodies.ReadObject(request, MaxJsonBytes);
         if (error is not null)
             return error;
-        var templateId = OptionalString(body!, "templateId");
-        if (templateId is null)
-            return Problems.Invalid("templateId", "templateId is required");
-        var serial = OptionalString(body!, "serialNumber") ?? NewSerial();
-        if (!SerialShape().IsMatch(serial))
-            return Problems.Invalid("serialNumber", "serial numbers are 1–100 letters, digits, '.', '_', '~' or '-' (they appear in URLs)");
-        var groupId = OptionalString(body!, "groupId");
-        var (content, contentError) = ContentOf(body!);
-        if (contentError is not null)
-            return contentError;
+        var outcome = await issuer.IssueAsync(body!);
+        return outcome.Created is { } created
+            ? Results.Created($"/api/passes/{created.PassTypeIdentifier}/{created.SerialNumber}", created)
+            : Problems.From(outcome);
+    }
 
-        var template = await renderer.GetTemplateAsync(templateId, null);
-        if (template is null)
-            return Problems.Invalid("templateId", $"template '{templateId}' does not exist; upload it with PUT /api/templates/{templateId}");
-        GroupSnapshot? group = null;
-        if (groupId is not null)
-        {
-            group = await grains.GetGrain<IGroupGrain>(GrainKeys.Group(groupId)).GetSnapshot();
-            if (group is null)
-                return Problems.Invalid("groupId", $"group '{groupId}' does not exist; create it with PUT /api/groups/{groupId}");
-        }
-        var problems = await renderer.CheckAsync(templateId, serial, group?.Content, content);
-        if (problems.Any(p => p.IsError))
-            return Problems.FromPassProblems("the pass would be invalid", problems);
+    private static async Task<IResult> CreateBatch(HttpRequest request, BatchJobs jobs)
+    {
+        if (request.ContentLength > BatchJobs.MaxUploadBytes)
+            return Problems.TooLarge($"a batch may have at most {BatchJobs.MaxUploadBytes / 1024 / 1024} MiB");
+        var (jobId, error) = await jobs.SubmitAsync(request.Body, request.HttpContext.RequestAborted);
+        if (jobId is null)
+            return error!.StartsWith("a batch may have at most", StringComparison.Ordinal) ? Problems.TooLarge(error) : Problems.Invalid("$", error);
+        return Results.Accepted($"/api/jobs/{jobId}", new JobCreatedResponse(jobId));
+    }
 
-        var passType = template.PassTypeIdentifier!;
-        var result = await grains.GetGrain<IPassGrain>(GrainKeys.Pass(passType, serial)).Issue(new PassIssue(templateId, groupId, content));
-        if (result.Status == PassIssueStatus.AlreadyExists)
-            return Problems.Conflict("serialNumber", $"pass {passType}/{serial} already exists; change it with PATCH /api/passes/{passType}/{serial}");
-        return Results.Created($"/api/passes/{passType}/{serial}",
-            new PassCreatedResponse(passType, serial, result.Version, links.ForPass(passType, serial)));
+    private static async Task<IResult> GetJob(string jobId, IGrainFactory grains)
+    {
+        var status = await grains.GetGrain<IBatchJobGrain>(GrainKeys.Job(jobId)).GetStatus();
+        return status is null
+            ? Problems.NotFound($"job {jobId} does not exist")
+            : Results.Ok(new JobResponse(jobId, status.State == BatchJobState.Completed ? "completed" : "running", status.Total, status.Done, status.Failed, status.Errors));
     }
 
     private static async Task<IResult> PatchPass(string passTypeIdentifier, string serialNumber, HttpRequest request, IGrainFactory grains, PassRenderer renderer)
@@ -135,9 +125,9 @@ public static partial class IssuerApi
         var (body, error) = await RequestBodies.ReadObject(request, MaxJsonBytes);
         if (error is not null)
             return error;
-        var (content, contentError) = ContentOf(body!);
-        if (contentError is not null)
-            return contentError;
+        var (content, contentError) = RequestContent.ContentOf(body!);
+        if (contentError is { } invalid)
+            return Problems.Invalid(invalid.Field, invalid.Message);
         var grain = grains.GetGrain<IPassGrain>(GrainKeys.Pass(passTypeIdentifier, serialNumber));
         var source = await grain.GetRenderSourceForIssuer();
         if (source is null)
@@ -170,11 +160,11 @@ public static partial class IssuerApi
         var (body, error) = await RequestBodies.ReadObject(request, MaxJsonBytes);
         if (error is not null)
             return error;
-        var passType = OptionalString(body!, "passTypeIdentifier");
+        var passType = RequestContent.OptionalString(body!, "passTypeIdentifier");
         if (passType is null)
             return Problems.Invalid("passTypeIdentifier", "passTypeIdentifier is required");
         if (body!["serialNumbers"] is not JsonArray serials || serials.Count is < 1 or > Packaging.Packaging.PassBundle.MaxPasses
-            || serials.Any(s => s is not JsonValue v || !v.TryGetValue<string>(out var text) || !SerialShape().IsMatch(text)))
+            || serials.Any(s => s is not JsonValue v || !v.TryGetValue<string>(out var text) || !PassIssuer.IsValidSerial(text)))
             return Problems.Invalid("serialNumbers", $"serialNumbers must list 1 to {Packaging.Packaging.PassBundle.MaxPasses} serial numbers");
         return Results.Ok(new BundleLinkResponse(links.ForBundle(passType, serials.Select(s => s!.GetValue<string>()).ToList())));
     }
@@ -182,49 +172,6 @@ public static partial class IssuerApi
     private static IResult GetDeviceLogs(DeviceLogStore store, int? count) =>
         Results.Ok(store.Recent(Math.Clamp(count ?? 100, 1, DeviceLogStore.Capacity)));
 
-    private static (PassContent Content, IResult? Error) ContentOf(JsonObject body)
-    {
-        string? fields = null, patch = null;
-        if (body.TryGetPropertyValue("fields", out var f) && f is not null)
-        {
-            if (f is not JsonObject fieldObject)
-                return (null!, Problems.Invalid("fields", "fields must be an object of field key to value"));
-            foreach (var (key, value) in fieldObject)
-            {
-                if (value is not JsonValue v || v.GetValueKind() is not (JsonValueKind.String or JsonValueKind.Number))
-                    return (null!, Problems.Invalid($"fields.{key}", "a field value must be a string or a number"));
-            }
-            fields = fieldObject.ToJsonString();
-        }
-        if (body.TryGetPropertyValue("pass", out var p) && p is not null)
-        {
-            if (p is not JsonObject patchObject)
-                return (null!, Problems.Invalid("pass", "pass must be a JSON merge patch object for pass.json"));
-            foreach (var reserved in new[] { "serialNumber", "passTypeIdentifier", "teamIdentifier", "authenticationToken", "webServiceURL" })
-            {
-                if (patchObject.ContainsKey(reserved))
-                    return (null!, Problems.Invalid($"pass.{reserved}", $"{reserved} is set by the server and cannot be patched"));
-            }
-            patch = patchObject.ToJsonString();
-        }
-        return (new PassContent(fields, patch), null);
-    }
-
-    private static string? OptionalString(JsonObject body, string name) =>
-        body[name] is JsonValue value && value.TryGetValue<string>(out var text) && text.Length > 0 ? text : null;
-
-    /// <summary>20 characters of Crockford base32: unguessable, URL-safe, no ambiguous letters.</summary>
-    private static string NewSerial()
-    {
-        const string alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-        Span<byte> bytes = stackalloc byte[20];
-        RandomNumberGenerator.Fill(bytes);
-        return string.Create(20, bytes.ToArray(), (chars, source) =>
-        {
-            for (var i = 0; i < chars.Length; i++)
-                chars[i] = alphabet[source[i] & 31];
-        });
-    }
 }
 
 public sealed record TemplateResponse(string TemplateId, int Revision, string PassTypeIdentifier, IReadOnlyList<string> Warnings);
@@ -234,3 +181,5 @@ public sealed record VersionResponse(long Version);
 public sealed record PassResponse(string PassTypeIdentifier, string SerialNumber, string TemplateId, string? GroupId, long Version,
     string LastUpdated, DateTimeOffset LastModified, bool Voided, int Devices, string DownloadUrl);
 public sealed record BundleLinkResponse(string DownloadUrl);
+public sealed record JobCreatedResponse(string JobId);
+public sealed record JobResponse(string JobId, string State, int Total, int Done, int Failed, IReadOnlyList<string> Errors);

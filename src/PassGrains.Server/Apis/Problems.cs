@@ -13,11 +13,16 @@ public static class Problems
     public static IResult Invalid(string field, string message) =>
         Create(StatusCodes.Status400BadRequest, "invalid request", message, [new FieldProblem(field, "invalid", message)]);
 
+    public static List<FieldProblem> ToFieldProblems(IReadOnlyList<PassProblem> problems) => problems.Where(p => p.IsError)
+        .Select(p => new FieldProblem(p.File is "pass.json" or "request" or "fields" ? p.Path : $"{p.File}{(p.Path.Length > 0 ? ":" + p.Path : "")}", p.Rule, p.Message))
+        .ToList();
+
+    public static IResult From(Issuing.IssueOutcome outcome) =>
+        Create(outcome.Status, outcome.Title, outcome.Describe(), outcome.Errors.ToList());
+
     public static IResult FromPassProblems(string title, IReadOnlyList<PassProblem> problems)
     {
-        var errors = problems.Where(p => p.IsError)
-            .Select(p => new FieldProblem(p.File is "pass.json" or "request" or "fields" ? p.Path : $"{p.File}{(p.Path.Length > 0 ? ":" + p.Path : "")}", p.Rule, p.Message))
-            .ToList();
+        var errors = ToFieldProblems(problems);
         return Create(StatusCodes.Status400BadRequest, title, string.Join("; ", errors.Take(3).Select(e => $"{e.Field}: {e.Message}")), errors,
             problems.Where(p => !p.IsError).Select(p => p.ToString()).ToList());
     }

@@ -3,6 +3,7 @@ using Orleans.Storage;
 using PassGrains.Grains;
 using PassGrains.Server.Apis;
 using PassGrains.Server.Demo;
+using PassGrains.Server.Issuing;
 using PassGrains.Server.Rendering;
 using PassGrains.Server.Security;
 using PassGrains.Server.Storage;
@@ -36,6 +37,9 @@ public static class PassGrainsHosting
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<PassRenderer>();
         builder.Services.AddSingleton<DeviceLogStore>();
+        builder.Services.AddSingleton<PassIssuer>();
+        builder.Services.AddSingleton(sp => new BatchJobs(sp.GetRequiredService<IGrainFactory>(), sp.GetRequiredService<PassIssuer>(), dataDirectory, sp.GetRequiredService<ILogger<BatchJobs>>()));
+        builder.Services.AddHostedService<BatchJobResumer>();
         builder.Services.AddSingleton<IssuerApiKeys>(_ => new IssuerApiKeys(options.IssuerApiKeys));
         builder.Services.AddHostedService<StartupReport>();
         builder.Services.AddOpenApi();

@@ -58,7 +58,11 @@ public sealed class PassRenderer(IGrainFactory grains, PassTypeRegistry passType
 
     public async ValueTask<CompiledPassTemplate?> GetTemplateAsync(string templateId, long? tag)
     {
-        if (tag is { } known && _templates.TryGetValue(templateId, out var cached) && cached.Tag == known)
+        // Without a known tag, ask the template for its small stamp first; the model zip crosses only on a new revision.
+        tag ??= (await grains.GetGrain<ITemplateGrain>(GrainKeys.Template(templateId)).GetStamp())?.Tag;
+        if (tag is null)
+            return null;
+        if (_templates.TryGetValue(templateId, out var cached) && cached.Tag == tag)
             return cached.Template;
         var revision = await grains.GetGrain<ITemplateGrain>(GrainKeys.Template(templateId)).GetCurrent();
         if (revision is null)

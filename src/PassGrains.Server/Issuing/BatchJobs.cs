@@ -1,0 +1,194 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using PassGrains.Abstractions;
+
+namespace PassGrains.Server.Issuing;
+
+/// <summary>
+/// Batch issuing: an NDJSON upload (one POST /api/passes body per line) is kept in the data directory
+/// and issued with bounded concurrency; progress goes to the job's grain. A job cut short by a crash
+/// runs again from its file at the next start: lines without a serial get one derived from the job
+/// and line, so re-running issues the same passes, and passes that already exist count as done.
+/// </summary>
+public sealed partial class BatchJobs(IGrainFactory grains, PassIssuer issuer, string dataDirectory, ILogger<BatchJobs> logger)
+{
+    public const long MaxUploadBytes = 256L * 1024 * 1024;
+    private const int Concurrency = 64;
+
+    private string JobsDirectory => Path.Combine(dataDirectory, "jobs");
+
+    /// <summary>Stores the upload and starts the job; returns the job id, or an error for the request.</summary>
+    public async Task<(string? JobId, string? Error)> SubmitAsync(Stream body, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(JobsDirectory);
+        var jobId = $"{DateTimeOffset.UtcNow:yyyyMMddHHmmss}-{PassIssuer.NewSerial()[..8].ToLowerInvariant()}";
+        var path = Path.Combine(JobsDirectory, jobId + ".ndjson");
+        var lines = 0;
+        long bytes = 0;
+        await using (var file = File.Create(path + ".part"))
+        {
+            var buffer = new byte[81920];
+            int read;
+            var last = (byte)'\n';
+            while ((read = await body.ReadAsync(buffer, cancellationToken)) > 0)
+            {
+                bytes += read;
+                if (bytes > MaxUploadBytes)
+                {
+                    file.Close();
+                    File.Delete(path + ".part");
+                    return (null, $"a batch may have at most {MaxUploadBytes / 1024 / 1024} MiB");
+                }
+                lines += buffer.AsSpan(0, read).Count((byte)'\n');
+                last = buffer[read - 1];
+                await file.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+            }
+            if (last != '\n' && bytes > 0)
+                lines++;
+        }
+        if (lines == 0)
+        {
+            File.Delete(path + ".part");
+            return (null, "the batch is empty: send one JSON object per line");
+        }
+        File.Move(path + ".part", path);
+        await grains.GetGrain<IBatchJobGrain>(GrainKeys.Job(jobId)).Start(CountLines(path));
+        _ = Task.Run(() => RunAsync(jobId, resumed: false), CancellationToken.None);
+        return (jobId, null);
+    }
+
+    /// <summary>Runs again every job whose file is here and whose grain says it is not completed.</summary>
+    public async Task ResumeUnfinishedAsync()
+    {
+        if (!Directory.Exists(JobsDirectory))
+            return;
+        foreach (var path in Directory.EnumerateFiles(JobsDirectory, "*.ndjson"))
+        {
+            var jobId = Path.GetFileNameWithoutExtension(path);
+            var status = await grains.GetGrain<IBatchJobGrain>(GrainKeys.Job(jobId)).GetStatus();
+            if (status is { State: BatchJobState.Completed })
+                continue;
+            LogResuming(logger, jobId);
+            await grains.GetGrain<IBatchJobGrain>(GrainKeys.Job(jobId)).Start(CountLines(path));
+            _ = Task.Run(() => RunAsync(jobId, resumed: true), CancellationToken.None);
+        }
+    }
+
+    private async Task RunAsync(string jobId, bool resumed)
+    {
+        var job = grains.GetGrain<IBatchJobGrain>(GrainKeys.Job(jobId));
+        var path = Path.Combine(JobsDirectory, jobId + ".ndjson");
+        var progress = new Progress();
+        using var flusher = new PeriodicTimer(TimeSpan.FromMilliseconds(250));
+        var flushing = Task.Run(async () =>
+        {
+            while (await flusher.WaitForNextTickAsync())
+                await progress.FlushAsync(job);
+        });
+        try
+        {
+            var lines = File.ReadLines(path).Select((text, index) => (Text: text, Line: index + 1)).Where(l => !string.IsNullOrWhiteSpace(l.Text));
+            await Parallel.ForEachAsync(lines, new ParallelOptions { MaxDegreeOfParallelism = Concurrency }, async (line, _) =>
+            {
+                var error = await IssueLine(jobId, line.Text, line.Line, resumed);
+                progress.Add(error is null ? null : $"line {line.Line}: {error}");
+            });
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            LogJobFailed(logger, jobId, e);
+        }
+        finally
+        {
+            flusher.Dispose();
+            await flushing;
+            await progress.FlushAsync(job);
+            await job.Complete();
+        }
+    }
+
+    private async Task<string?> IssueLine(string jobId, string text, int line, bool resumed)
+    {
+        JsonObject? body;
+        try
+        {
+            body = JsonNode.Parse(text) as JsonObject;
+        }
+        catch (JsonException e)
+        {
+            return $"not valid JSON: {e.Message}";
+        }
+        if (body is null)
+            return "each line must be a JSON object";
+        try
+        {
+            var outcome = await issuer.IssueAsync(body, PassIssuer.DerivedSerial(jobId, line));
+            if (outcome.Created is not null || (resumed && outcome.Status == StatusCodes.Status409Conflict))
+                return null;
+            return outcome.Describe();
+        }
+        catch (Exception e) when (e is TimeoutException or OrleansException or InvalidOperationException)
+        {
+            return $"could not be issued: {e.Message}";
+        }
+    }
+
+    private static int CountLines(string path) => File.ReadLines(path).Count(l => !string.IsNullOrWhiteSpace(l));
+
+    /// <summary>Counts kept between flushes to the job grain, so progress costs one grain write per quarter second.</summary>
+    private sealed class Progress
+    {
+        private readonly Lock _lock = new();
+        private int _done, _failed;
+        private List<string> _errors = [];
+
+        public void Add(string? error)
+        {
+            lock (_lock)
+            {
+                if (error is null)
+                {
+                    _done++;
+                }
+                else
+                {
+                    _failed++;
+                    if (_errors.Count < 100)
+                        _errors.Add(error);
+                }
+            }
+        }
+
+        public async Task FlushAsync(IBatchJobGrain job)
+        {
+            int done, failed;
+            List<string> errors;
+            lock (_lock)
+            {
+                (done, failed, errors) = (_done, _failed, _errors);
+                (_done, _failed, _errors) = (0, 0, []);
+            }
+            if (done > 0 || failed > 0)
+                await job.Report(done, failed, errors);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Batch job {JobId} did not complete before the last stop; running it again")]
+    private static partial void LogResuming(ILogger logger, string jobId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Batch job {JobId} stopped")]
+    private static partial void LogJobFailed(ILogger logger, string jobId, Exception exception);
+}
+
+/// <summary>Resumes unfinished batch jobs once the silo runs.</summary>
+internal sealed class BatchJobResumer(BatchJobs jobs, IHostApplicationLifetime lifetime) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        lifetime.ApplicationStarted.Register(() => _ = jobs.ResumeUnfinishedAsync());
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}

@@ -1,0 +1,122 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using PassGrains.Abstractions;
+using PassGrains.Server.Apis;
+using PassGrains.Server.Rendering;
+using PassGrains.Server.Security;
+
+namespace PassGrains.Server.Issuing;
+
+/// <summary>The outcome of issuing one pass: the created pass, or the status and every problem.</summary>
+public sealed record IssueOutcome(int Status, PassCreatedResponse? Created, string Title, IReadOnlyList<FieldProblem> Errors)
+{
+    public static IssueOutcome Invalid(string field, string message) =>
+        new(StatusCodes.Status400BadRequest, null, "invalid request", [new FieldProblem(field, "invalid", message)]);
+
+    public string Describe() => string.Join("; ", Errors.Select(e => $"{e.Field}: {e.Message}"));
+}
+
+/// <summary>
+/// Issues a pass from a POST /api/passes body: checks the template, group and every pass.json rule
+/// of the composed pass before anything is stored. Used by the API and by batch jobs.
+/// </summary>
+public sealed partial class PassIssuer(IGrainFactory grains, PassRenderer renderer, DownloadLinks links)
+{
+    [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._~-]{0,99}$", RegexOptions.CultureInvariant)]
+    private static partial Regex SerialShape();
+
+    public static bool IsValidSerial(string serial) => SerialShape().IsMatch(serial);
+
+    /// <param name="defaultSerial">The serial to use when the body names none (batch jobs derive it from the job and line, so a resumed job issues the same serials).</param>
+    public async Task<IssueOutcome> IssueAsync(JsonObject body, string? defaultSerial = null)
+    {
+        var templateId = RequestContent.OptionalString(body, "templateId");
+        if (templateId is null)
+            return IssueOutcome.Invalid("templateId", "templateId is required");
+        var serial = RequestContent.OptionalString(body, "serialNumber") ?? defaultSerial ?? NewSerial();
+        if (!IsValidSerial(serial))
+            return IssueOutcome.Invalid("serialNumber", "serial numbers are 1–100 letters, digits, '.', '_', '~' or '-' (they appear in URLs)");
+        var groupId = RequestContent.OptionalString(body, "groupId");
+        var (content, contentError) = RequestContent.ContentOf(body);
+        if (contentError is not null)
+            return IssueOutcome.Invalid(contentError.Value.Field, contentError.Value.Message);
+
+        var template = await renderer.GetTemplateAsync(templateId, null);
+        if (template is null)
+            return IssueOutcome.Invalid("templateId", $"template '{templateId}' does not exist; upload it with PUT /api/templates/{templateId}");
+        GroupSnapshot? group = null;
+        if (groupId is not null)
+        {
+            group = await grains.GetGrain<IGroupGrain>(GrainKeys.Group(groupId)).GetSnapshot();
+            if (group is null)
+                return IssueOutcome.Invalid("groupId", $"group '{groupId}' does not exist; create it with PUT /api/groups/{groupId}");
+        }
+        var problems = await renderer.CheckAsync(templateId, serial, group?.Content, content);
+        if (problems.Any(p => p.IsError))
+            return new IssueOutcome(StatusCodes.Status400BadRequest, null, "the pass would be invalid", Problems.ToFieldProblems(problems));
+
+        var passType = template.PassTypeIdentifier!;
+        var result = await grains.GetGrain<IPassGrain>(GrainKeys.Pass(passType, serial)).Issue(new PassIssue(templateId, groupId, content));
+        if (result.Status == PassIssueStatus.AlreadyExists)
+            return new IssueOutcome(StatusCodes.Status409Conflict, null, "conflict",
+                [new FieldProblem("serialNumber", "unique", $"pass {passType}/{serial} already exists; change it with PATCH /api/passes/{passType}/{serial}")]);
+        return new IssueOutcome(StatusCodes.Status201Created, new PassCreatedResponse(passType, serial, result.Version, links.ForPass(passType, serial)), "created", []);
+    }
+
+    /// <summary>20 characters of Crockford base32: unguessable, URL-safe, no ambiguous letters.</summary>
+    public static string NewSerial() => Encode(RandomNumberGenerator.GetBytes(20));
+
+    /// <summary>A serial derived from a job and line: the same on every run of that job.</summary>
+    public static string DerivedSerial(string jobId, int line) => Encode(SHA256.HashData(Encoding.UTF8.GetBytes($"{jobId}\n{line}")));
+
+    private static string Encode(byte[] bytes)
+    {
+        const string alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+        return string.Create(20, bytes, (chars, source) =>
+        {
+            for (var i = 0; i < chars.Length; i++)
+                chars[i] = alphabet[source[i] & 31];
+        });
+    }
+}
+
+/// <summary>Reading the parts of issuer request bodies.</summary>
+public static class RequestContent
+{
+    private static readonly string[] ServerKeys = ["serialNumber", "passTypeIdentifier", "teamIdentifier", "authenticationToken", "webServiceURL"];
+
+    public static string? OptionalString(JsonObject body, string name) =>
+        body[name] is JsonValue value && value.TryGetValue<string>(out var text) && text.Length > 0 ? text : null;
+
+    /// <summary>"fields" (field key → string or number) and "pass" (a merge patch), as stored JSON text.</summary>
+    public static (PassContent Content, (string Field, string Message)? Error) ContentOf(JsonObject body)
+    {
+        string? fields = null, patch = null;
+        if (body.TryGetPropertyValue("fields", out var f) && f is not null)
+        {
+            if (f is not JsonObject fieldObject)
+                return (null!, ("fields", "fields must be an object of field key to value"));
+            foreach (var (key, value) in fieldObject)
+            {
+                if (value is not JsonValue v || v.GetValueKind() is not (JsonValueKind.String or JsonValueKind.Number))
+                    return (null!, ($"fields.{key}", "a field value must be a string or a number"));
+            }
+            fields = fieldObject.ToJsonString();
+        }
+        if (body.TryGetPropertyValue("pass", out var p) && p is not null)
+        {
+            if (p is not JsonObject patchObject)
+                return (null!, ("pass", "pass must be a JSON merge patch object for pass.json"));
+            foreach (var reserved in ServerKeys)
+            {
+                if (patchObject.ContainsKey(reserved))
+                    return (null!, ($"pass.{reserved}", $"{reserved} is set by the server and cannot be patched"));
+            }
+            patch = patchObject.ToJsonString();
+        }
+        return (new PassContent(fields, patch), null);
+    }
+}
