@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Load benchmarks of the single-node server on loopback (docs/benchmarks.md), server and driver on
+# the same machine: a bare Kestrel constant-JSON endpoint as yardstick, then the device list (204),
+# the 304 path, full signed downloads of ../shared/fixtures/event.pass, and batch issuing into SQLite.
+# usage: scripts/bench-server.sh [SECONDS] [BATCH_PASSES]      needs: wrk (apt-get install wrk), curl, python3
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+shared=$root/../shared
+seconds=${1:-10}; batch=${2:-20000}
+work=${BENCH_WORK:-$root/.bench}/server; rm -rf "$work"; mkdir -p "$work"
+command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 2; }
+
+dotnet build -c Release "$root/src/PassGrains.Server" -v quiet -nologo >/dev/null
+dotnet build -c Release "$root/src/PassGrains.Cli" -v quiet -nologo >/dev/null
+dotnet build -c Release "$root/bench/PassGrains.BareKestrel" -v quiet -nologo >/dev/null
+cli=(dotnet "$root/src/PassGrains.Cli/bin/Release/net10.0/passgrains.dll")
+"${cli[@]}" certs dev --out "$work/certs" --pass-type-id pass.com.example.event --team-id ABCDE12345 >/dev/null
+
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
+trap cleanup EXIT
+wait_for() { for _ in $(seq 1 120); do curl -sf -o /dev/null "$1" && return 0; sleep 0.5; done; echo "no answer from $1" >&2; exit 1; }
+rate() { grep -oP 'Requests/sec:\s+\K[0-9.]+' ; }
+
+echo "# machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(dotnet --version) SDK; wrk -t2 -c64 -d${seconds}s"
+
+dotnet "$root/bench/PassGrains.BareKestrel/bin/Release/net10.0/PassGrains.BareKestrel.dll" --urls http://127.0.0.1:5101 >/dev/null 2>&1 & pids+=($!)
+wait_for http://127.0.0.1:5101/
+bare=$(wrk -t2 -c64 -d"${seconds}s" http://127.0.0.1:5101/ | rate)
+kill "${pids[-1]}"; echo "bare Kestrel constant JSON: $bare req/s"
+
+key=bench-issuer-key-0123456789
+export ASPNETCORE_ENVIRONMENT=Production ASPNETCORE_URLS=http://127.0.0.1:5100
+export PassGrains__DataDirectory=$work/data PassGrains__PublicUrl=http://127.0.0.1:5100/ PassGrains__IssuerApiKeys__0=$key
+export PassGrains__PassTypes__0__Identifier=pass.com.example.event PassGrains__PassTypes__0__TeamIdentifier=ABCDE12345
+export PassGrains__PassTypes__0__CertificatePath=$work/certs/pass.p12 PassGrains__PassTypes__0__CertificatePassword=dev
+export PassGrains__PassTypes__0__WwdrPath=$work/certs/wwdr.pem Logging__LogLevel__Default=Warning
+dotnet "$root/src/PassGrains.Server/bin/Release/net10.0/PassGrains.Server.dll" >"$work/server.log" 2>&1 & pids+=($!)
+wait_for http://127.0.0.1:5100/openapi/v1.json
+B=http://127.0.0.1:5100; A="Authorization: Bearer $key"; P=pass.com.example.event; D=benchdevice0123456789
+
+python3 - "$shared/fixtures/event.pass" "$work/event.zip" <<'PY'
+import os, sys, zipfile
+src, out = sys.argv[1], sys.argv[2]
+with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+    for folder, _, files in os.walk(src):
+        for f in files:
+            full = os.path.join(folder, f); z.write(full, os.path.relpath(full, src))
+PY
+curl -sf -X PUT -H "$A" -H 'Content-Type: application/zip' --data-binary @"$work/event.zip" $B/api/templates/event >/dev/null
+curl -sf -X POST -H "$A" -H 'Content-Type: application/json' -d '{"templateId":"event","serialNumber":"BENCH-1"}' $B/api/passes >/dev/null
+url=$(curl -sf -H "$A" $B/api/passes/$P/BENCH-1 | python3 -c 'import json,sys; print(json.load(sys.stdin)["downloadUrl"])')
+curl -sf -o "$work/p.pkpass" "$url"
+T=$(unzip -p "$work/p.pkpass" pass.json | python3 -c 'import json,sys; print(json.load(sys.stdin)["authenticationToken"])')
+curl -sf -X POST -H "Authorization: ApplePass $T" -d '{"pushToken":"00112233445566778899aabbccddeeff"}' $B/v1/devices/$D/registrations/$P/BENCH-1 >/dev/null
+tag=$(curl -sf $B/v1/devices/$D/registrations/$P | python3 -c 'import json,sys; print(json.load(sys.stdin)["lastUpdated"])')
+sleep 1.1 # the listing caps a tag at one second before the request; let it pass so the list answers 204
+tag=$(curl -sf "$B/v1/devices/$D/registrations/$P?passesUpdatedSince=0" | python3 -c 'import json,sys; print(json.load(sys.stdin)["lastUpdated"])')
+lm=$(curl -sf -D - -o /dev/null -H "Authorization: ApplePass $T" $B/v1/passes/$P/BENCH-1 | grep -i '^last-modified' | cut -d' ' -f2- | tr -d '\r')
+[ "$(curl -s -o /dev/null -w '%{http_code}' "$B/v1/devices/$D/registrations/$P?passesUpdatedSince=$tag")" = 204 ] || echo "warning: list did not answer 204"
+[ "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: ApplePass $T" -H "If-Modified-Since: $lm" $B/v1/passes/$P/BENCH-1)" = 304 ] || echo "warning: pass did not answer 304"
+
+list=$(wrk -t2 -c64 -d"${seconds}s" "$B/v1/devices/$D/registrations/$P?passesUpdatedSince=$tag" | rate)
+echo "list (204, passesUpdatedSince): $list req/s ($(python3 -c "print(f'{$list/$bare:.2f}')")× bare Kestrel)"
+listall=$(wrk -t2 -c64 -d"${seconds}s" "$B/v1/devices/$D/registrations/$P" | rate)
+echo "list (200, all serials): $listall req/s"
+notmod=$(wrk -t2 -c64 -d"${seconds}s" -H "Authorization: ApplePass $T" -H "If-Modified-Since: $lm" $B/v1/passes/$P/BENCH-1 | rate)
+echo "latest pass, 304: $notmod req/s ($(python3 -c "print(f'{$notmod/$bare:.2f}')")× bare Kestrel)"
+full=$(wrk -t2 -c16 -d"${seconds}s" -H "Authorization: ApplePass $T" $B/v1/passes/$P/BENCH-1 | rate)
+echo "latest pass, 200 signed event.pass (~726 KiB): $full req/s"
+
+python3 - "$work/batch.ndjson" "$batch" <<'PY'
+import json, sys
+with open(sys.argv[1], "w") as f:
+    for i in range(int(sys.argv[2])):
+        f.write(json.dumps({"templateId": "event", "serialNumber": f"B-{i}", "fields": {"seat": f"R{i // 100}-{i % 100}"}}) + "\n")
+PY
+start=$(date +%s.%N)
+job=$(curl -sf -X POST -H "$A" -H 'Content-Type: application/x-ndjson' --data-binary @"$work/batch.ndjson" $B/api/passes/batch | python3 -c 'import json,sys; print(json.load(sys.stdin)["jobId"])')
+while ! curl -sf -H "$A" $B/api/jobs/$job | grep -q '"completed"'; do sleep 0.2; done
+end=$(date +%s.%N)
+status=$(curl -sf -H "$A" $B/api/jobs/$job)
+echo "batch issue into SQLite: $batch passes in $(python3 -c "print(f'{$end-$start:.1f}')") s = $(python3 -c "print(f'{$batch/($end-$start):.0f}')") passes/s; job: $(echo "$status" | head -c 120)"
+echo "database: $(du -sh "$work/data" | cut -f1)"
