@@ -27,16 +27,27 @@ public readonly record struct UpdateStamp([property: Id(0)] long Tag, [property:
 public readonly record struct EffectiveStamp([property: Id(0)] long Tag, [property: Id(1)] long Second, [property: Id(2)] bool Ambiguous)
 {
     /// <summary>
-    /// Combines a pass's own stamp with those of its group and template. Only changes made after the
-    /// pass was issued (<paramref name="issuedTag"/>) make distinct versions of it: a template uploaded
-    /// in the same second before the pass was issued is not a reason to refuse a 304.
+    /// Combines a pass's own stamp with those of its group and template. A device's If-Modified-Since
+    /// only proves it holds the current version when the newest change is alone in the newest second:
+    /// <list type="bullet">
+    /// <item>two changes made after the pass was issued share the newest second (changes of one owner
+    /// never do, but a group and a pass can); or</item>
+    /// <item>the newest change (largest tag) carries an earlier second than another owner's, whose
+    /// second ran ahead of the clock after a burst of changes, so the combined second did not move</item>
+    /// </list>
+    /// make the stamp <see cref="Ambiguous"/>, and the server answers 200. Changes to a group or template
+    /// before the pass was issued (<paramref name="issuedTag"/>) are not versions of the pass.
     /// </summary>
     public static EffectiveStamp Combine(UpdateStamp pass, long issuedTag, params ReadOnlySpan<UpdateStamp> others)
     {
-        long tag = pass.Tag, second = pass.Second;
+        long tag = pass.Tag, second = pass.Second, newestChangeSecond = pass.Second;
         foreach (var stamp in others)
         {
-            tag = Math.Max(tag, stamp.Tag);
+            if (stamp.Tag > tag)
+            {
+                tag = stamp.Tag;
+                newestChangeSecond = stamp.Second;
+            }
             second = Math.Max(second, stamp.Second);
         }
         var versionsInSecond = pass.Second == second ? 1 : 0;
@@ -45,7 +56,7 @@ public readonly record struct EffectiveStamp([property: Id(0)] long Tag, [proper
             if (stamp.Second == second && stamp.Tag >= issuedTag)
                 versionsInSecond++;
         }
-        return new EffectiveStamp(tag, second, versionsInSecond > 1);
+        return new EffectiveStamp(tag, second, versionsInSecond > 1 || newestChangeSecond < second);
     }
 
     public DateTimeOffset LastModified => DateTimeOffset.FromUnixTimeSeconds(Second);

@@ -62,7 +62,7 @@ public static class PassJsonComposer
             }
         }
         var missing = values.Keys.Where(k => !found.Contains(k))
-            .Select(k => PassProblem.Error("pass.json", "$", PassRules.FieldValue,
+            .Select(k => PassProblem.Error("pass.json", $"$..[?(@.key=='{k}')]", PassRules.FieldValue,
                 $"the template has no field with key '{k}'; known keys: {string.Join(", ", FieldKeys(pass))}"))
             .ToList();
         if (missing.Count == 0)

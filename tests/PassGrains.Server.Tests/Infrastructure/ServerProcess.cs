@@ -1,0 +1,133 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text;
+
+namespace PassGrains.Server.Tests.Infrastructure;
+
+/// <summary>
+/// The server as its own process (<c>dotnet PassGrains.Server.dll</c>, configured through environment
+/// variables as an operator would), so a test can SIGKILL it and start it again on the same data.
+/// </summary>
+public sealed class ServerProcess : IAsyncDisposable
+{
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
+
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+    private readonly Lock _outputLock = new();
+
+    private ServerProcess(Process process, ServerSettings settings)
+    {
+        _process = process;
+        Settings = settings;
+    }
+
+    public ServerSettings Settings { get; }
+
+    public string Output
+    {
+        get
+        {
+            lock (_outputLock)
+                return _output.ToString();
+        }
+    }
+
+    public static string ServerAssembly => Path.Combine(AppContext.BaseDirectory, "PassGrains.Server.dll");
+
+    /// <summary>Starts the process and waits (with a deadline) until GET /openapi/v1.json answers.</summary>
+    public static async Task<ServerProcess> StartAsync(ServerSettings settings)
+    {
+        Assert.True(File.Exists(ServerAssembly), $"{ServerAssembly} is missing: the project reference should copy it to the test output");
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = settings.DataDirectory,
+        };
+        start.ArgumentList.Add(ServerAssembly);
+        foreach (var name in start.Environment.Keys.Where(k => k.StartsWith("PassGrains__", StringComparison.OrdinalIgnoreCase) || k.StartsWith("ASPNETCORE_", StringComparison.OrdinalIgnoreCase)).ToList())
+            start.Environment.Remove(name);
+        foreach (var (key, value) in settings.ToConfiguration())
+            start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
+        start.Environment["ASPNETCORE_URLS"] = settings.BaseUrl.TrimEnd('/');
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        start.Environment["DOTNET_ENVIRONMENT"] = "Production";
+        start.Environment["Logging__LogLevel__Default"] = "Warning";
+
+        var process = new Process { StartInfo = start };
+        var server = new ServerProcess(process, settings);
+        process.OutputDataReceived += (_, e) => server.Append(e.Data);
+        process.ErrorDataReceived += (_, e) => server.Append(e.Data);
+        if (!process.Start())
+            throw new InvalidOperationException("dotnet did not start");
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        try
+        {
+            await server.WaitUntilReadyAsync();
+        }
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
+        return server;
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+            return;
+        lock (_outputLock)
+            _output.AppendLine(line);
+    }
+
+    private async Task WaitUntilReadyAsync()
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(Settings.BaseUrl), Timeout = TimeSpan.FromSeconds(5) };
+        var deadline = Stopwatch.StartNew();
+        while (true)
+        {
+            if (_process.HasExited)
+                throw new InvalidOperationException($"the server exited with code {_process.ExitCode} before answering:{Environment.NewLine}{Output}");
+            try
+            {
+                using var response = await http.GetAsync(new Uri("openapi/v1.json", UriKind.Relative));
+                if (response.StatusCode == HttpStatusCode.OK)
+                    return;
+            }
+            catch (HttpRequestException)
+            {
+            }
+            catch (TaskCanceledException)
+            {
+            }
+            if (deadline.Elapsed > StartTimeout)
+                throw new TimeoutException($"the server did not answer GET /openapi/v1.json within {StartTimeout}:{Environment.NewLine}{Output}");
+            await Task.Delay(100);
+        }
+    }
+
+    /// <summary>SIGKILL (no shutdown hooks, no flush) and wait until the process is gone.</summary>
+    public async Task KillAsync()
+    {
+        if (!_process.HasExited)
+            _process.Kill(entireProcessTree: true);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await _process.WaitForExitAsync(timeout.Token);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await KillAsync();
+        }
+        catch (InvalidOperationException)
+        {
+        }
+        _process.Dispose();
+    }
+}
