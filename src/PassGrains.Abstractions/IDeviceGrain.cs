@@ -1,3 +1,5 @@
+using Orleans.Concurrency;
+
 namespace PassGrains.Abstractions;
 
 /// <summary>The changed passes of one pass type on one device, and the tag to ask with next time.</summary>
@@ -13,7 +15,13 @@ public interface IDeviceGrain : IGrainWithStringKey
     Task Unregister(string passTypeIdentifier, string serialNumber);
 
     /// <summary>Registered serials of the pass type changed after <paramref name="since"/> (all when null); null when none.</summary>
+    /// <remarks>
+    /// Interleaves: it asks the device's passes for their stamps, and a pass that is registering this
+    /// device at that moment waits on the device; without interleaving the two would wait on each other.
+    /// </remarks>
+    [AlwaysInterleave]
     Task<ChangedSerials?> GetChangedSerials(string passTypeIdentifier, long? since);
 
+    [AlwaysInterleave]
     Task<string?> GetPushToken(string passTypeIdentifier);
 }

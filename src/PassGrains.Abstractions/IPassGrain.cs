@@ -25,4 +25,10 @@ public interface IPassGrain : IGrainWithStringKey
     Task<RegistrationStatus> Register(string deviceLibraryIdentifier, string pushToken, string? authenticationToken);
 
     Task<RegistrationStatus> Unregister(string deviceLibraryIdentifier, string? authenticationToken);
+
+    /// <summary>
+    /// Records a holder's rewards enrollment (the PersonalizationDictionary's requiredPersonalizationInfo as JSON)
+    /// and makes a new version, which Wallet then fetches: the personalized pass, without personalization.json.
+    /// </summary>
+    Task<bool> Personalize(string requiredPersonalizationInfoJson);
 }

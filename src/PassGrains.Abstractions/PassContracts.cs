@@ -50,7 +50,8 @@ public sealed record PassRenderSource(
     [property: Id(5)] bool Voided,
     [property: Id(6)] string AuthenticationToken,
     [property: Id(7)] EffectiveStamp Stamp,
-    [property: Id(8)] long TemplateTag);
+    [property: Id(8)] long TemplateTag,
+    [property: Id(9)] bool Personalized = false);
 
 public enum RegistrationStatus
 {

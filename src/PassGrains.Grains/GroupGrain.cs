@@ -55,6 +55,10 @@ public sealed class GroupShardGrain(
         if (state.State.Members.TryGetValue(key, out var existing) && existing == pushToken)
             return;
         state.State.Members[key] = pushToken;
+        // A device has one push token per pass type: its other passes here take the new one too.
+        var prefix = $"{deviceLibraryIdentifier}|{passTypeIdentifier}|";
+        foreach (var other in state.State.Members.Keys.Where(k => k.StartsWith(prefix, StringComparison.Ordinal)).ToList())
+            state.State.Members[other] = pushToken;
         await state.WriteStateAsync();
     }
 

@@ -20,6 +20,9 @@ public sealed class PassState
     public string TokenHash { get; set; } = "";
     public DateTimeOffset IssuedAt { get; set; }
 
+    /// <summary>The holder's rewards-enrollment answers, once personalized.</summary>
+    public string? PersonalizationJson { get; set; }
+
     /// <summary>Device library id → push token.</summary>
     public Dictionary<string, string> Registrations { get; set; } = new(StringComparer.Ordinal);
 }
@@ -135,6 +138,16 @@ public sealed class PassGrain(
         return RegistrationStatus.Removed;
     }
 
+    async Task<bool> IPassGrain.Personalize(string requiredPersonalizationInfoJson)
+    {
+        // Enrollment happens once; the endpoint has no token, so a second call must not overwrite the holder's answers.
+        if (!State.Issued || State.PersonalizationJson is not null)
+            return false;
+        State.PersonalizationJson = requiredPersonalizationInfoJson;
+        await Advance();
+        return true;
+    }
+
     private async Task Advance()
     {
         State.Version++;
@@ -150,7 +163,8 @@ public sealed class PassGrain(
         var template = await GrainFactory.GetGrain<ITemplateGrain>(GrainKeys.Template(State.TemplateId)).GetStamp();
         var stamp = EffectiveStamp.Combine(State.Stamp, State.IssuedTag, group?.Stamp ?? UpdateStamp.None, template ?? UpdateStamp.None);
         return new PassRenderSource(State.PassTypeIdentifier, State.SerialNumber, State.TemplateId, group?.Content,
-            new PassContent(State.FieldsJson, State.PatchJson), State.Voided, tokens.TokenFor(State.TokenNonce), stamp, template?.Tag ?? 0);
+            new PassContent(State.FieldsJson, State.PatchJson), State.Voided, tokens.TokenFor(State.TokenNonce), stamp, template?.Tag ?? 0,
+            State.PersonalizationJson is not null);
     }
 
     private async Task<EffectiveStamp> GetEffectiveStamp()

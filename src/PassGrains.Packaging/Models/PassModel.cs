@@ -27,6 +27,9 @@ public sealed class PassModel
 
     public PassModelFile? Find(string path) => Files.FirstOrDefault(f => f.Path == path);
 
+    /// <summary>The same model without one file (the personalized pass drops personalization.json).</summary>
+    public PassModel Without(string path) => new(PassJson, Files.Where(f => f.Path != path).ToList(), Warnings);
+
     /// <summary>Loads a folder or a zip file, or throws <see cref="PassValidationException"/> with every problem.</summary>
     public static PassModel Load(string path, PassModelLimits? limits = null, PassValidationOptions? options = null) =>
         PassModelReader.Read(path, limits, options).GetModelOrThrow();

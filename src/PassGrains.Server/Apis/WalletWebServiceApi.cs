@@ -122,13 +122,16 @@ public static partial class WalletWebServiceApi
     }
 
     private static async Task<IResult> Personalize(string passTypeIdentifier, string serialNumber, HttpRequest request,
-        IGrainFactory grains, PassTypeRegistry passTypes, ILoggerFactory loggers)
+        IGrainFactory grains, PassTypeRegistry passTypes, PassRenderer renderer, ILoggerFactory loggers)
     {
         var type = passTypes.Find(passTypeIdentifier);
         if (type is null)
             return Results.NotFound();
         var summary = await grains.GetGrain<IPassGrain>(GrainKeys.Pass(passTypeIdentifier, serialNumber)).GetSummary();
         if (summary is null)
+            return Results.NotFound();
+        // Only passes whose template asks for enrollment (personalization.json) can be personalized.
+        if ((await renderer.GetTemplateAsync(summary.TemplateId, null))?.Model.Find("personalization.json") is null)
             return Results.NotFound();
         var body = await ReadJson(request);
         if (body is not { ValueKind: JsonValueKind.Object } json
@@ -139,6 +142,7 @@ public static partial class WalletWebServiceApi
         var fields = string.Join(",", info.EnumerateObject().Select(p => p.Name));
         LogPersonalized(personalizationLogger, passTypeIdentifier, serialNumber, fields);
         var signature = type.Signer.SignPersonalizationToken(token.GetString()!, DateTimeOffset.UtcNow);
+        await grains.GetGrain<IPassGrain>(GrainKeys.Pass(passTypeIdentifier, serialNumber)).Personalize(info.GetRawText());
         return Results.Bytes(signature, "application/octet-stream");
     }
 

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Orleans.Storage;
 using PassGrains.Grains;
+using PassGrains.Grains.Storage;
 using PassGrains.Server.Apis;
 using PassGrains.Server.Demo;
 using PassGrains.Server.Issuing;

@@ -15,7 +15,13 @@ namespace PassGrains.Server.Rendering;
 /// </summary>
 public sealed class PassRenderer(IGrainFactory grains, PassTypeRegistry passTypes, PublicUrl publicUrl)
 {
-    private sealed record CachedTemplate(long Tag, CompiledPassTemplate Template);
+    private sealed record CachedTemplate(long Tag, CompiledPassTemplate Template)
+    {
+        /// <summary>The personalized pass Wallet fetches after enrollment must not hold personalization.json.</summary>
+        public Lazy<CompiledPassTemplate> WithoutPersonalization { get; } = new(() => Template.Model.Find("personalization.json") is null
+            ? Template
+            : CompiledPassTemplate.Compile(Template.Model.Without("personalization.json")));
+    }
 
     private readonly ConcurrentDictionary<string, CachedTemplate> _templates = new(StringComparer.Ordinal);
 
@@ -28,8 +34,9 @@ public sealed class PassRenderer(IGrainFactory grains, PassTypeRegistry passType
     {
         var type = passTypes.Find(source.PassTypeIdentifier)
             ?? throw new InvalidOperationException($"no signing certificate is configured for {source.PassTypeIdentifier}");
-        var template = await GetTemplateAsync(source.TemplateId, source.TemplateTag)
+        var cached = await GetCachedTemplateAsync(source.TemplateId, source.TemplateTag)
             ?? throw new InvalidOperationException($"template {source.TemplateId} does not exist");
+        var template = source.Personalized ? cached.WithoutPersonalization.Value : cached.Template;
         var packager = new PassPackager(type.Signer);
         var passJson = packager.Compose(template, source.SerialNumber, Layers(source.Group, source.Pass, source.Voided, source.AuthenticationToken), validate: false);
         // The signing time is the version's Last-Modified second or later: never older than the content.
@@ -56,38 +63,56 @@ public sealed class PassRenderer(IGrainFactory grains, PassTypeRegistry passType
         }
     }
 
-    public async ValueTask<CompiledPassTemplate?> GetTemplateAsync(string templateId, long? tag)
+    public async ValueTask<CompiledPassTemplate?> GetTemplateAsync(string templateId, long? tag) =>
+        (await GetCachedTemplateAsync(templateId, tag))?.Template;
+
+    private async ValueTask<CachedTemplate?> GetCachedTemplateAsync(string templateId, long? tag)
     {
         // Without a known tag, ask the template for its small stamp first; the model zip crosses only on a new revision.
         tag ??= (await grains.GetGrain<ITemplateGrain>(GrainKeys.Template(templateId)).GetStamp())?.Tag;
         if (tag is null)
             return null;
         if (_templates.TryGetValue(templateId, out var cached) && cached.Tag == tag)
-            return cached.Template;
+            return cached;
         var revision = await grains.GetGrain<ITemplateGrain>(GrainKeys.Template(templateId)).GetCurrent();
         if (revision is null)
             return null;
         if (_templates.TryGetValue(templateId, out cached) && cached.Tag == revision.Stamp.Tag)
-            return cached.Template;
+            return cached;
         using var zip = new MemoryStream(revision.ModelZip);
         var model = PassModel.FromZip(zip, options: ValidationOptions with { IsTemplate = true });
-        var compiled = CompiledPassTemplate.Compile(model);
-        _templates[templateId] = new CachedTemplate(revision.Stamp.Tag, compiled);
-        return compiled;
+        var entry = new CachedTemplate(revision.Stamp.Tag, CompiledPassTemplate.Compile(model));
+        _templates[templateId] = entry;
+        return entry;
     }
 
     private IEnumerable<PassLayer> Layers(PassContent? group, PassContent pass, bool voided, string token)
     {
         if (group is not null)
-            yield return ToLayer(group);
-        yield return ToLayer(pass);
+        {
+            foreach (var layer in ToLayers(group))
+                yield return layer;
+        }
+        foreach (var layer in ToLayers(pass))
+            yield return layer;
         var service = new JsonObject { ["webServiceURL"] = publicUrl.Value.ToString(), ["authenticationToken"] = token };
         if (voided)
             service["voided"] = true;
         yield return new PassLayer(Patch: service);
     }
 
-    private static PassLayer ToLayer(PassContent content) => new(
-        content.FieldsJson is null ? null : (JsonNode.Parse(content.FieldsJson) as JsonObject)?.ToDictionary(p => p.Key, p => p.Value?.DeepClone()),
-        content.PatchJson is null ? null : JsonNode.Parse(content.PatchJson) as JsonObject);
+    /// <summary>Field values first, then the content's merge patches in order.</summary>
+    private static IEnumerable<PassLayer> ToLayers(PassContent content)
+    {
+        var fields = content.FieldsJson is null ? null : (JsonNode.Parse(content.FieldsJson) as JsonObject)?.ToDictionary(p => p.Key, p => p.Value?.DeepClone());
+        var patches = Grains.JsonContent.Patches(content.PatchJson);
+        if (patches.Count == 0)
+        {
+            yield return new PassLayer(fields);
+            yield break;
+        }
+        yield return new PassLayer(fields, patches[0]);
+        foreach (var patch in patches.Skip(1))
+            yield return new PassLayer(Patch: patch);
+    }
 }

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Orleans.Storage;
 
-namespace PassGrains.Server.Storage;
+namespace PassGrains.Grains.Storage;
 
 /// <summary>
 /// Grain state as plain System.Text.Json: no type names in the stored JSON (renaming a class

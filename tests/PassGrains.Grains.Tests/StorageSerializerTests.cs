@@ -1,0 +1,71 @@
+using PassGrains.Abstractions;
+
+namespace PassGrains.Grains.Tests;
+
+/// <summary>Every grain state round-trips through the server's System.Text.Json state serializer.</summary>
+public sealed class StorageSerializerTests
+{
+    private static T RoundTrip<T>(T state)
+    {
+        var serializer = new PassGrains.Grains.Storage.JsonGrainStateSerializer();
+        var copy = serializer.Deserialize<T>(serializer.Serialize(state));
+        Assert.NotNull(copy);
+        return copy;
+    }
+
+    [Fact]
+    public void Pass_state_round_trips()
+    {
+        var state = new PassState
+        {
+            Issued = true,
+            PassTypeIdentifier = "pass.com.example",
+            SerialNumber = "1",
+            TemplateId = "tpl",
+            GroupId = "g",
+            FieldsJson = """{"a":1}""",
+            PatchJson = """{"b":null}""",
+            Voided = true,
+            Version = 3,
+            Stamp = new UpdateStamp(1_700_000_000_000_001, 1_700_000_001),
+            IssuedTag = 1_700_000_000_000_000,
+            TokenNonce = "nonce",
+            TokenHash = new string('a', 64),
+            IssuedAt = DateTimeOffset.UnixEpoch.AddDays(20_000),
+        };
+        state.Registrations["dev"] = "push";
+
+        var copy = RoundTrip(state);
+
+        Assert.Equal(state.Stamp, copy.Stamp);
+        Assert.Equal(state.IssuedTag, copy.IssuedTag);
+        Assert.Equal(state.Registrations, copy.Registrations);
+        Assert.Equal(state.PatchJson, copy.PatchJson);
+    }
+
+    [Fact]
+    public void Device_state_round_trips()
+    {
+        var state = new DeviceState();
+        state.PassTypes["pass.com.example"] = new DevicePassTypeState { PushToken = "push", Serials = new(StringComparer.Ordinal) { "b", "a" } };
+
+        var copy = RoundTrip(state);
+
+        Assert.Equal("push", copy.PassTypes["pass.com.example"].PushToken);
+        Assert.Equal(["a", "b"], copy.PassTypes["pass.com.example"].Serials);
+    }
+
+    [Fact]
+    public void Group_and_template_states_round_trip()
+    {
+        var group = RoundTrip(new GroupState { Exists = true, TemplateId = "t", FieldsJson = "{}", Version = 2, Stamp = new UpdateStamp(5, 6) });
+        var template = RoundTrip(new TemplateState { Revision = 1, ModelZip = [1, 2, 3], PassTypeIdentifier = "p", Stamp = new UpdateStamp(7, 8) });
+        var shard = new GroupShardState();
+        shard.Members["d|p|s"] = "push";
+
+        Assert.Equal(new UpdateStamp(5, 6), group.Stamp);
+        Assert.Equal(new UpdateStamp(7, 8), template.Stamp);
+        Assert.Equal([1, 2, 3], template.ModelZip);
+        Assert.Equal(shard.Members, RoundTrip(shard).Members);
+    }
+}
