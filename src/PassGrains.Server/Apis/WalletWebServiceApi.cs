@@ -130,9 +130,6 @@ public static partial class WalletWebServiceApi
         var summary = await grains.GetGrain<IPassGrain>(GrainKeys.Pass(passTypeIdentifier, serialNumber)).GetSummary();
         if (summary is null)
             return Results.NotFound();
-        // Only passes whose template asks for enrollment (personalization.json) can be personalized.
-        if ((await renderer.GetTemplateAsync(summary.TemplateId, null))?.Model.Find("personalization.json") is null)
-            return Results.NotFound();
         var body = await ReadJson(request);
         if (body is not { ValueKind: JsonValueKind.Object } json
             || !json.TryGetProperty("personalizationToken", out var token) || token.ValueKind != JsonValueKind.String || string.IsNullOrEmpty(token.GetString())
@@ -142,7 +139,9 @@ public static partial class WalletWebServiceApi
         var fields = string.Join(",", info.EnumerateObject().Select(p => p.Name));
         LogPersonalized(personalizationLogger, passTypeIdentifier, serialNumber, fields);
         var signature = type.Signer.SignPersonalizationToken(token.GetString()!, DateTimeOffset.UtcNow);
-        await grains.GetGrain<IPassGrain>(GrainKeys.Pass(passTypeIdentifier, serialNumber)).Personalize(info.GetRawText());
+        // Only a template that asks for enrollment (personalization.json) gets a personalized version.
+        if ((await renderer.GetTemplateAsync(summary.TemplateId, null))?.Model.Find("personalization.json") is not null)
+            await grains.GetGrain<IPassGrain>(GrainKeys.Pass(passTypeIdentifier, serialNumber)).Personalize(info.GetRawText());
         return Results.Bytes(signature, "application/octet-stream");
     }
 
