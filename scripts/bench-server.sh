@@ -26,6 +26,7 @@ echo "# machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d:
 
 dotnet "$root/bench/PassGrains.BareKestrel/bin/Release/net10.0/PassGrains.BareKestrel.dll" --urls http://127.0.0.1:5101 >/dev/null 2>&1 & pids+=($!)
 wait_for http://127.0.0.1:5101/
+wrk -t2 -c64 -d2s http://127.0.0.1:5101/ >/dev/null # warm-up
 bare=$(wrk -t2 -c64 -d"${seconds}s" http://127.0.0.1:5101/ | rate)
 kill "${pids[-1]}"; echo "bare Kestrel constant JSON: $bare req/s"
 
@@ -60,6 +61,10 @@ lm=$(curl -sf -D - -o /dev/null -H "Authorization: ApplePass $T" $B/v1/passes/$P
 [ "$(curl -s -o /dev/null -w '%{http_code}' "$B/v1/devices/$D/registrations/$P?passesUpdatedSince=$tag")" = 204 ] || echo "warning: list did not answer 204"
 [ "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: ApplePass $T" -H "If-Modified-Since: $lm" $B/v1/passes/$P/BENCH-1)" = 304 ] || echo "warning: pass did not answer 304"
 
+# warm-up (JIT tiering, grain activations), not measured
+wrk -t2 -c64 -d2s "$B/v1/devices/$D/registrations/$P?passesUpdatedSince=$tag" >/dev/null
+wrk -t2 -c64 -d2s -H "Authorization: ApplePass $T" -H "If-Modified-Since: $lm" $B/v1/passes/$P/BENCH-1 >/dev/null
+wrk -t2 -c16 -d2s -H "Authorization: ApplePass $T" $B/v1/passes/$P/BENCH-1 >/dev/null
 list=$(wrk -t2 -c64 -d"${seconds}s" "$B/v1/devices/$D/registrations/$P?passesUpdatedSince=$tag" | rate)
 echo "list (204, passesUpdatedSince): $list req/s ($(python3 -c "print(f'{$list/$bare:.2f}')")× bare Kestrel)"
 listall=$(wrk -t2 -c64 -d"${seconds}s" "$B/v1/devices/$D/registrations/$P" | rate)

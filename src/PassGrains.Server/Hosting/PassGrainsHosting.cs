@@ -52,12 +52,14 @@ public static class PassGrainsHosting
         builder.UseOrleans(silo =>
         {
             silo.UseLocalhostClustering(options.Cluster.SiloPort, options.Cluster.GatewayPort, serviceId: options.Cluster.ServiceId, clusterId: options.Cluster.ClusterId);
-            silo.AddAdoNetGrainStorage(StorageNames.Provider, o =>
+            silo.AddAdoNetGrainStorage(SqliteDatabase.StorageName, o =>
             {
                 o.Invariant = SqliteDatabase.Invariant;
                 o.ConnectionString = connectionString;
                 o.GrainStorageSerializer = new JsonGrainStateSerializer();
             });
+            silo.Services.AddKeyedSingleton<Orleans.Storage.IGrainStorage>(StorageNames.Provider,
+                (services, _) => new SingleWriterGrainStorage(services.GetRequiredKeyedService<Orleans.Storage.IGrainStorage>(SqliteDatabase.StorageName)));
         });
         return builder;
     }

@@ -12,6 +12,9 @@ public static class SqliteDatabase
     /// <summary>The ADO.NET invariant under which Orleans loads Microsoft.Data.Sqlite's factory (not the System.Data.SQLite package).</summary>
     public const string Invariant = "System.Data.SQLite";
 
+    /// <summary>The ADO.NET provider's own name; grains use <see cref="Grains.StorageNames.Provider"/>, which queues its writes.</summary>
+    public const string StorageName = "passgrains-sqlite";
+
     public static string ConnectionString(string dataDirectory) => new SqliteConnectionStringBuilder
     {
         DataSource = Path.Combine(dataDirectory, "passgrains.db"),
