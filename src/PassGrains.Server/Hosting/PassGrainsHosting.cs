@@ -58,6 +58,11 @@ public static class PassGrainsHosting
                 o.ConnectionString = connectionString;
                 o.GrainStorageSerializer = new JsonGrainStateSerializer();
             });
+            silo.UseAdoNetReminderService(o =>
+            {
+                o.Invariant = SqliteDatabase.Invariant;
+                o.ConnectionString = connectionString;
+            });
             silo.Services.AddKeyedSingleton<Orleans.Storage.IGrainStorage>(StorageNames.Provider,
                 (services, _) => new SingleWriterGrainStorage(services.GetRequiredKeyedService<Orleans.Storage.IGrainStorage>(SqliteDatabase.StorageName)));
         });

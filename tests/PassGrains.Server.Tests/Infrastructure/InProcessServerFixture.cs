@@ -18,6 +18,9 @@ public sealed class InProcessServerFixture : IAsyncLifetime, IDisposable
 
     public PassGrainsClient Client { get; private set; } = null!;
 
+    /// <summary>The running host's services (the co-hosted silo's too), for checks below HTTP such as the reminder table.</summary>
+    public IServiceProvider Services => _app!.Services;
+
     /// <summary>The template every test of the class may issue from (samples/models/boarding.pass).</summary>
     public const string BoardingTemplate = "boarding";
 
