@@ -24,6 +24,12 @@ public interface IGroupGrain : IGrainWithStringKey
     Task<GroupPutResult> Put(GroupPut put);
 
     Task<GroupSnapshot?> GetSnapshot();
+
+    /// <summary>Records that a shard of the group's device index holds devices (a fixed-size bitmap in the group's state).</summary>
+    Task MarkShard(int shard);
+
+    /// <summary>The shards that hold devices: where a group change fans out.</summary>
+    Task<IReadOnlyList<int>> GetOccupiedShards();
 }
 
 /// <summary>A device of a group's index: who to push when the group changes.</summary>
@@ -35,13 +41,15 @@ public sealed record GroupDevice(
 
 /// <summary>
 /// One shard of a group's device index (key <see cref="GrainKeys.GroupShard"/>); a device lands in
-/// shard hash(device) mod <see cref="Count"/>, which bounds each shard's state to a fraction of the group.
+/// shard hash(device) mod <see cref="Count"/>. With 1,024 shards a group of 100,000 devices keeps about
+/// 100 in each, and the group itself keeps only a 128-byte bitmap of the occupied shards.
 /// </summary>
 public interface IGroupShardGrain : IGrainWithStringKey
 {
-    public const int Count = 64;
+    public const int Count = 1024;
 
-    Task Add(string deviceLibraryIdentifier, string passTypeIdentifier, string serialNumber, string pushToken);
+    /// <returns>True when this entry made the shard non-empty.</returns>
+    Task<bool> Add(string deviceLibraryIdentifier, string passTypeIdentifier, string serialNumber, string pushToken);
 
     Task Remove(string deviceLibraryIdentifier, string passTypeIdentifier, string serialNumber);
 

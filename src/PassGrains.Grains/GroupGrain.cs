@@ -10,6 +10,9 @@ public sealed class GroupState
     public string? PatchJson { get; set; }
     public long Version { get; set; }
     public UpdateStamp Stamp { get; set; }
+
+    /// <summary>One bit per device-index shard that holds devices.</summary>
+    public byte[] OccupiedShards { get; set; } = new byte[IGroupShardGrain.Count / 8];
 }
 
 /// <summary>
@@ -34,6 +37,25 @@ public sealed class GroupGrain(
         return new GroupPutResult(created, state.State.Version);
     }
 
+    async Task IGroupGrain.MarkShard(int shard)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(shard);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(shard, IGroupShardGrain.Count);
+        var mask = (byte)(1 << (shard % 8));
+        if ((state.State.OccupiedShards[shard / 8] & mask) != 0)
+            return;
+        state.State.OccupiedShards[shard / 8] |= mask;
+        await state.WriteStateAsync();
+    }
+
+    Task<IReadOnlyList<int>> IGroupGrain.GetOccupiedShards()
+    {
+        IReadOnlyList<int> shards = Enumerable.Range(0, IGroupShardGrain.Count)
+            .Where(i => (state.State.OccupiedShards[i / 8] & (1 << (i % 8))) != 0)
+            .ToList();
+        return Task.FromResult(shards);
+    }
+
     Task<GroupSnapshot?> IGroupGrain.GetSnapshot() => Task.FromResult(state.State.Exists
         ? new GroupSnapshot(state.State.TemplateId, new PassContent(state.State.FieldsJson, state.State.PatchJson), state.State.Version, state.State.Stamp)
         : null);
@@ -49,17 +71,19 @@ public sealed class GroupShardState
 public sealed class GroupShardGrain(
     [PersistentState(StorageNames.GroupShard, StorageNames.Provider)] IPersistentState<GroupShardState> state) : Grain, IGroupShardGrain
 {
-    async Task IGroupShardGrain.Add(string deviceLibraryIdentifier, string passTypeIdentifier, string serialNumber, string pushToken)
+    async Task<bool> IGroupShardGrain.Add(string deviceLibraryIdentifier, string passTypeIdentifier, string serialNumber, string pushToken)
     {
         var key = $"{deviceLibraryIdentifier}|{passTypeIdentifier}|{serialNumber}";
         if (state.State.Members.TryGetValue(key, out var existing) && existing == pushToken)
-            return;
+            return false;
+        var wasEmpty = state.State.Members.Count == 0;
         state.State.Members[key] = pushToken;
         // A device has one push token per pass type: its other passes here take the new one too.
         var prefix = $"{deviceLibraryIdentifier}|{passTypeIdentifier}|";
         foreach (var other in state.State.Members.Keys.Where(k => k.StartsWith(prefix, StringComparison.Ordinal)).ToList())
             state.State.Members[other] = pushToken;
         await state.WriteStateAsync();
+        return wasEmpty;
     }
 
     async Task IGroupShardGrain.Remove(string deviceLibraryIdentifier, string passTypeIdentifier, string serialNumber)

@@ -120,8 +120,12 @@ public sealed class PassGrain(
         var isNewOnDevice = await GrainFactory.GetGrain<IDeviceGrain>(GrainKeys.Device(deviceLibraryIdentifier))
             .Register(State.PassTypeIdentifier, State.SerialNumber, pushToken);
         if (State.GroupId is { } group)
-            await GrainFactory.GetGrain<IGroupShardGrain>(GrainKeys.GroupShard(group, IGroupShardGrain.ShardOf(deviceLibraryIdentifier)))
-                .Add(deviceLibraryIdentifier, State.PassTypeIdentifier, State.SerialNumber, pushToken);
+        {
+            var shard = IGroupShardGrain.ShardOf(deviceLibraryIdentifier);
+            if (await GrainFactory.GetGrain<IGroupShardGrain>(GrainKeys.GroupShard(group, shard))
+                    .Add(deviceLibraryIdentifier, State.PassTypeIdentifier, State.SerialNumber, pushToken))
+                await GrainFactory.GetGrain<IGroupGrain>(GrainKeys.Group(group)).MarkShard(shard);
+        }
         return known || !isNewOnDevice ? RegistrationStatus.AlreadyRegistered : RegistrationStatus.Created;
     }
 

@@ -92,6 +92,28 @@ public sealed class GroupTests(ClusterFixture fixture) : ClusterTests(fixture)
     }
 
     [Fact]
+    public async Task The_group_knows_which_shards_hold_its_devices_and_only_those()
+    {
+        var passType = NewPassType();
+        var groupId = Unique("group");
+        await Group(groupId).Put(new GroupPut("tpl", new PassContent("""{"gate":"7"}""", null)));
+        Assert.Empty(await Group(groupId).GetOccupiedShards());
+
+        var devices = Enumerable.Range(0, 40).Select(_ => Unique("dev")).ToList();
+        var (member, token) = await IssueAsync(passType, "m", groupId);
+        foreach (var device in devices)
+            Assert.Equal(RegistrationStatus.Created, await member.Register(device, "push", token));
+
+        var expected = devices.Select(IGroupShardGrain.ShardOf).Distinct().Order().ToList();
+        Assert.Equal(expected, await Group(groupId).GetOccupiedShards());
+        // Every registered device is found by walking only the occupied shards.
+        var found = new List<string>();
+        foreach (var shard in await Group(groupId).GetOccupiedShards())
+            found.AddRange((await Fixture.Client.GetGrain<IGroupShardGrain>(GrainKeys.GroupShard(groupId, shard)).GetDevices()).Select(d => d.DeviceLibraryIdentifier));
+        Assert.Equal(devices.Order(StringComparer.Ordinal), found.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task Template_upload_moves_the_stamp_of_passes_issued_before_it()
     {
         var passType = NewPassType();
