@@ -24,4 +24,7 @@ public interface IDeviceGrain : IGrainWithStringKey
 
     [AlwaysInterleave]
     Task<string?> GetPushToken(string passTypeIdentifier);
+
+    /// <summary>APNs said <paramref name="pushToken"/> is dead: drop this pass type's registrations made with it, everywhere.</summary>
+    Task PushTokenInvalid(string passTypeIdentifier, string pushToken);
 }

@@ -30,6 +30,9 @@ public interface IGroupGrain : IGrainWithStringKey
 
     /// <summary>The shards that hold devices: where a group change fans out.</summary>
     Task<IReadOnlyList<int>> GetOccupiedShards();
+
+    /// <summary>Every device of the group has been pushed for <paramref name="version"/>.</summary>
+    Task PushesSent(long version);
 }
 
 /// <summary>A device of a group's index: who to push when the group changes.</summary>

@@ -31,4 +31,15 @@ public interface IPassGrain : IGrainWithStringKey
     /// and makes a new version, which Wallet then fetches: the personalized pass, without personalization.json.
     /// </summary>
     Task<bool> Personalize(string requiredPersonalizationInfoJson);
+
+    /// <summary>The dispatcher's answer for pushes this pass owed: delivered or dead tokens are no longer owed.</summary>
+    Task ReportPushes(IReadOnlyList<PushReport> reports);
+
+    /// <summary>Removes a device whose push token APNs declared invalid, if it still has that token (called by the device grain).</summary>
+    /// <remarks>One-way: the device grain calls it while a registering pass may be waiting on that device.</remarks>
+    [Orleans.Concurrency.OneWay]
+    Task RemoveRegistration(string deviceLibraryIdentifier, string pushToken);
+
+    /// <summary>Pushes still owed after a change (for the issuer API and the dashboard).</summary>
+    Task<int> GetOwedPushCount();
 }

@@ -9,14 +9,18 @@ namespace PassGrains.Apns;
 /// <summary>
 /// Sends pass update pushes: <c>POST /3/device/&lt;token&gt;</c> over HTTP/2 with body <c>{}</c>,
 /// <c>apns-topic</c> = pass type identifier, <c>apns-push-type: background</c>, <c>apns-priority: 5</c>
-/// and an <c>apns-expiration</c>. Connections are pooled and multiplexed (several HTTP/2 connections
-/// when streams run out); every answer is classified, and 429, 5xx and lost connections are retried
+/// and an <c>apns-expiration</c>. <see cref="ApnsOptions.MaxConnections"/> HTTP/2 connections carry the
+/// pushes, multiplexed and spread round-robin; every answer is classified, and 429, 5xx and lost connections are retried
 /// with exponential backoff and jitter until a deadline. Thread-safe; keep one per credential.
 /// </summary>
 public sealed class ApnsClient : IDisposable
 {
     private static readonly byte[] EmptyPayload = "{}"u8.ToArray();
-    private readonly HttpClient _http;
+    /// <summary>Streams on a connection before the next one is used (APNs allows more; this keeps latency even).</summary>
+    private const int StreamsBeforeSpreading = 100;
+
+    private readonly HttpClient[] _connections;
+    private readonly int[] _inFlight;
     private readonly ApnsOptions _options;
     private readonly ApnsCredentials _credentials;
     private readonly TimeProvider _time;
@@ -26,13 +30,22 @@ public sealed class ApnsClient : IDisposable
         _options = options;
         _credentials = credentials;
         _time = time ?? TimeProvider.System;
-        _http = new HttpClient(handler ?? CreateHandler(options, credentials), disposeHandler: true)
+        // SocketsHttpHandler does not cap HTTP/2 connections (MaxConnectionsPerServer is HTTP/1.1 only), so
+        // each of MaxConnections handlers keeps exactly one connection; a push takes the first connection with
+        // room (so light traffic stays on one), else the least busy, and a full one queues instead of opening more.
+        var count = handler is null ? Math.Max(1, options.MaxConnections) : 1;
+        _connections = new HttpClient[count];
+        _inFlight = new int[count];
+        for (var i = 0; i < count; i++)
         {
-            BaseAddress = options.Endpoint,
-            DefaultRequestVersion = HttpVersion.Version20,
-            DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
-            Timeout = options.RequestTimeout,
-        };
+            _connections[i] = new HttpClient(handler ?? CreateHandler(options, credentials), disposeHandler: true)
+            {
+                BaseAddress = options.Endpoint,
+                DefaultRequestVersion = HttpVersion.Version20,
+                DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
+                Timeout = options.RequestTimeout,
+            };
+        }
     }
 
     /// <summary>Pushes once to <paramref name="deviceToken"/>, retrying what may succeed later, and says what became of it.</summary>
@@ -73,7 +86,22 @@ public sealed class ApnsClient : IDisposable
         HttpResponseMessage response;
         try
         {
-            response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
+            var index = PickConnection();
+            Interlocked.Increment(ref _inFlight[index]);
+            try
+            {
+                response = await _connections[index].SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _inFlight[index]);
+            }
+        }
+        catch (HttpRequestException e) when (HandshakeFailure(e) is { } handshake)
+        {
+            // A refused client certificate (expired, revoked, another CA) or an untrusted server ends in the TLS
+            // handshake: no retry will change it, and the operator must hear of it like of a 403.
+            return (new ApnsResult(ApnsOutcome.CredentialRejected, null, $"TLS handshake failed: {handshake.Message}", attempt), false);
         }
         catch (Exception e) when (e is HttpRequestException or IOException || (e is TaskCanceledException && !cancellationToken.IsCancellationRequested))
         {
@@ -109,7 +137,35 @@ public sealed class ApnsClient : IDisposable
         _ => ApnsOutcome.Rejected,
     };
 
-    public void Dispose() => _http.Dispose();
+    public void Dispose()
+    {
+        foreach (var connection in _connections)
+            connection.Dispose();
+    }
+
+    private int PickConnection()
+    {
+        var least = 0;
+        for (var i = 0; i < _inFlight.Length; i++)
+        {
+            var load = Volatile.Read(ref _inFlight[i]);
+            if (load < StreamsBeforeSpreading)
+                return i;
+            if (load < Volatile.Read(ref _inFlight[least]))
+                least = i;
+        }
+        return least;
+    }
+
+    private static System.Security.Authentication.AuthenticationException? HandshakeFailure(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is System.Security.Authentication.AuthenticationException authentication)
+                return authentication;
+        }
+        return null;
+    }
 
     private TimeSpan Backoff(int attempt)
     {
@@ -142,8 +198,7 @@ public sealed class ApnsClient : IDisposable
     {
         var handler = new SocketsHttpHandler
         {
-            EnableMultipleHttp2Connections = true,
-            MaxConnectionsPerServer = Math.Max(1, options.MaxConnections),
+            EnableMultipleHttp2Connections = false,
             PooledConnectionLifetime = TimeSpan.FromHours(1), // a fresh DNS lookup now and then, as Apple asks
             PooledConnectionIdleTimeout = TimeSpan.FromMinutes(30),
             KeepAlivePingDelay = TimeSpan.FromMinutes(30),

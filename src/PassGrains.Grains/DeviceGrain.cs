@@ -78,6 +78,19 @@ public sealed class DeviceGrain(
         return new ChangedSerials(changed, lastUpdated);
     }
 
+    async Task IDeviceGrain.PushTokenInvalid(string passTypeIdentifier, string pushToken)
+    {
+        if (!state.State.PassTypes.TryGetValue(passTypeIdentifier, out var registrations) || registrations.PushToken != pushToken)
+            return; // the device registered again with a new token since
+        state.State.PassTypes.Remove(passTypeIdentifier);
+        if (state.State.PassTypes.Count == 0)
+            await state.ClearStateAsync();
+        else
+            await state.WriteStateAsync();
+        foreach (var serial in registrations.Serials)
+            await GrainFactory.GetGrain<IPassGrain>(GrainKeys.Pass(passTypeIdentifier, serial)).RemoveRegistration(this.GetPrimaryKeyString()["device:".Length..], pushToken);
+    }
+
     Task<string?> IDeviceGrain.GetPushToken(string passTypeIdentifier) =>
         Task.FromResult(state.State.PassTypes.TryGetValue(passTypeIdentifier, out var registrations) ? registrations.PushToken : null);
 }

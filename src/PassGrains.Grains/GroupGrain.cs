@@ -11,6 +11,9 @@ public sealed class GroupState
     public long Version { get; set; }
     public UpdateStamp Stamp { get; set; }
 
+    /// <summary>The newest version whose pushes reached every device of the group.</summary>
+    public long PushedVersion { get; set; }
+
     /// <summary>One bit per device-index shard that holds devices.</summary>
     public byte[] OccupiedShards { get; set; } = new byte[IGroupShardGrain.Count / 8];
 }
@@ -21,8 +24,10 @@ public sealed class GroupState
 /// </summary>
 public sealed class GroupGrain(
     [PersistentState(StorageNames.Group, StorageNames.Provider)] IPersistentState<GroupState> state,
-    TimeProvider time) : Grain, IGroupGrain
+    TimeProvider time) : Grain, IGroupGrain, IRemindable
 {
+    public const string PushesReminder = "group-pushes";
+
     async Task<GroupPutResult> IGroupGrain.Put(GroupPut put)
     {
         var created = !state.State.Exists;
@@ -34,6 +39,12 @@ public sealed class GroupGrain(
         state.State.Version++;
         state.State.Stamp = state.State.Stamp.Next(time.GetUtcNow());
         await state.WriteStateAsync();
+        if (!created && state.State.OccupiedShards.Any(b => b != 0))
+        {
+            // The version above is the durable record of the owed pushes; the reminder re-drives them after a crash.
+            await this.RegisterOrUpdateReminder(PushesReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+            await GrainFactory.GetGrain<IGroupPushGrain>(this.GetPrimaryKeyString()).Push(state.State.Version);
+        }
         return new GroupPutResult(created, state.State.Version);
     }
 
@@ -54,6 +65,27 @@ public sealed class GroupGrain(
             .Where(i => (state.State.OccupiedShards[i / 8] & (1 << (i % 8))) != 0)
             .ToList();
         return Task.FromResult(shards);
+    }
+
+    async Task IGroupGrain.PushesSent(long version)
+    {
+        if (version > state.State.PushedVersion)
+        {
+            state.State.PushedVersion = version;
+            await state.WriteStateAsync();
+        }
+        if (state.State.PushedVersion >= state.State.Version && await this.GetReminder(PushesReminder) is { } reminder)
+            await this.UnregisterReminder(reminder);
+    }
+
+    async Task IRemindable.ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (reminderName != PushesReminder)
+            return;
+        if (state.State.PushedVersion < state.State.Version)
+            await GrainFactory.GetGrain<IGroupPushGrain>(this.GetPrimaryKeyString()).Push(state.State.Version);
+        else if (await this.GetReminder(PushesReminder) is { } reminder)
+            await this.UnregisterReminder(reminder);
     }
 
     Task<GroupSnapshot?> IGroupGrain.GetSnapshot() => Task.FromResult(state.State.Exists

@@ -25,6 +25,12 @@ public sealed class PassState
 
     /// <summary>Device library id → push token.</summary>
     public Dictionary<string, string> Registrations { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Pushes a change owes (device library id → push token), written in the same state write as the
+    /// change itself, so a silo that dies before APNs answered leaves them here for the reminder.
+    /// </summary>
+    public Dictionary<string, string> OwedPushes { get; set; } = new(StringComparer.Ordinal);
 }
 
 /// <summary>
@@ -34,8 +40,12 @@ public sealed class PassState
 public sealed class PassGrain(
     [PersistentState(StorageNames.Pass, StorageNames.Provider)] IPersistentState<PassState> state,
     PassTokens tokens,
-    TimeProvider time) : Grain, IPassGrain
+    IPushDispatcher pushes,
+    TimeProvider time) : Grain, IPassGrain, IRemindable
 {
+    /// <summary>Re-drives owed pushes after a crash or a failed delivery; gone when nothing is owed.</summary>
+    public const string OwedPushesReminder = "owed-pushes";
+
     private PassState State => state.State;
 
     async Task<PassIssueResult> IPassGrain.Issue(PassIssue issue)
@@ -152,11 +162,65 @@ public sealed class PassGrain(
         return true;
     }
 
+    async Task IPassGrain.ReportPushes(IReadOnlyList<PushReport> reports)
+    {
+        var changed = false;
+        foreach (var report in reports)
+        {
+            if (report.Outcome != PushOutcome.NotDelivered
+                && State.OwedPushes.TryGetValue(report.DeviceLibraryIdentifier, out var token) && token == report.PushToken)
+                changed |= State.OwedPushes.Remove(report.DeviceLibraryIdentifier);
+        }
+        if (changed)
+            await state.WriteStateAsync();
+        if (State.OwedPushes.Count == 0)
+            await StopReminder();
+    }
+
+    async Task IPassGrain.RemoveRegistration(string deviceLibraryIdentifier, string pushToken)
+    {
+        if (!State.Registrations.TryGetValue(deviceLibraryIdentifier, out var token) || token != pushToken)
+            return;
+        State.Registrations.Remove(deviceLibraryIdentifier);
+        State.OwedPushes.Remove(deviceLibraryIdentifier);
+        await state.WriteStateAsync();
+        if (State.GroupId is { } group)
+            await GrainFactory.GetGrain<IGroupShardGrain>(GrainKeys.GroupShard(group, IGroupShardGrain.ShardOf(deviceLibraryIdentifier)))
+                .Remove(deviceLibraryIdentifier, State.PassTypeIdentifier, State.SerialNumber);
+    }
+
+    Task<int> IPassGrain.GetOwedPushCount() => Task.FromResult(State.OwedPushes.Count);
+
+    async Task IRemindable.ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (reminderName != OwedPushesReminder)
+            return;
+        if (State.OwedPushes.Count == 0)
+            await StopReminder();
+        else
+            pushes.Enqueue(State.PassTypeIdentifier, State.SerialNumber, OwedTargets());
+    }
+
+    /// <summary>A new version: stamp, version and the pushes it owes go to storage in one write, then to the dispatcher.</summary>
     private async Task Advance()
     {
         State.Version++;
         State.Stamp = State.Stamp.Next(time.GetUtcNow());
+        foreach (var (device, token) in State.Registrations)
+            State.OwedPushes[device] = token;
         await state.WriteStateAsync();
+        if (State.OwedPushes.Count == 0)
+            return;
+        await this.RegisterOrUpdateReminder(OwedPushesReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+        pushes.Enqueue(State.PassTypeIdentifier, State.SerialNumber, OwedTargets());
+    }
+
+    private List<PushTarget> OwedTargets() => State.OwedPushes.Select(p => new PushTarget(p.Key, p.Value)).ToList();
+
+    private async Task StopReminder()
+    {
+        if (await this.GetReminder(OwedPushesReminder) is { } reminder)
+            await this.UnregisterReminder(reminder);
     }
 
     private async Task<PassRenderSource?> RenderSource()

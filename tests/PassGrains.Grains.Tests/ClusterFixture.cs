@@ -27,6 +27,9 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     public PassTokens Tokens { get; } = new(RandomNumberGenerator.GetBytes(32));
 
+    /// <summary>Stands in for the silo's APNs dispatcher: records what the grains hand it, reports everything delivered.</summary>
+    public RecordingPushDispatcher Pushes { get; } = new();
+
     public InProcessTestCluster Cluster { get; private set; } = null!;
 
     public IClusterClient Client => Cluster.Client;
@@ -39,6 +42,8 @@ public sealed class ClusterFixture : IAsyncLifetime
             silo.AddMemoryGrainStorage(StorageNames.Provider, o => o.GrainStorageSerializer = new PassGrains.Grains.Storage.JsonGrainStateSerializer());
             silo.Services.AddSingleton(Tokens);
             silo.Services.AddSingleton<TimeProvider>(Clock);
+            silo.Services.AddSingleton<IPushDispatcher>(Pushes);
+            silo.UseInMemoryReminderService();
         });
         Cluster = builder.Build();
         await Cluster.DeployAsync();

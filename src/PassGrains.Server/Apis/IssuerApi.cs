@@ -35,6 +35,9 @@ public static partial class IssuerApi
         api.MapPost("/passes/{passTypeIdentifier}/{serialNumber}/void", VoidPass).WithSummary("Void a pass");
         api.MapPost("/downloads", CreateBundleLink).WithSummary("A signed .pkpasses link for up to 10 passes of one pass type");
         api.MapGet("/device-logs", GetDeviceLogs).WithSummary("Recent messages devices sent to /v1/log");
+        api.MapGet("/alarms", (Pushes.PushAlarms alarms) => Results.Ok(alarms.All)).WithSummary("Pass types whose pushes APNs refused (403): stopped until cleared");
+        api.MapDelete("/alarms/{passTypeIdentifier}", (string passTypeIdentifier, Pushes.PushAlarms alarms) =>
+            alarms.Clear(passTypeIdentifier) ? Results.NoContent() : Problems.NotFound($"no alarm for {passTypeIdentifier}")).WithSummary("Clear an alarm after fixing the certificate; owed pushes go out again");
         return app;
     }
 
@@ -150,9 +153,10 @@ public static partial class IssuerApi
         var summary = await grains.GetGrain<IPassGrain>(GrainKeys.Pass(passTypeIdentifier, serialNumber)).GetSummary();
         if (summary is null)
             return Problems.NotFound($"pass {passTypeIdentifier}/{serialNumber} does not exist");
+        var owed = await grains.GetGrain<IPassGrain>(GrainKeys.Pass(passTypeIdentifier, serialNumber)).GetOwedPushCount();
         return Results.Ok(new PassResponse(summary.PassTypeIdentifier, summary.SerialNumber, summary.TemplateId, summary.GroupId, summary.Version,
             summary.Stamp.Tag.ToString(System.Globalization.CultureInfo.InvariantCulture), summary.Stamp.LastModified, summary.Voided, summary.Devices,
-            links.ForPass(passTypeIdentifier, serialNumber)));
+            links.ForPass(passTypeIdentifier, serialNumber), owed));
     }
 
     private static async Task<IResult> CreateBundleLink(HttpRequest request, DownloadLinks links)
@@ -179,7 +183,7 @@ public sealed record GroupResponse(string GroupId, long Version);
 public sealed record PassCreatedResponse(string PassTypeIdentifier, string SerialNumber, long Version, string DownloadUrl);
 public sealed record VersionResponse(long Version);
 public sealed record PassResponse(string PassTypeIdentifier, string SerialNumber, string TemplateId, string? GroupId, long Version,
-    string LastUpdated, DateTimeOffset LastModified, bool Voided, int Devices, string DownloadUrl);
+    string LastUpdated, DateTimeOffset LastModified, bool Voided, int Devices, string DownloadUrl, int OwedPushes);
 public sealed record BundleLinkResponse(string DownloadUrl);
 public sealed record JobCreatedResponse(string JobId);
 public sealed record JobResponse(string JobId, string State, int Total, int Done, int Failed, IReadOnlyList<string> Errors);

@@ -5,6 +5,7 @@ using PassGrains.Grains.Storage;
 using PassGrains.Server.Apis;
 using PassGrains.Server.Demo;
 using PassGrains.Server.Issuing;
+using PassGrains.Server.Pushes;
 using PassGrains.Server.Rendering;
 using PassGrains.Server.Security;
 using PassGrains.Server.Storage;
@@ -39,6 +40,17 @@ public static class PassGrainsHosting
         builder.Services.AddSingleton<PassRenderer>();
         builder.Services.AddSingleton<DeviceLogStore>();
         builder.Services.AddSingleton<PassIssuer>();
+        var apns = builder.Configuration.GetSection(ApnsSettings.Section).Get<ApnsSettings>() ?? new ApnsSettings();
+        if (!Uri.TryCreate(apns.Endpoint, UriKind.Absolute, out var apnsEndpoint) || apnsEndpoint.Scheme != Uri.UriSchemeHttps)
+            throw new OptionsValidationException(ApnsSettings.Section, typeof(ApnsSettings), [$"PassGrains:Apns:Endpoint '{apns.Endpoint}' must be an https URL"]);
+        if (apns.TrustedCaPath is { } caPath && !File.Exists(caPath))
+            throw new OptionsValidationException(ApnsSettings.Section, typeof(ApnsSettings), [$"PassGrains:Apns:TrustedCaPath '{caPath}' does not exist"]);
+        builder.Services.AddSingleton(apns);
+        builder.Services.AddSingleton<ApnsClients>();
+        builder.Services.AddSingleton<PushAlarms>();
+        builder.Services.AddSingleton<PushDispatcher>();
+        builder.Services.AddSingleton<IPushDispatcher>(sp => sp.GetRequiredService<PushDispatcher>());
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<PushDispatcher>());
         builder.Services.AddSingleton(sp => new BatchJobs(sp.GetRequiredService<IGrainFactory>(), sp.GetRequiredService<PassIssuer>(), dataDirectory, sp.GetRequiredService<ILogger<BatchJobs>>()));
         builder.Services.AddHostedService<BatchJobResumer>();
         builder.Services.AddSingleton<IssuerApiKeys>(_ => new IssuerApiKeys(options.IssuerApiKeys));

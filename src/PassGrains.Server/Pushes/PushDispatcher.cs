@@ -1,0 +1,220 @@
+using System.Threading.Channels;
+using PassGrains.Abstractions;
+using PassGrains.Apns;
+using PassGrains.Grains;
+
+namespace PassGrains.Server.Pushes;
+
+/// <summary>
+/// The silo's push dispatcher. Requests arriving within a short window are coalesced: one push per
+/// (pass type, device token) however many passes or groups asked for it. Sends run with bounded
+/// concurrency per pass type over the pass type's pooled HTTP/2 connections; every requester gets
+/// the outcome. Dead tokens are removed through the device grain; 403 stops the pass type (alarm).
+/// </summary>
+public sealed partial class PushDispatcher : IPushDispatcher, IHostedService, IDisposable
+{
+    private static readonly TimeSpan Window = TimeSpan.FromMilliseconds(10);
+    private const int ConcurrencyPerPassType = 512;
+
+    private readonly ApnsClients _clients;
+    private readonly PushAlarms _alarms;
+    private readonly IGrainFactory _grains;
+    private readonly ILogger<PushDispatcher> _logger;
+    private readonly Channel<bool> _wakeUp = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly Lock _lock = new();
+    private readonly Dictionary<string, SemaphoreSlim> _limits = new(StringComparer.Ordinal);
+    private Dictionary<(string PassType, string Token), PendingPush> _pending = [];
+
+    /// <summary>One coalesced push: every requester waits on it; the devices it was sent for (usually one).</summary>
+    private sealed class PendingPush
+    {
+        public TaskCompletionSource<PushOutcome> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public HashSet<string> Devices { get; } = new(StringComparer.Ordinal);
+    }
+    private readonly CancellationTokenSource _stopping = new();
+    private Task? _loop;
+
+    public PushDispatcher(ApnsClients clients, PushAlarms alarms, IGrainFactory grains, ILogger<PushDispatcher> logger)
+    {
+        _clients = clients;
+        _alarms = alarms;
+        _grains = grains;
+        _logger = logger;
+    }
+
+    public async Task<IReadOnlyList<PushReport>> SendAsync(string passTypeIdentifier, IReadOnlyList<PushTarget> targets)
+    {
+        var waits = new Task<PushOutcome>[targets.Count];
+        lock (_lock)
+        {
+            for (var i = 0; i < targets.Count; i++)
+            {
+                var key = (passTypeIdentifier, targets[i].PushToken);
+                if (!_pending.TryGetValue(key, out var pending))
+                    _pending[key] = pending = new PendingPush();
+                pending.Devices.Add(targets[i].DeviceLibraryIdentifier);
+                waits[i] = pending.Completion.Task;
+            }
+        }
+        _wakeUp.Writer.TryWrite(true);
+        var outcomes = await Task.WhenAll(waits).ConfigureAwait(false);
+        return targets.Select((t, i) => new PushReport(t.DeviceLibraryIdentifier, t.PushToken, outcomes[i])).ToList();
+    }
+
+    public void Enqueue(string passTypeIdentifier, string serialNumber, IReadOnlyList<PushTarget> targets) =>
+        _ = ReportToPass(passTypeIdentifier, serialNumber, targets);
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _loop = Task.Run(() => RunAsync(_stopping.Token), CancellationToken.None);
+        return Task.CompletedTask;
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        if (_loop is not null)
+            await _loop.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public void Dispose()
+    {
+        _stopping.Dispose();
+        foreach (var limit in _limits.Values)
+            limit.Dispose();
+    }
+
+    private async Task ReportToPass(string passTypeIdentifier, string serialNumber, IReadOnlyList<PushTarget> targets)
+    {
+        try
+        {
+            var reports = await SendAsync(passTypeIdentifier, targets).ConfigureAwait(false);
+            await _grains.GetGrain<IPassGrain>(GrainKeys.Pass(passTypeIdentifier, serialNumber)).ReportPushes(reports).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OrleansException or TimeoutException or OperationCanceledException)
+        {
+            // The pushes stay owed in the pass's state; its reminder sends them again.
+            LogReportFailed(_logger, passTypeIdentifier, serialNumber, e);
+        }
+    }
+
+    private async Task RunAsync(CancellationToken stopping)
+    {
+        var inFlight = new List<Task>();
+        while (!stopping.IsCancellationRequested)
+        {
+            try
+            {
+                await _wakeUp.Reader.ReadAsync(stopping).ConfigureAwait(false);
+                await Task.Delay(Window, stopping).ConfigureAwait(false); // let more requests for the same tokens join
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+            Dictionary<(string PassType, string Token), PendingPush> batch;
+            lock (_lock)
+            {
+                batch = _pending;
+                _pending = [];
+            }
+            foreach (var ((passType, token), pending) in batch)
+                inFlight.Add(SendOne(passType, token, pending));
+            inFlight.RemoveAll(t => t.IsCompleted);
+        }
+        await Task.WhenAll(inFlight).ConfigureAwait(false);
+    }
+
+    private async Task SendOne(string passType, string token, PendingPush pending)
+    {
+        var completion = pending.Completion;
+        if (!_clients.Enabled)
+        {
+            completion.TrySetResult(PushOutcome.Rejected);
+            return;
+        }
+        var client = _clients.For(passType);
+        if (client is null || _alarms.IsStopped(passType))
+        {
+            completion.TrySetResult(PushOutcome.NotDelivered);
+            return;
+        }
+        var limit = Limit(passType);
+        await limit.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            var result = await client.SendAsync(token, passType, _stopping.Token).ConfigureAwait(false);
+            completion.TrySetResult(await Handle(passType, token, pending.Devices, result).ConfigureAwait(false));
+        }
+        catch (OperationCanceledException)
+        {
+            completion.TrySetResult(PushOutcome.NotDelivered);
+        }
+        finally
+        {
+            limit.Release();
+        }
+    }
+
+    private async Task<PushOutcome> Handle(string passType, string token, IReadOnlyCollection<string> devices, ApnsResult result)
+    {
+        switch (result.Outcome)
+        {
+            case ApnsOutcome.Delivered:
+                return PushOutcome.Delivered;
+            case ApnsOutcome.TokenInvalid:
+                LogTokenInvalid(_logger, passType, result.Status, result.Reason);
+                await RemoveToken(passType, token, devices).ConfigureAwait(false);
+                return PushOutcome.TokenInvalid;
+            case ApnsOutcome.CredentialRejected:
+                if (_alarms.Raise(new PushAlarm(passType, result.Status ?? 403, result.Reason, DateTimeOffset.UtcNow)))
+                    LogCredentialRejected(_logger, passType, result.Reason);
+                return PushOutcome.NotDelivered;
+            case ApnsOutcome.Rejected:
+                LogRejected(_logger, passType, result.Status, result.Reason);
+                return PushOutcome.Rejected;
+            default:
+                LogNotDelivered(_logger, passType, result.ToString());
+                return PushOutcome.NotDelivered;
+        }
+    }
+
+    /// <summary>Every device the token was pushed for drops its registrations made with it (and tells its passes).</summary>
+    private async Task RemoveToken(string passType, string token, IReadOnlyCollection<string> devices)
+    {
+        try
+        {
+            foreach (var device in devices)
+                await _grains.GetGrain<IDeviceGrain>(GrainKeys.Device(device)).PushTokenInvalid(passType, token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OrleansException or TimeoutException)
+        {
+            LogReportFailed(_logger, passType, token, e);
+        }
+    }
+
+    private SemaphoreSlim Limit(string passType)
+    {
+        lock (_limits)
+        {
+            if (!_limits.TryGetValue(passType, out var limit))
+                _limits[passType] = limit = new SemaphoreSlim(ConcurrencyPerPassType);
+            return limit;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "APNs: token for {PassType} is no longer valid ({Status} {Reason}); its registrations are removed")]
+    private static partial void LogTokenInvalid(ILogger logger, string passType, int? status, string? reason);
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "APNs refused the certificate of {PassType} ({Reason}): pushes for this pass type are stopped until the alarm is cleared; they stay owed")]
+    private static partial void LogCredentialRejected(ILogger logger, string passType, string? reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "APNs rejected a push for {PassType}: {Status} {Reason}")]
+    private static partial void LogRejected(ILogger logger, string passType, int? status, string? reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A push for {PassType} was not delivered: {Result}; it stays owed")]
+    private static partial void LogNotDelivered(ILogger logger, string passType, string result);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not report pushes for {PassType}/{Item}")]
+    private static partial void LogReportFailed(ILogger logger, string passType, string item, Exception exception);
+}
