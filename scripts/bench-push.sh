@@ -12,13 +12,14 @@ dotnet build -c Release "$root/src/PassGrains.Server" -v quiet -nologo >/dev/nul
 dotnet build -c Release "$root/bench/PassGrains.PushBench" -v quiet -nologo >/dev/null
 dotnet build -c Release "$root/src/PassGrains.Cli" -v quiet -nologo >/dev/null
 bench=(dotnet "$root/bench/PassGrains.PushBench/bin/Release/net10.0/PassGrains.PushBench.dll")
-pids=(); cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }; trap cleanup EXIT
+pids=(); cleanup() { for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done; }; trap cleanup EXIT
 wait_for() { for _ in $(seq 1 120); do curl -sf -o /dev/null "$1" && return 0; sleep 0.5; done; echo "no answer from $1" >&2; exit 1; }
 
 echo "# machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(dotnet --version) SDK"
 echo "## APNs client alone, one ApnsClient, 2,000 pushes in flight"
 "${bench[@]}" client --pushes 200000 --concurrency 2000
 
+curl -sf -o /dev/null http://127.0.0.1:5302/ && { echo "port 5302 is taken: is an earlier stand-in still running?" >&2; exit 1; }
 "${bench[@]}" double --port 5301 --stats-port 5302 --ca-out "$work/apns-ca.pem" >"$work/double.log" 2>&1 & pids+=($!)
 wait_for http://127.0.0.1:5302/
 dotnet "$root/src/PassGrains.Cli/bin/Release/net10.0/passgrains.dll" certs dev --out "$work/certs" --pass-type-id pass.com.example.event --team-id ABCDE12345 >/dev/null

@@ -28,6 +28,13 @@ public sealed class GroupGrain(
 {
     public const string PushesReminder = "group-pushes";
 
+    /// <summary>A group coming back with a change not yet pushed to every device resumes the fan-out.</summary>
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (state.State.Exists && state.State.PushedVersion < state.State.Version && state.State.OccupiedShards.Any(b => b != 0))
+            await GrainFactory.GetGrain<IGroupPushGrain>(this.GetPrimaryKeyString()).Push(state.State.Version);
+    }
+
     async Task<GroupPutResult> IGroupGrain.Put(GroupPut put)
     {
         var created = !state.State.Exists;
@@ -38,8 +45,11 @@ public sealed class GroupGrain(
         state.State.PatchJson = merged.PatchJson;
         state.State.Version++;
         state.State.Stamp = state.State.Stamp.Next(time.GetUtcNow());
+        var owesPushes = !created && state.State.OccupiedShards.Any(b => b != 0);
+        if (!owesPushes)
+            state.State.PushedVersion = state.State.Version; // nobody to tell
         await state.WriteStateAsync();
-        if (!created && state.State.OccupiedShards.Any(b => b != 0))
+        if (owesPushes)
         {
             // The version above is the durable record of the owed pushes; the reminder re-drives them after a crash.
             await this.RegisterOrUpdateReminder(PushesReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));

@@ -48,6 +48,14 @@ public sealed class PassGrain(
 
     private PassState State => state.State;
 
+    /// <summary>A pass coming back (after a crash, on the silo that now holds it) sends what it still owes right away.</summary>
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (State.OwedPushes.Count > 0)
+            pushes.Enqueue(State.PassTypeIdentifier, State.SerialNumber, OwedTargets());
+        return Task.CompletedTask;
+    }
+
     async Task<PassIssueResult> IPassGrain.Issue(PassIssue issue)
     {
         if (State.Issued)

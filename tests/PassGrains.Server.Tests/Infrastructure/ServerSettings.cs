@@ -7,6 +7,9 @@ public sealed record ServerSettings(string DataDirectory, SigningChain Chain, in
 {
     public string BaseUrl => $"http://127.0.0.1:{HttpPort}/";
 
+    /// <summary>Further configuration keys (':' separated), such as the APNs endpoint of a test.</summary>
+    public IReadOnlyDictionary<string, string?> Extra { get; init; } = new Dictionary<string, string?>();
+
     public static ServerSettings Create(string dataDirectory, SigningChain chain, string? secretKey = null) =>
         new(dataDirectory, chain, TestEnvironment.FreePort(), TestEnvironment.FreePort(), TestEnvironment.FreePort(), secretKey);
 
@@ -31,6 +34,8 @@ public sealed record ServerSettings(string DataDirectory, SigningChain Chain, in
         };
         if (SecretKey is not null)
             configuration["PassGrains:SecretKey"] = SecretKey;
+        foreach (var (key, value) in Extra)
+            configuration[key] = value;
         return configuration;
     }
 }
