@@ -41,6 +41,7 @@ public sealed class PassGrain(
     [PersistentState(StorageNames.Pass, StorageNames.Provider)] IPersistentState<PassState> state,
     PassTokens tokens,
     IPushDispatcher pushes,
+    ILifecycleEvents events,
     TimeProvider time) : Grain, IPassGrain, IRemindable
 {
     /// <summary>Re-drives owed pushes after a crash or a failed delivery; gone when nothing is owed.</summary>
@@ -76,6 +77,7 @@ public sealed class PassGrain(
         State.TokenHash = PassTokens.Hash(tokens.TokenFor(nonce));
         State.IssuedAt = time.GetUtcNow();
         await state.WriteStateAsync();
+        Publish(LifecycleEventTypes.PassIssued);
         return new PassIssueResult(PassIssueStatus.Created, State.Version);
     }
 
@@ -87,6 +89,7 @@ public sealed class PassGrain(
         State.FieldsJson = merged.FieldsJson;
         State.PatchJson = merged.PatchJson;
         await Advance();
+        Publish(LifecycleEventTypes.PassChanged);
         return new PassChangeResult(true, State.Version);
     }
 
@@ -98,6 +101,7 @@ public sealed class PassGrain(
         {
             State.Voided = true;
             await Advance();
+            Publish(LifecycleEventTypes.PassVoided);
         }
         return new PassChangeResult(true, State.Version);
     }
@@ -144,6 +148,8 @@ public sealed class PassGrain(
                     .Add(deviceLibraryIdentifier, State.PassTypeIdentifier, State.SerialNumber, pushToken))
                 await GrainFactory.GetGrain<IGroupGrain>(GrainKeys.Group(group)).MarkShard(shard);
         }
+        if (!known)
+            Publish(LifecycleEventTypes.RegistrationAdded, deviceLibraryIdentifier);
         return known || !isNewOnDevice ? RegistrationStatus.AlreadyRegistered : RegistrationStatus.Created;
     }
 
@@ -152,7 +158,10 @@ public sealed class PassGrain(
         if (!State.Issued || !PassTokens.Matches(authenticationToken, State.TokenHash))
             return RegistrationStatus.Unauthorized;
         if (State.Registrations.Remove(deviceLibraryIdentifier))
+        {
             await state.WriteStateAsync();
+            Publish(LifecycleEventTypes.RegistrationRemoved, deviceLibraryIdentifier);
+        }
         await GrainFactory.GetGrain<IDeviceGrain>(GrainKeys.Device(deviceLibraryIdentifier)).Unregister(State.PassTypeIdentifier, State.SerialNumber);
         if (State.GroupId is { } group)
             await GrainFactory.GetGrain<IGroupShardGrain>(GrainKeys.GroupShard(group, IGroupShardGrain.ShardOf(deviceLibraryIdentifier)))
@@ -192,6 +201,7 @@ public sealed class PassGrain(
         State.Registrations.Remove(deviceLibraryIdentifier);
         State.OwedPushes.Remove(deviceLibraryIdentifier);
         await state.WriteStateAsync();
+        Publish(LifecycleEventTypes.RegistrationRemoved, deviceLibraryIdentifier, "push token invalid");
         if (State.GroupId is { } group)
             await GrainFactory.GetGrain<IGroupShardGrain>(GrainKeys.GroupShard(group, IGroupShardGrain.ShardOf(deviceLibraryIdentifier)))
                 .Remove(deviceLibraryIdentifier, State.PassTypeIdentifier, State.SerialNumber);
@@ -222,6 +232,9 @@ public sealed class PassGrain(
         await this.RegisterOrUpdateReminder(OwedPushesReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
         pushes.Enqueue(State.PassTypeIdentifier, State.SerialNumber, OwedTargets());
     }
+
+    private void Publish(string type, string? device = null, string? detail = null) =>
+        events.Publish(new LifecycleEvent(type, State.PassTypeIdentifier, State.SerialNumber, time.GetUtcNow(), State.Version, device, detail));
 
     private List<PushTarget> OwedTargets() => State.OwedPushes.Select(p => new PushTarget(p.Key, p.Value)).ToList();
 

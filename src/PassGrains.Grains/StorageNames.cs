@@ -13,4 +13,5 @@ public static class StorageNames
     public const string GroupShard = "groupshard";
     public const string Template = "template";
     public const string Job = "job";
+    public const string Webhooks = "webhooks";
 }

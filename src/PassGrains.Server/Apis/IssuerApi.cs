@@ -35,6 +35,7 @@ public static partial class IssuerApi
         api.MapPost("/passes/{passTypeIdentifier}/{serialNumber}/void", VoidPass).WithSummary("Void a pass");
         api.MapPost("/downloads", CreateBundleLink).WithSummary("A signed .pkpasses link for up to 10 passes of one pass type");
         api.MapGet("/device-logs", GetDeviceLogs).WithSummary("Recent messages devices sent to /v1/log");
+        api.MapPut("/webhooks/{name}", PutWebhook).WithSummary("Subscribe a URL to a pass type's lifecycle events (signed JSON POSTs)");
         api.MapGet("/alarms", (Pushes.PushAlarms alarms) => Results.Ok(alarms.All)).WithSummary("Pass types whose pushes APNs refused (403): stopped until cleared");
         api.MapDelete("/alarms/{passTypeIdentifier}", (string passTypeIdentifier, Pushes.PushAlarms alarms) =>
             alarms.Clear(passTypeIdentifier) ? Results.NoContent() : Problems.NotFound($"no alarm for {passTypeIdentifier}")).WithSummary("Clear an alarm after fixing the certificate; owed pushes go out again");
@@ -123,6 +124,27 @@ public static partial class IssuerApi
             : Results.Ok(new JobResponse(jobId, status.State == BatchJobState.Completed ? "completed" : "running", status.Total, status.Done, status.Failed, status.Errors));
     }
 
+    private static async Task<IResult> PutWebhook(string name, HttpRequest request, IGrainFactory grains, PassTypeRegistry passTypes)
+    {
+        if (!IdShape().IsMatch(name))
+            return Problems.Invalid("name", "webhook names are 1–100 letters, digits, '.', '_' or '-'");
+        var (body, error) = await RequestBodies.ReadObject(request, MaxJsonBytes);
+        if (error is not null)
+            return error;
+        var url = RequestContent.OptionalString(body!, "url");
+        if (url is null || !Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp))
+            return Problems.Invalid("url", "url must be an absolute http(s) URL");
+        var secret = RequestContent.OptionalString(body!, "secret");
+        if (secret is null || secret.Length < 16)
+            return Problems.Invalid("secret", "secret must have at least 16 characters; it signs every event (HMAC-SHA256)");
+        var passType = RequestContent.OptionalString(body!, "passTypeIdentifier");
+        if (passType is null || passTypes.Find(passType) is null)
+            return Problems.Invalid("passTypeIdentifier", $"passTypeIdentifier must be a pass type this server signs for ({string.Join(", ", passTypes.All.Select(t => t.Identifier))})");
+        var created = await grains.GetGrain<IWebhookRegistryGrain>(Grains.WebhookRegistryGrain.Key).Put(new Webhook(name, uri.ToString(), secret, passType));
+        var response = new WebhookResponse(name, uri.ToString(), passType);
+        return created ? Results.Created($"/api/webhooks/{name}", response) : Results.Ok(response);
+    }
+
     private static async Task<IResult> PatchPass(string passTypeIdentifier, string serialNumber, HttpRequest request, IGrainFactory grains, PassRenderer renderer)
     {
         var (body, error) = await RequestBodies.ReadObject(request, MaxJsonBytes);
@@ -186,4 +208,5 @@ public sealed record PassResponse(string PassTypeIdentifier, string SerialNumber
     string LastUpdated, DateTimeOffset LastModified, bool Voided, int Devices, string DownloadUrl, int OwedPushes);
 public sealed record BundleLinkResponse(string DownloadUrl);
 public sealed record JobCreatedResponse(string JobId);
+public sealed record WebhookResponse(string Name, string Url, string PassTypeIdentifier);
 public sealed record JobResponse(string JobId, string State, int Total, int Done, int Failed, IReadOnlyList<string> Errors);

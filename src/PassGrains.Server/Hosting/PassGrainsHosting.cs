@@ -6,6 +6,7 @@ using PassGrains.Server.Apis;
 using PassGrains.Server.Demo;
 using PassGrains.Server.Issuing;
 using PassGrains.Server.Pushes;
+using PassGrains.Server.Webhooks;
 using PassGrains.Server.Rendering;
 using PassGrains.Server.Security;
 using PassGrains.Server.Storage;
@@ -51,6 +52,11 @@ public static class PassGrainsHosting
         builder.Services.AddSingleton<PushDispatcher>();
         builder.Services.AddSingleton<IPushDispatcher>(sp => sp.GetRequiredService<PushDispatcher>());
         builder.Services.AddHostedService(sp => sp.GetRequiredService<PushDispatcher>());
+        builder.Services.AddHttpClient(nameof(WebhookSender), client => client.Timeout = TimeSpan.FromSeconds(15));
+        builder.Services.AddSingleton<WebhookSender>();
+        builder.Services.AddSingleton<IWebhookSender>(sp => sp.GetRequiredService<WebhookSender>());
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<WebhookSender>());
+        builder.Services.AddSingleton<ILifecycleEvents, StreamLifecycleEvents>();
         builder.Services.AddSingleton(sp => new BatchJobs(sp.GetRequiredService<IGrainFactory>(), sp.GetRequiredService<PassIssuer>(), dataDirectory, sp.GetRequiredService<ILogger<BatchJobs>>()));
         builder.Services.AddHostedService<BatchJobResumer>();
         builder.Services.AddSingleton<IssuerApiKeys>(_ => new IssuerApiKeys(options.IssuerApiKeys));
@@ -70,6 +76,9 @@ public static class PassGrainsHosting
                 o.ConnectionString = connectionString;
                 o.GrainStorageSerializer = new JsonGrainStateSerializer();
             });
+            // Lifecycle events for webhooks: memory streams, one implicit subscriber grain per pass type.
+            silo.AddMemoryStreams(Abstractions.LifecycleEvent.StreamProvider);
+            silo.AddMemoryGrainStorage("PubSubStore");
             silo.UseAdoNetReminderService(o =>
             {
                 o.Invariant = SqliteDatabase.Invariant;

@@ -34,8 +34,11 @@ public sealed partial class PushDispatcher : IPushDispatcher, IHostedService, ID
     private readonly CancellationTokenSource _stopping = new();
     private Task? _loop;
 
-    public PushDispatcher(ApnsClients clients, PushAlarms alarms, IGrainFactory grains, ILogger<PushDispatcher> logger)
+    private readonly ILifecycleEvents _events;
+
+    public PushDispatcher(ApnsClients clients, PushAlarms alarms, IGrainFactory grains, ILifecycleEvents events, ILogger<PushDispatcher> logger)
     {
+        _events = events;
         _clients = clients;
         _alarms = alarms;
         _grains = grains;
@@ -158,6 +161,11 @@ public sealed partial class PushDispatcher : IPushDispatcher, IHostedService, ID
 
     private async Task<PushOutcome> Handle(string passType, string token, IReadOnlyCollection<string> devices, ApnsResult result)
     {
+        if (result.Outcome != ApnsOutcome.Delivered)
+        {
+            foreach (var device in devices)
+                _events.Publish(new LifecycleEvent(LifecycleEventTypes.PushFailed, passType, null, DateTimeOffset.UtcNow, null, device, result.ToString()));
+        }
         switch (result.Outcome)
         {
             case ApnsOutcome.Delivered:
