@@ -46,6 +46,11 @@ public static class PassGrainsHosting
             throw new OptionsValidationException(ApnsSettings.Section, typeof(ApnsSettings), [$"PassGrains:Apns:Endpoint '{apns.Endpoint}' must be an https URL"]);
         if (apns.TrustedCaPath is { } caPath && !File.Exists(caPath))
             throw new OptionsValidationException(ApnsSettings.Section, typeof(ApnsSettings), [$"PassGrains:Apns:TrustedCaPath '{caPath}' does not exist"]);
+        string?[] tokenParts = [apns.KeyId, apns.TeamId, apns.KeyPath];
+        if (tokenParts.Any(p => p is not null) && tokenParts.Any(p => p is null))
+            throw new OptionsValidationException(ApnsSettings.Section, typeof(ApnsSettings), ["PassGrains:Apns:KeyId, :TeamId and :KeyPath go together (token authentication with a .p8 key)"]);
+        if (apns.KeyPath is { } p8 && !File.Exists(p8))
+            throw new OptionsValidationException(ApnsSettings.Section, typeof(ApnsSettings), [$"PassGrains:Apns:KeyPath '{p8}' does not exist"]);
         builder.Services.AddSingleton(apns);
         builder.Services.AddSingleton<ApnsClients>();
         builder.Services.AddSingleton<PushAlarms>();

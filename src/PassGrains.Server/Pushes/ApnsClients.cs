@@ -21,6 +21,15 @@ public sealed class ApnsSettings
     public TimeSpan RetryDeadline { get; set; } = TimeSpan.FromMinutes(2);
 
     public int MaxConnections { get; set; } = 4;
+
+    /// <summary>Token authentication instead of certificates: the .p8 key's id, its team, and the key file (all three or none).</summary>
+    public string? KeyId { get; set; }
+
+    public string? TeamId { get; set; }
+
+    public string? KeyPath { get; set; }
+
+    public bool UsesToken => KeyPath is not null;
 }
 
 /// <summary>One APNs client per pass type, authenticated with that pass type's certificate (the topic is the pass type).</summary>
@@ -40,8 +49,11 @@ public sealed class ApnsClients : IDisposable
             RetryDeadline = settings.RetryDeadline,
             MaxConnections = settings.MaxConnections,
         };
+        // A .p8 key pushes for every pass type of its team over the same kind of connection; otherwise each
+        // pass type authenticates with its own certificate.
+        var token = settings.UsesToken ? ApnsTokenCredentials.FromP8(settings.KeyId!, settings.TeamId!, File.ReadAllText(settings.KeyPath!)) : null;
         foreach (var type in passTypes.All)
-            _clients[type.Identifier] = new ApnsClient(options, new ApnsCertificateCredentials(ClientCertificate(type)));
+            _clients[type.Identifier] = new ApnsClient(options, token is null ? new ApnsCertificateCredentials(ClientCertificate(type)) : token);
     }
 
     public bool Enabled { get; }
