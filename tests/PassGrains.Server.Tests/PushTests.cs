@@ -228,4 +228,37 @@ public sealed class PushTests(PushServerFixture server) : IClassFixture<PushServ
             using var clear = await server.Client.SendAsync(HttpMethod.Delete, $"api/alarms/{PassType}");
         }
     }
+
+    [Fact]
+    public async Task Push_outcomes_are_counted_on_the_passgrains_meter()
+    {
+        var measurements = new System.Collections.Concurrent.ConcurrentQueue<(long Value, string? Outcome, string? PassType)>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == "PassGrains" && instrument.Name == "passgrains.pushes")
+                l.EnableMeasurementEvents(instrument);
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            string? outcome = null, passType = null;
+            foreach (var tag in tags)
+            {
+                if (tag.Key == "outcome")
+                    outcome = tag.Value as string;
+                if (tag.Key == "pass_type")
+                    passType = tag.Value as string;
+            }
+            measurements.Enqueue((value, outcome, passType));
+        });
+        listener.Start();
+
+        var (serial, pass) = await InstallAsync();
+        var device = await RegisterAsync(pass, serial);
+        await server.Client.ChangeAsync(PassType, serial, new { fields = new { gate = "M1" } });
+        await server.Apns.WaitUntilAsync(a => a.RequestsFor(device.PushToken).Count == 1, Deadline);
+        await WaitForOwedPushes(serial, 0);
+
+        Assert.Contains(measurements, m => m.Value == 1 && m.Outcome == "Delivered" && m.PassType == PassType);
+    }
 }

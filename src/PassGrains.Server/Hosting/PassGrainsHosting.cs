@@ -54,6 +54,7 @@ public static class PassGrainsHosting
         builder.Services.AddSingleton(apns);
         builder.Services.AddSingleton<ApnsClients>();
         builder.Services.AddSingleton<PushAlarms>();
+        builder.Services.AddSingleton<PushMetrics>();
         builder.Services.AddSingleton<PushDispatcher>();
         builder.Services.AddSingleton<IPushDispatcher>(sp => sp.GetRequiredService<PushDispatcher>());
         builder.Services.AddHostedService(sp => sp.GetRequiredService<PushDispatcher>());

@@ -35,10 +35,12 @@ public sealed partial class PushDispatcher : IPushDispatcher, IHostedService, ID
     private Task? _loop;
 
     private readonly ILifecycleEvents _events;
+    private readonly PushMetrics _metrics;
 
-    public PushDispatcher(ApnsClients clients, PushAlarms alarms, IGrainFactory grains, ILifecycleEvents events, ILogger<PushDispatcher> logger)
+    public PushDispatcher(ApnsClients clients, PushAlarms alarms, IGrainFactory grains, ILifecycleEvents events, PushMetrics metrics, ILogger<PushDispatcher> logger)
     {
         _events = events;
+        _metrics = metrics;
         _clients = clients;
         _alarms = alarms;
         _grains = grains;
@@ -161,6 +163,7 @@ public sealed partial class PushDispatcher : IPushDispatcher, IHostedService, ID
 
     private async Task<PushOutcome> Handle(string passType, string token, IReadOnlyCollection<string> devices, ApnsResult result)
     {
+        _metrics.Record(passType, result.Outcome.ToString(), result.Reason is { Length: <= 64 } reason ? reason : null);
         if (result.Outcome != ApnsOutcome.Delivered)
         {
             foreach (var device in devices)

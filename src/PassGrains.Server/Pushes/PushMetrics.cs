@@ -1,0 +1,29 @@
+using System.Diagnostics.Metrics;
+
+namespace PassGrains.Server.Pushes;
+
+/// <summary>
+/// Push instruments on the <c>PassGrains</c> meter: pushes by outcome and APNs reason, and the pass types
+/// whose pushes are stopped by a 403 alarm (for OpenTelemetry/Prometheus exporters to pick up).
+/// </summary>
+public sealed class PushMetrics : IDisposable
+{
+    public const string MeterName = "PassGrains";
+
+    private readonly Meter _meter;
+    private readonly Counter<long> _pushes;
+
+    public PushMetrics(IMeterFactory meters, PushAlarms alarms)
+    {
+        _meter = meters.Create(MeterName);
+        _pushes = _meter.CreateCounter<long>("passgrains.pushes", unit: "{push}", description: "APNs pushes by outcome and reason");
+        _meter.CreateObservableGauge("passgrains.push_alarms", () => alarms.All.Count, unit: "{pass type}",
+            description: "Pass types whose pushes are stopped because APNs refused their credential (403)");
+    }
+
+    public void Record(string passType, string outcome, string? reason) =>
+        _pushes.Add(1, new KeyValuePair<string, object?>("pass_type", passType), new KeyValuePair<string, object?>("outcome", outcome),
+            new KeyValuePair<string, object?>("reason", reason ?? ""));
+
+    public void Dispose() => _meter.Dispose();
+}
