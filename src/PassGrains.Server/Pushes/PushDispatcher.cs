@@ -78,8 +78,17 @@ public sealed partial class PushDispatcher : IPushDispatcher, IHostedService, ID
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         await _stopping.CancelAsync().ConfigureAwait(false);
-        if (_loop is not null)
+        if (_loop is null)
+            return;
+        try
+        {
             await _loop.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Shutdown ran out of time (a send stuck in a DNS lookup cannot be cancelled): what was not
+            // answered stays owed in the passes' state and goes out again from whichever silo runs next.
+        }
     }
 
     public void Dispose()

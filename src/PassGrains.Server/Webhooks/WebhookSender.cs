@@ -43,7 +43,14 @@ public sealed partial class WebhookSender(IHttpClientFactory http, ILogger<Webho
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         await _stopping.CancelAsync().ConfigureAwait(false);
-        await Task.WhenAll(_workers).WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await Task.WhenAll(_workers).WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Shutdown ran out of time; undelivered events are dropped (they live in memory, as documented).
+        }
     }
 
     public void Dispose() => _stopping.Dispose();

@@ -30,6 +30,7 @@ public sealed class InProcessServerFixture : IAsyncLifetime, IDisposable
         Settings = ServerSettings.Create(_root.Combine("data"), chain, ServerSettings.NewSecretKey());
         var configuration = Settings.ToConfiguration();
         configuration["Logging:LogLevel:Default"] = "Warning";
+        configuration["PassGrains:Apns:Enabled"] = "false"; // no APNs here; PushTests bring their own
         _app = PassGrainsApp.Build(["--urls", Settings.BaseUrl.TrimEnd('/')], builder => builder.Configuration.AddInMemoryCollection(configuration));
         await _app.StartAsync();
         Client = new PassGrainsClient(new Uri(Settings.BaseUrl));
