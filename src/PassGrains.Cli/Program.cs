@@ -7,5 +7,6 @@ var root = new RootCommand("passgrains: build, sign and verify Apple Wallet pass
     CertsCommands.Create(),
     PassCommands.Create(),
     BenchCommands.Create(),
+    DbCommands.Create(),
 };
 return CommandRunner.Run(root, args);

@@ -70,9 +70,18 @@ public static class PassGrainsHosting
         builder.Services.AddOpenApi();
         builder.Services.AddProblemDetails();
 
+        if (options.Storage.Provider == "Postgres")
+            AddPostgresSilo(builder, options);
+        else
+            AddSqliteSilo(builder, options, dataDirectory);
+        return builder;
+    }
+
+    /// <summary>Single node: localhost clustering, grain state and reminders in one SQLite file (WAL).</summary>
+    private static void AddSqliteSilo(WebApplicationBuilder builder, PassGrainsOptions options, string dataDirectory)
+    {
         var connectionString = SqliteDatabase.ConnectionString(dataDirectory);
         SqliteDatabase.Migrate(connectionString);
-
         builder.UseOrleans(silo =>
         {
             silo.UseLocalhostClustering(options.Cluster.SiloPort, options.Cluster.GatewayPort, serviceId: options.Cluster.ServiceId, clusterId: options.Cluster.ClusterId);
@@ -82,18 +91,64 @@ public static class PassGrainsHosting
                 o.ConnectionString = connectionString;
                 o.GrainStorageSerializer = new JsonGrainStateSerializer();
             });
-            // Lifecycle events for webhooks: memory streams, one implicit subscriber grain per pass type.
-            silo.AddMemoryStreams(Abstractions.LifecycleEvent.StreamProvider);
-            silo.AddMemoryGrainStorage("PubSubStore");
+            silo.Services.AddKeyedSingleton<Orleans.Storage.IGrainStorage>(StorageNames.Provider,
+                (services, _) => new SingleWriterGrainStorage(services.GetRequiredKeyedService<Orleans.Storage.IGrainStorage>(SqliteDatabase.StorageName)));
             silo.UseAdoNetReminderService(o =>
             {
                 o.Invariant = SqliteDatabase.Invariant;
                 o.ConnectionString = connectionString;
             });
-            silo.Services.AddKeyedSingleton<Orleans.Storage.IGrainStorage>(StorageNames.Provider,
-                (services, _) => new SingleWriterGrainStorage(services.GetRequiredKeyedService<Orleans.Storage.IGrainStorage>(SqliteDatabase.StorageName)));
+            AddLifecycleStreams(silo);
         });
-        return builder;
+    }
+
+    /// <summary>
+    /// Cluster: membership, grain state and reminders in PostgreSQL through Orleans' ADO.NET providers and our
+    /// schema (applied at start unless PassGrains:Storage:MigrateOnStart is false). The connection pool is
+    /// bounded (PassGrains:Storage:MaxPoolSize) so that silos × pool stays under max_connections.
+    /// </summary>
+    private static void AddPostgresSilo(WebApplicationBuilder builder, PassGrainsOptions options)
+    {
+        var connectionString = new Npgsql.NpgsqlConnectionStringBuilder(options.Storage.ConnectionString)
+        {
+            MaxPoolSize = options.Storage.MaxPoolSize,
+        }.ConnectionString;
+        if (options.Storage.MigrateOnStart)
+            builder.Services.AddHostedService(_ => new PostgresMigration(connectionString)); // registered before the silo, so it runs first
+        var advertised = options.Cluster.AdvertisedAddress is { } address ? System.Net.IPAddress.Parse(address) : System.Net.IPAddress.Loopback;
+        builder.UseOrleans(silo =>
+        {
+            silo.Configure<Orleans.Configuration.ClusterOptions>(o =>
+            {
+                o.ClusterId = options.Cluster.ClusterId;
+                o.ServiceId = options.Cluster.ServiceId;
+            });
+            silo.ConfigureEndpoints(advertised, options.Cluster.SiloPort, options.Cluster.GatewayPort, listenOnAnyHostAddress: true);
+            silo.UseAdoNetClustering(o =>
+            {
+                o.Invariant = PassGrains.Storage.PostgresSchema.Invariant;
+                o.ConnectionString = connectionString;
+            });
+            silo.AddAdoNetGrainStorage(StorageNames.Provider, o =>
+            {
+                o.Invariant = PassGrains.Storage.PostgresSchema.Invariant;
+                o.ConnectionString = connectionString;
+                o.GrainStorageSerializer = new JsonGrainStateSerializer();
+            });
+            silo.UseAdoNetReminderService(o =>
+            {
+                o.Invariant = PassGrains.Storage.PostgresSchema.Invariant;
+                o.ConnectionString = connectionString;
+            });
+            AddLifecycleStreams(silo);
+        });
+    }
+
+    /// <summary>Lifecycle events for webhooks: memory streams, one implicit subscriber grain per pass type.</summary>
+    private static void AddLifecycleStreams(ISiloBuilder silo)
+    {
+        silo.AddMemoryStreams(Abstractions.LifecycleEvent.StreamProvider);
+        silo.AddMemoryGrainStorage("PubSubStore");
     }
 
     public static WebApplication UsePassGrainsStartup(this WebApplication app)

@@ -32,8 +32,14 @@ public sealed class PassGrainsOptions : IValidatableObject
             yield return new ValidationResult($"PassGrains:PublicUrl '{PublicUrl}' must be an absolute http(s) URL", [nameof(PublicUrl)]);
         if (Storage.Provider is not ("Sqlite" or "Postgres"))
             yield return new ValidationResult($"PassGrains:Storage:Provider '{Storage.Provider}' must be Sqlite or Postgres", ["Storage.Provider"]);
-        if (Storage.Provider == "Postgres")
-            yield return new ValidationResult("PassGrains:Storage:Provider=Postgres is not available in this version; use Sqlite", ["Storage.Provider"]);
+        if (Storage.Provider == "Postgres" && string.IsNullOrWhiteSpace(Storage.ConnectionString))
+            yield return new ValidationResult("PassGrains:Storage:ConnectionString is required with Provider=Postgres", ["Storage.ConnectionString"]);
+        if (Storage.Provider == "Postgres" && SecretKey is null)
+            yield return new ValidationResult("PassGrains:SecretKey is required with Provider=Postgres: every silo must derive the same pass tokens and link signatures", [nameof(SecretKey)]);
+        if (Storage.MaxPoolSize is < 1 or > 1000)
+            yield return new ValidationResult("PassGrains:Storage:MaxPoolSize must be between 1 and 1000", ["Storage.MaxPoolSize"]);
+        if (Cluster.AdvertisedAddress is { } advertised && !System.Net.IPAddress.TryParse(advertised, out _))
+            yield return new ValidationResult($"PassGrains:Cluster:AdvertisedAddress '{advertised}' must be an IP address", ["Cluster.AdvertisedAddress"]);
         if (IssuerApiKeys.Any(k => k.Length < 16))
             yield return new ValidationResult("every PassGrains:IssuerApiKeys entry needs at least 16 characters", [nameof(IssuerApiKeys)]);
         for (var i = 0; i < PassTypes.Count; i++)
@@ -73,6 +79,12 @@ public sealed class StorageOptions
 {
     public string Provider { get; set; } = "Sqlite";
     public string? ConnectionString { get; set; }
+
+    /// <summary>PostgreSQL connections per silo at most: keep silos × this under the server's max_connections.</summary>
+    public int MaxPoolSize { get; set; } = 20;
+
+    /// <summary>Apply the PostgreSQL schema at start (otherwise run <c>passgrains db migrate</c>).</summary>
+    public bool MigrateOnStart { get; set; } = true;
 }
 
 public sealed class PassTypeOptions
