@@ -1,0 +1,114 @@
+using System.Net;
+using Npgsql;
+using PassGrains.Server.Tests.Infrastructure;
+
+namespace PassGrains.Server.Tests;
+
+/// <summary>Runs only where a PostgreSQL server is given (.ci/run starts one from the installed binaries).</summary>
+public sealed class PostgresFactAttribute : FactAttribute
+{
+    public const string Variable = "PASSGRAINS_TEST_POSTGRES";
+
+    public PostgresFactAttribute()
+    {
+        if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable(Variable)))
+            Skip = $"no PostgreSQL: set {Variable} to a connection string of a server where databases may be created";
+    }
+}
+
+/// <summary>
+/// Two silos (two server processes) sharing one PostgreSQL database through Orleans' ADO.NET clustering,
+/// persistence and reminders: any silo serves any request, and killing one loses nothing.
+/// </summary>
+public sealed class PostgresClusterTests : IDisposable
+{
+    private const string PassType = TestEnvironment.PassType;
+    private readonly TempDirectory _root = new("pg-cluster");
+
+    public void Dispose() => _root.Dispose();
+
+    private static async Task<string> NewDatabaseAsync()
+    {
+        var admin = Environment.GetEnvironmentVariable(PostgresFactAttribute.Variable)!;
+        var name = $"passgrains_{Guid.NewGuid():N}";
+        await using (var connection = new NpgsqlConnection(admin))
+        {
+            await connection.OpenAsync();
+            await using var create = new NpgsqlCommand($"CREATE DATABASE {name}", connection);
+            await create.ExecuteNonQueryAsync();
+        }
+        return new NpgsqlConnectionStringBuilder(admin) { Database = name, MaxPoolSize = 10 }.ConnectionString;
+    }
+
+    [PostgresFact]
+    public async Task Any_silo_serves_any_request_and_a_killed_silo_loses_nothing_and_rejoins()
+    {
+        var database = await NewDatabaseAsync();
+        var chain = SigningChain.Create(_root.Combine("chain"));
+        var secret = ServerSettings.NewSecretKey();
+        ServerSettings Silo(string name)
+        {
+            var data = _root.Combine(name);
+            Directory.CreateDirectory(data);
+            return ServerSettings.Create(data, chain, secret) with
+            {
+                Extra = new Dictionary<string, string?>
+                {
+                    ["PassGrains:Storage:Provider"] = "Postgres",
+                    ["PassGrains:Storage:ConnectionString"] = database,
+                    ["PassGrains:Apns:Enabled"] = "false",
+                },
+            };
+        }
+        var first = Silo("silo1");
+        var second = Silo("silo2");
+
+        await using var one = await ServerProcess.StartAsync(first);
+        await using var two = await ServerProcess.StartAsync(second);
+        using var viaOne = new PassGrainsClient(new Uri(first.BaseUrl));
+        using var viaTwo = new PassGrainsClient(new Uri(second.BaseUrl));
+
+        using (var upload = await viaOne.UploadTemplateAsync("boarding", ModelZip.FromFolder(TestEnvironment.Model("boarding"))))
+            await Expect.Status(upload, HttpStatusCode.Created);
+        var serial = TestEnvironment.UniqueId("pg");
+        var issued = await viaTwo.IssueAsync(new { templateId = "boarding", serialNumber = serial });
+        var pass = await viaOne.DownloadAsync(issued.DownloadUrl, serial);
+        var device = new WalletDevice(viaTwo.Http, second.BaseUrl);
+        Assert.Equal(HttpStatusCode.Created, await device.RegisterAsync(PassType, serial, pass.AuthenticationToken));
+        Assert.Equal(2, await viaOne.ChangeAsync(PassType, serial, new { fields = new { gate = "P1" } }));
+        Assert.Contains(serial, (await device.ListAsync(PassType)).SerialNumbers);
+
+        await one.KillAsync();
+
+        // The surviving silo serves everything, including grains that lived on the killed one.
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        long version = 0;
+        while (DateTime.UtcNow < until)
+        {
+            using var response = await viaTwo.SendAsync(HttpMethod.Get, $"api/passes/{PassType}/{serial}");
+            if (response.StatusCode == HttpStatusCode.OK)
+            {
+                var info = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+                version = info.GetProperty("version").GetInt64();
+                Assert.Equal(1, info.GetProperty("devices").GetInt32());
+                break;
+            }
+            await Task.Delay(200);
+        }
+        Assert.Equal(2, version);
+        Assert.Equal(3, await viaTwo.ChangeAsync(PassType, serial, new { fields = new { gate = "P2" } }));
+
+        // The killed silo starts again on the same database and serves the same state.
+        await using var again = await ServerProcess.StartAsync(first);
+        using var viaAgain = new PassGrainsClient(new Uri(first.BaseUrl));
+        Assert.Equal(3, (await viaAgain.GetPassInfoAsync(PassType, serial)).GetProperty("version").GetInt64());
+        await using (var connection = new NpgsqlConnection(database))
+        {
+            await connection.OpenAsync();
+            // The restarted silo joined the membership as a new, active generation on its old port.
+            await using var active = new NpgsqlCommand("SELECT count(*) FROM OrleansMembershipTable WHERE Status = 3 AND Port = @port", connection);
+            active.Parameters.AddWithValue("port", first.SiloPort);
+            Assert.True(Convert.ToInt64(await active.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture) >= 1);
+        }
+    }
+}
