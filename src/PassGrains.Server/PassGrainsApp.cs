@@ -18,6 +18,7 @@ public static class PassGrainsApp
         app.MapWalletWebServiceApi();
         app.MapIssuerApi();
         app.MapDownloadApi();
+        app.MapHealthApi();
         return app;
     }
 }
