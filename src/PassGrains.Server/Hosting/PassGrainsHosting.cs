@@ -124,6 +124,12 @@ public static class PassGrainsHosting
                 o.ServiceId = options.Cluster.ServiceId;
             });
             silo.ConfigureEndpoints(advertised, options.Cluster.SiloPort, options.Cluster.GatewayPort, listenOnAnyHostAddress: true);
+            // Declare a dead silo within a few seconds (Orleans' defaults take 15+), so its grains move on quickly.
+            silo.Configure<Orleans.Configuration.ClusterMembershipOptions>(o =>
+            {
+                o.ProbeTimeout = options.Cluster.ProbeTimeout;
+                o.NumMissedProbesLimit = 2;
+            });
             silo.UseAdoNetClustering(o =>
             {
                 o.Invariant = PassGrains.Storage.PostgresSchema.Invariant;
@@ -153,7 +159,13 @@ public static class PassGrainsHosting
 
     public static WebApplication UsePassGrainsStartup(this WebApplication app)
     {
-        app.UseExceptionHandler();
+        // A grain on a silo that just died answers once membership has moved it: tell clients to retry, not that we failed.
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            StatusCodeSelector = e => e is SiloUnavailableException or OrleansMessageRejectionException or TimeoutException
+                ? StatusCodes.Status503ServiceUnavailable
+                : StatusCodes.Status500InternalServerError,
+        });
         app.UseStatusCodePages();
         return app;
     }

@@ -73,6 +73,9 @@ public sealed class ClusterSettings
     public int SiloPort { get; set; } = 11111;
     public int GatewayPort { get; set; } = 30000;
     public string? AdvertisedAddress { get; set; }
+
+    /// <summary>How long a silo waits for a probe answer before counting a miss (two misses and votes declare it dead).</summary>
+    public TimeSpan ProbeTimeout { get; set; } = TimeSpan.FromSeconds(2);
 }
 
 public sealed class StorageOptions
