@@ -115,7 +115,6 @@ public static class PassGrainsHosting
         }.ConnectionString;
         if (options.Storage.MigrateOnStart)
             builder.Services.AddHostedService(_ => new PostgresMigration(connectionString)); // registered before the silo, so it runs first
-        var advertised = options.Cluster.AdvertisedAddress is { } address ? System.Net.IPAddress.Parse(address) : System.Net.IPAddress.Loopback;
         builder.UseOrleans(silo =>
         {
             silo.Configure<Orleans.Configuration.ClusterOptions>(o =>
@@ -123,7 +122,11 @@ public static class PassGrainsHosting
                 o.ClusterId = options.Cluster.ClusterId;
                 o.ServiceId = options.Cluster.ServiceId;
             });
-            silo.ConfigureEndpoints(advertised, options.Cluster.SiloPort, options.Cluster.GatewayPort, listenOnAnyHostAddress: true);
+            // Without an advertised address Orleans advertises this host's non-loopback address (the container's IP).
+            if (options.Cluster.AdvertisedAddress is { } address)
+                silo.ConfigureEndpoints(System.Net.IPAddress.Parse(address), options.Cluster.SiloPort, options.Cluster.GatewayPort, listenOnAnyHostAddress: true);
+            else
+                silo.ConfigureEndpoints(options.Cluster.SiloPort, options.Cluster.GatewayPort, listenOnAnyHostAddress: true);
             // Declare a dead silo within a few seconds (Orleans' defaults take 15+), so its grains move on quickly.
             silo.Configure<Orleans.Configuration.ClusterMembershipOptions>(o =>
             {
