@@ -2,6 +2,8 @@ using Yarp.ReverseProxy.Configuration;
 
 // usage: PassGrains.LoadBalancer --urls http://127.0.0.1:5100 --silos http://127.0.0.1:5101/,http://127.0.0.1:5102/
 var builder = WebApplication.CreateBuilder(args);
+// The silos enforce each endpoint's body limit (batch uploads may be large); the balancer passes bodies through.
+builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = null);
 var silos = (builder.Configuration["silos"] ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 if (silos.Length == 0)
 {

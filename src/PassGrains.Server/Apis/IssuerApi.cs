@@ -56,6 +56,7 @@ public static partial class IssuerApi
     {
         if (!IdShape().IsMatch(templateId))
             return Problems.Invalid("templateId", "template ids are 1–100 letters, digits, '.', '_' or '-'");
+        AllowBody(request, MaxTemplateBytes);
         var body = await RequestBodies.ReadBytes(request, MaxTemplateBytes);
         if (body is null)
             return Problems.TooLarge($"a template zip may have at most {MaxTemplateBytes / 1024 / 1024} MiB");
@@ -108,6 +109,7 @@ public static partial class IssuerApi
 
     private static async Task<IResult> CreateBatch(HttpRequest request, BatchJobs jobs)
     {
+        AllowBody(request, BatchJobs.MaxUploadBytes);
         if (request.ContentLength > BatchJobs.MaxUploadBytes)
             return Problems.TooLarge($"a batch may have at most {BatchJobs.MaxUploadBytes / 1024 / 1024} MiB");
         var (jobId, error) = await jobs.SubmitAsync(request.Body, request.HttpContext.RequestAborted);
@@ -193,6 +195,13 @@ public static partial class IssuerApi
             || serials.Any(s => s is not JsonValue v || !v.TryGetValue<string>(out var text) || !PassIssuer.IsValidSerial(text)))
             return Problems.Invalid("serialNumbers", $"serialNumbers must list 1 to {Packaging.Packaging.PassBundle.MaxPasses} serial numbers");
         return Results.Ok(new BundleLinkResponse(links.ForBundle(passType, serials.Select(s => s!.GetValue<string>()).ToList())));
+    }
+
+    /// <summary>Kestrel refuses bodies over 30 MB by default; these endpoints check their own, larger limit while reading.</summary>
+    private static void AllowBody(HttpRequest request, long limit)
+    {
+        if (request.HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature)
+            feature.MaxRequestBodySize = limit + 1;
     }
 
     private static IResult GetDeviceLogs(DeviceLogStore store, int? count) =>
