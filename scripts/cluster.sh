@@ -80,6 +80,12 @@ case "${1:-}" in
     ;;
   down)
     for pid in "$state"/*.pid; do [ -f "$pid" ] && kill "$(cat "$pid")" 2>/dev/null || true; done
+    # Graceful stop (in-flight requests finish, silos leave the membership), then no mercy after 30 s.
+    for _ in $(seq 1 60); do
+      alive=0; for pid in "$state"/*.pid; do [ -f "$pid" ] && kill -0 "$(cat "$pid")" 2>/dev/null && alive=1; done
+      [ "$alive" = 0 ] && break; sleep 0.5
+    done
+    for pid in "$state"/*.pid; do [ -f "$pid" ] && kill -9 "$(cat "$pid")" 2>/dev/null || true; done
     if [ -d "$state/pg/data" ]; then bin=$(pg_bin); su postgres -s /bin/sh -c "'$bin/pg_ctl' -D '$state/pg/data' -m fast stop" >/dev/null 2>&1 || true; fi
     rm -rf "$state"
     echo "down"
