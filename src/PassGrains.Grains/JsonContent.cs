@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using PassGrains.Abstractions;
 
@@ -69,20 +68,6 @@ public static class JsonContent
                 Combine(existing, inner);
             else
                 target[key] = value?.DeepClone();
-        }
-    }
-
-    public static bool IsObjectOrNull(string? json)
-    {
-        if (json is null)
-            return true;
-        try
-        {
-            return JsonNode.Parse(json) is JsonObject;
-        }
-        catch (JsonException)
-        {
-            return false;
         }
     }
 }

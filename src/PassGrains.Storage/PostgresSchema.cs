@@ -43,18 +43,8 @@ public static class PostgresSchema
 
     public static int LatestVersion => Scripts().Max(s => s.Version);
 
-    private static IEnumerable<(int Version, string Name, string Sql)> Scripts()
-    {
-        var assembly = Assembly.GetExecutingAssembly();
-        const string prefix = "PassGrains.Storage.Postgres.";
-        foreach (var resource in assembly.GetManifestResourceNames().Where(n => n.StartsWith(prefix, StringComparison.Ordinal)).Order(StringComparer.Ordinal))
-        {
-            var name = resource[prefix.Length..];
-            using var stream = assembly.GetManifestResourceStream(resource)!;
-            using var reader = new StreamReader(stream);
-            yield return (int.Parse(name[..4], CultureInfo.InvariantCulture), name, reader.ReadToEnd());
-        }
-    }
+    private static IEnumerable<(int Version, string Name, string Sql)> Scripts() =>
+        SchemaScripts.Read(Assembly.GetExecutingAssembly(), "PassGrains.Storage.Postgres.");
 
     private static async Task Execute(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, CancellationToken cancellationToken)
     {

@@ -211,7 +211,8 @@ public static partial class PassModelReader
             : null;
     }
 
-    private static byte[]? ReadBounded(ZipArchiveEntry entry, long limit)
+    /// <summary>Unpacks an entry, or null once it exceeds <paramref name="limit"/> (declared sizes in a zip are not trusted).</summary>
+    internal static byte[]? ReadBounded(ZipArchiveEntry entry, long limit)
     {
         using var source = entry.Open();
         using var buffer = new MemoryStream(entry.Length is > 0 and < int.MaxValue ? (int)Math.Min(entry.Length, limit) : 4096);

@@ -77,21 +77,14 @@ public static class PassVerifier
                     problems.Add(PassProblem.Error(entry.FullName, "", PassRules.Zip, "entry names with '..', '\\' or a leading '/' are not allowed"));
                     continue;
                 }
-                using var stream = entry.Open();
-                using var buffer = new MemoryStream();
-                var chunk = new byte[81920];
-                int read;
-                while ((read = stream.Read(chunk)) > 0)
+                var data = PassModelReader.ReadBounded(entry, Math.Min(Limits.MaxFileBytes, Limits.MaxTotalBytes - total));
+                if (data is null)
                 {
-                    total += read;
-                    if (buffer.Length + read > Limits.MaxFileBytes || total > Limits.MaxTotalBytes)
-                    {
-                        problems.Add(PassProblem.Error(entry.FullName, "", PassRules.ModelLimit, "the package unpacks to more than a pass may hold"));
-                        return null;
-                    }
-                    buffer.Write(chunk, 0, read);
+                    problems.Add(PassProblem.Error(entry.FullName, "", PassRules.ModelLimit, "the package unpacks to more than a pass may hold"));
+                    return null;
                 }
-                if (!files.TryAdd(entry.FullName, buffer.ToArray()))
+                total += data.Length;
+                if (!files.TryAdd(entry.FullName, data))
                     problems.Add(PassProblem.Error(entry.FullName, "", PassRules.Zip, $"{entry.FullName} appears twice in the zip"));
             }
         }

@@ -157,20 +157,12 @@ public static partial class WalletWebServiceApi
 
     private static async Task<JsonElement?> ReadJson(HttpRequest request)
     {
-        if (request.ContentLength > MaxBodyBytes)
+        var body = await RequestBodies.ReadBytes(request, MaxBodyBytes);
+        if (body is null)
             return null;
         try
         {
-            using var buffer = new MemoryStream();
-            var chunk = new byte[8192];
-            int read;
-            while ((read = await request.Body.ReadAsync(chunk)) > 0)
-            {
-                if (buffer.Length + read > MaxBodyBytes)
-                    return null;
-                buffer.Write(chunk, 0, read);
-            }
-            using var document = JsonDocument.Parse(buffer.ToArray());
+            using var document = JsonDocument.Parse(body);
             return document.RootElement.Clone();
         }
         catch (JsonException)

@@ -44,6 +44,8 @@ public static class PassGrainsHosting
         var apns = builder.Configuration.GetSection(ApnsSettings.Section).Get<ApnsSettings>() ?? new ApnsSettings();
         if (!Uri.TryCreate(apns.Endpoint, UriKind.Absolute, out var apnsEndpoint) || apnsEndpoint.Scheme != Uri.UriSchemeHttps)
             throw new OptionsValidationException(ApnsSettings.Section, typeof(ApnsSettings), [$"PassGrains:Apns:Endpoint '{apns.Endpoint}' must be an https URL"]);
+        if (apns.MaxConnections is < 1 or > 64 || apns.RetryDeadline <= TimeSpan.Zero)
+            throw new OptionsValidationException(ApnsSettings.Section, typeof(ApnsSettings), ["PassGrains:Apns:MaxConnections must be 1–64 and :RetryDeadline positive"]);
         if (apns.TrustedCaPath is { } caPath && !File.Exists(caPath))
             throw new OptionsValidationException(ApnsSettings.Section, typeof(ApnsSettings), [$"PassGrains:Apns:TrustedCaPath '{caPath}' does not exist"]);
         string?[] tokenParts = [apns.KeyId, apns.TeamId, apns.KeyPath];

@@ -1,5 +1,6 @@
 using System.Reflection;
 using Microsoft.Data.Sqlite;
+using PassGrains.Storage;
 
 namespace PassGrains.Server.Storage;
 
@@ -54,19 +55,8 @@ public static class SqliteDatabase
         }
     }
 
-    private static IEnumerable<(int Version, string Name, string Sql)> Scripts()
-    {
-        var assembly = Assembly.GetExecutingAssembly();
-        const string prefix = "PassGrains.Server.Storage.Sqlite.";
-        foreach (var resource in assembly.GetManifestResourceNames().Where(n => n.StartsWith(prefix, StringComparison.Ordinal)).Order(StringComparer.Ordinal))
-        {
-            var name = resource[prefix.Length..];
-            var version = int.Parse(name[..4], System.Globalization.CultureInfo.InvariantCulture);
-            using var stream = assembly.GetManifestResourceStream(resource)!;
-            using var reader = new StreamReader(stream);
-            yield return (version, name, reader.ReadToEnd());
-        }
-    }
+    private static IEnumerable<(int Version, string Name, string Sql)> Scripts() =>
+        SchemaScripts.Read(Assembly.GetExecutingAssembly(), "PassGrains.Server.Storage.Sqlite.");
 
     private static void Execute(SqliteConnection connection, string sql)
     {
