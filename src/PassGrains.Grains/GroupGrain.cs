@@ -24,9 +24,12 @@ public sealed class GroupState
 /// </summary>
 public sealed class GroupGrain(
     [PersistentState(StorageNames.Group, StorageNames.Provider)] IPersistentState<GroupState> state,
-    TimeProvider time) : Grain, IGroupGrain, IRemindable
+    TimeProvider time,
+    Microsoft.Extensions.Logging.ILogger<GroupGrain> logger) : Grain, IGroupGrain, IRemindable
 {
     public const string PushesReminder = "group-pushes";
+    private RedriveReminder? _reminder;
+    private RedriveReminder Reminder => _reminder ??= new RedriveReminder(this, PushesReminder, logger);
 
     /// <summary>A group coming back with a change not yet pushed to every device resumes the fan-out.</summary>
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
@@ -52,8 +55,8 @@ public sealed class GroupGrain(
         if (owesPushes)
         {
             // The version above is the durable record of the owed pushes; the reminder re-drives them after a crash.
-            await this.RegisterOrUpdateReminder(PushesReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
             await GrainFactory.GetGrain<IGroupPushGrain>(this.GetPrimaryKeyString()).Push(state.State.Version);
+            await Reminder.EnsureAsync();
         }
         return new GroupPutResult(created, state.State.Version);
     }
@@ -84,8 +87,8 @@ public sealed class GroupGrain(
             state.State.PushedVersion = version;
             await state.WriteStateAsync();
         }
-        if (state.State.PushedVersion >= state.State.Version && await this.GetReminder(PushesReminder) is { } reminder)
-            await this.UnregisterReminder(reminder);
+        if (state.State.PushedVersion >= state.State.Version)
+            await Reminder.StopAsync();
     }
 
     async Task IRemindable.ReceiveReminder(string reminderName, TickStatus status)
@@ -94,8 +97,8 @@ public sealed class GroupGrain(
             return;
         if (state.State.PushedVersion < state.State.Version)
             await GrainFactory.GetGrain<IGroupPushGrain>(this.GetPrimaryKeyString()).Push(state.State.Version);
-        else if (await this.GetReminder(PushesReminder) is { } reminder)
-            await this.UnregisterReminder(reminder);
+        else
+            await Reminder.StopAsync();
     }
 
     Task<GroupSnapshot?> IGroupGrain.GetSnapshot() => Task.FromResult(state.State.Exists

@@ -42,12 +42,15 @@ public sealed class PassGrain(
     PassTokens tokens,
     IPushDispatcher pushes,
     ILifecycleEvents events,
-    TimeProvider time) : Grain, IPassGrain, IRemindable
+    TimeProvider time,
+    Microsoft.Extensions.Logging.ILogger<PassGrain> logger) : Grain, IPassGrain, IRemindable
 {
     /// <summary>Re-drives owed pushes after a crash or a failed delivery; gone when nothing is owed.</summary>
     public const string OwedPushesReminder = "owed-pushes";
 
     private PassState State => state.State;
+    private RedriveReminder? _reminder;
+    private RedriveReminder Reminder => _reminder ??= new RedriveReminder(this, OwedPushesReminder, logger);
 
     /// <summary>A pass coming back (after a crash, on the silo that now holds it) sends what it still owes right away.</summary>
     public override Task OnActivateAsync(CancellationToken cancellationToken)
@@ -229,8 +232,8 @@ public sealed class PassGrain(
         await state.WriteStateAsync();
         if (State.OwedPushes.Count == 0)
             return;
-        await this.RegisterOrUpdateReminder(OwedPushesReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
         pushes.Enqueue(State.PassTypeIdentifier, State.SerialNumber, OwedTargets());
+        await Reminder.EnsureAsync();
     }
 
     private void Publish(string type, string? device = null, string? detail = null) =>
@@ -238,11 +241,7 @@ public sealed class PassGrain(
 
     private List<PushTarget> OwedTargets() => State.OwedPushes.Select(p => new PushTarget(p.Key, p.Value)).ToList();
 
-    private async Task StopReminder()
-    {
-        if (await this.GetReminder(OwedPushesReminder) is { } reminder)
-            await this.UnregisterReminder(reminder);
-    }
+    private Task StopReminder() => Reminder.StopAsync();
 
     private async Task<PassRenderSource?> RenderSource()
     {

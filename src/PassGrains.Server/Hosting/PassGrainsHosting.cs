@@ -164,6 +164,17 @@ public static class PassGrainsHosting
 
     public static WebApplication UsePassGrainsStartup(this WebApplication app)
     {
+        // Wallet and issuer clients honour Retry-After; failover takes a few seconds (ClusterOptions.ProbeTimeout × 2).
+        app.Use((context, next) =>
+        {
+            context.Response.OnStarting(() =>
+            {
+                if (context.Response.StatusCode == StatusCodes.Status503ServiceUnavailable && !context.Response.Headers.ContainsKey("Retry-After"))
+                    context.Response.Headers.RetryAfter = "2";
+                return Task.CompletedTask;
+            });
+            return next(context);
+        });
         // A grain on a silo that just died answers once membership has moved it: tell clients to retry, not that we failed.
         app.UseExceptionHandler(new ExceptionHandlerOptions
         {
