@@ -7,6 +7,7 @@
 #   scripts/cluster.sh down      stop everything (the database files are removed)
 #   scripts/cluster.sh kill I    SIGKILL silo I
 #   scripts/cluster.sh start I   start silo I again
+# PASSGRAINS_CLUSTER_PG_OPTIONS adds server settings, e.g. "-c shared_preload_libraries=pg_stat_statements".
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 state=${PASSGRAINS_CLUSTER_DIR:-$root/.cluster}
@@ -56,7 +57,7 @@ case "${1:-}" in
     bin=$(pg_bin)
     mkdir -p "$state/pg"; chown postgres "$state/pg"
     su postgres -s /bin/sh -c "'$bin/initdb' -D '$state/pg/data' -A trust -U postgres" >/dev/null
-    su postgres -s /bin/sh -c "'$bin/pg_ctl' -D '$state/pg/data' -w -l '$state/pg/log' -o \"-p $pg_port -k '$state/pg' -c listen_addresses=127.0.0.1 -c max_connections=200\" start" >/dev/null
+    su postgres -s /bin/sh -c "'$bin/pg_ctl' -D '$state/pg/data' -w -l '$state/pg/log' -o \"-p $pg_port -k '$state/pg' -c listen_addresses=127.0.0.1 -c max_connections=200 ${PASSGRAINS_CLUSTER_PG_OPTIONS:-}\" start" >/dev/null
     su postgres -s /bin/sh -c "'$bin/createdb' -h 127.0.0.1 -p $pg_port passgrains"
     dotnet "$cli_dll" db migrate --connection "$connection"
     {

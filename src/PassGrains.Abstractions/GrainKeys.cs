@@ -25,4 +25,7 @@ public static class GrainKeys
     public static string Template(string templateId) => $"template:{templateId}";
 
     public static string Job(string jobId) => $"job:{jobId}";
+
+    /// <summary>One attempt at one chunk of a batch job: a retry is a new activation, placed afresh.</summary>
+    public static string BatchChunk(string jobId, int firstLine, int attempt) => $"job:{jobId}/lines/{firstLine}/{attempt}";
 }

@@ -44,4 +44,7 @@ public interface IWebhookRegistryGrain : IGrainWithStringKey
     Task<bool> Put(Webhook webhook);
 
     Task<IReadOnlyList<Webhook>> ForPassType(string passTypeIdentifier);
+
+    /// <summary>Pass types with at least one webhook: silos publish lifecycle events only for these.</summary>
+    Task<IReadOnlyList<string>> SubscribedPassTypes();
 }

@@ -13,7 +13,11 @@ public sealed record PassContent(
 public sealed record PassIssue(
     [property: Id(0)] string TemplateId,
     [property: Id(1)] string? GroupId,
-    [property: Id(2)] PassContent Content);
+    [property: Id(2)] PassContent Content)
+{
+    /// <summary>Leave memory once stored (batch issuing: a million new passes nobody holds yet need no activations).</summary>
+    [Id(3)] public bool DeactivateAfter { get; init; }
+}
 
 public enum PassIssueStatus
 {

@@ -37,6 +37,9 @@ public sealed class PassState
 /// One pass: the single owner of its content, version, token and registrations. CPU work
 /// (rendering, signing) never happens here; callers get the inputs and render outside.
 /// </summary>
+// Activated where it is first called: the batch chunk issuing it, or the silo whose front end took the
+// request. Saves a silo-to-silo hop per pass at issue time; a balancer spreads requests, and so passes.
+[Orleans.Placement.PreferLocalPlacement]
 public sealed class PassGrain(
     [PersistentState(StorageNames.Pass, StorageNames.Provider)] IPersistentState<PassState> state,
     PassTokens tokens,
@@ -81,6 +84,8 @@ public sealed class PassGrain(
         State.IssuedAt = time.GetUtcNow();
         await state.WriteStateAsync();
         Publish(LifecycleEventTypes.PassIssued);
+        if (issue.DeactivateAfter)
+            this.DeactivateOnIdle();
         return new PassIssueResult(PassIssueStatus.Created, State.Version);
     }
 

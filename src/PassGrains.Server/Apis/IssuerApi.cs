@@ -126,7 +126,7 @@ public static partial class IssuerApi
             : Results.Ok(new JobResponse(jobId, status.State == BatchJobState.Completed ? "completed" : "running", status.Total, status.Done, status.Failed, status.Errors));
     }
 
-    private static async Task<IResult> PutWebhook(string name, HttpRequest request, IGrainFactory grains, PassTypeRegistry passTypes)
+    private static async Task<IResult> PutWebhook(string name, HttpRequest request, IGrainFactory grains, PassTypeRegistry passTypes, Webhooks.WebhookSubscriptions subscriptions)
     {
         if (!IdShape().IsMatch(name))
             return Problems.Invalid("name", "webhook names are 1–100 letters, digits, '.', '_' or '-'");
@@ -143,6 +143,7 @@ public static partial class IssuerApi
         if (passType is null || passTypes.Find(passType) is null)
             return Problems.Invalid("passTypeIdentifier", $"passTypeIdentifier must be a pass type this server signs for ({string.Join(", ", passTypes.All.Select(t => t.Identifier))})");
         var created = await grains.GetGrain<IWebhookRegistryGrain>(Grains.WebhookRegistryGrain.Key).Put(new Webhook(name, uri.ToString(), secret, passType));
+        await subscriptions.RefreshAsync(); // this silo publishes at once; the others within WebhookSubscriptions.RefreshInterval
         var response = new WebhookResponse(name, uri.ToString(), passType);
         return created ? Results.Created($"/api/webhooks/{name}", response) : Results.Ok(response);
     }

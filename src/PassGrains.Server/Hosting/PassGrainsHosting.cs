@@ -65,7 +65,10 @@ public static class PassGrainsHosting
         builder.Services.AddSingleton<IWebhookSender>(sp => sp.GetRequiredService<WebhookSender>());
         builder.Services.AddHostedService(sp => sp.GetRequiredService<WebhookSender>());
         builder.Services.AddSingleton<ILifecycleEvents, StreamLifecycleEvents>();
-        builder.Services.AddSingleton(sp => new BatchJobs(sp.GetRequiredService<IGrainFactory>(), sp.GetRequiredService<PassIssuer>(), dataDirectory, sp.GetRequiredService<ILogger<BatchJobs>>()));
+        builder.Services.AddSingleton<WebhookSubscriptions>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<WebhookSubscriptions>());
+        builder.Services.AddSingleton(sp => new BatchJobs(sp.GetRequiredService<IGrainFactory>(), dataDirectory, sp.GetRequiredService<ILogger<BatchJobs>>()));
+        builder.Services.AddSingleton<IBatchChunkIssuer, BatchChunkIssuer>();
         builder.Services.AddHostedService<BatchJobResumer>();
         builder.Services.AddSingleton<IssuerApiKeys>(_ => new IssuerApiKeys(options.IssuerApiKeys));
         builder.Services.AddHostedService<StartupReport>();
@@ -114,6 +117,11 @@ public static class PassGrainsHosting
         var connectionString = new Npgsql.NpgsqlConnectionStringBuilder(options.Storage.ConnectionString)
         {
             MaxPoolSize = options.Storage.MaxPoolSize,
+            // Orleans' providers run a handful of fixed statements and never change session state: keep the
+            // server-side prepared statements across pooled opens instead of DISCARD ALL before every use.
+            NoResetOnClose = true,
+            MaxAutoPrepare = 32,
+            AutoPrepareMinUsages = 2,
         }.ConnectionString;
         if (options.Storage.MigrateOnStart)
             builder.Services.AddHostedService(_ => new PostgresMigration(connectionString)); // registered before the silo, so it runs first

@@ -7,14 +7,22 @@ namespace PassGrains.Server.Issuing;
 
 /// <summary>
 /// Batch issuing: an NDJSON upload (one POST /api/passes body per line) is kept in the data directory
-/// and issued with bounded concurrency; progress goes to the job's grain. A job cut short by a crash
+/// and issued in chunks spread over the silos (<see cref="IBatchChunkGrain"/>), several at a time; progress
+/// goes to the job's grain. A chunk whose silo died runs again elsewhere. A job cut short by a crash
 /// runs again from its file at the next start: lines without a serial get one derived from the job
 /// and line, so re-running issues the same passes, and passes that already exist count as done.
 /// </summary>
-public sealed partial class BatchJobs(IGrainFactory grains, PassIssuer issuer, string dataDirectory, ILogger<BatchJobs> logger)
+public sealed partial class BatchJobs(IGrainFactory grains, string dataDirectory, ILogger<BatchJobs> logger)
 {
     public const long MaxUploadBytes = 256L * 1024 * 1024;
-    private const int Concurrency = 64;
+
+    /// <summary>Lines per chunk: big enough that a chunk's lookups and grain call are noise, small enough to retry cheaply.</summary>
+    private const int ChunkSize = 200;
+
+    /// <summary>Chunks in flight per job (each runs <see cref="BatchChunkIssuer.Concurrency"/> passes at once).</summary>
+    private const int ChunksInFlight = 8;
+
+    private const int ChunkAttempts = 5;
 
     private string JobsDirectory => Path.Combine(dataDirectory, "jobs");
 
@@ -88,12 +96,12 @@ public sealed partial class BatchJobs(IGrainFactory grains, PassIssuer issuer, s
         });
         try
         {
-            var lines = File.ReadLines(path).Select((text, index) => (Text: text, Line: index + 1)).Where(l => !string.IsNullOrWhiteSpace(l.Text));
-            await Parallel.ForEachAsync(lines, new ParallelOptions { MaxDegreeOfParallelism = Concurrency }, async (line, _) =>
-            {
-                var error = await IssueLine(jobId, line.Text, line.Line, resumed);
-                progress.Add(error is null ? null : $"line {line.Line}: {error}");
-            });
+            var chunks = File.ReadLines(path)
+                .Select((text, index) => new BatchLine(index + 1, text))
+                .Where(l => !string.IsNullOrWhiteSpace(l.Text))
+                .Chunk(ChunkSize);
+            await Parallel.ForEachAsync(chunks, new ParallelOptions { MaxDegreeOfParallelism = ChunksInFlight }, async (lines, _) =>
+                progress.Add(await IssueChunk(jobId, lines, resumed)));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -108,29 +116,26 @@ public sealed partial class BatchJobs(IGrainFactory grains, PassIssuer issuer, s
         }
     }
 
-    private async Task<string?> IssueLine(string jobId, string text, int line, bool resumed)
+    /// <summary>One chunk on some silo; a chunk whose silo died or timed out runs again as a resumed chunk elsewhere.</summary>
+    private async Task<BatchChunkResult> IssueChunk(string jobId, BatchLine[] lines, bool resumed)
     {
-        JsonObject? body;
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            body = JsonNode.Parse(text) as JsonObject;
-        }
-        catch (JsonException e)
-        {
-            return $"not valid JSON: {e.Message}";
-        }
-        if (body is null)
-            return "each line must be a JSON object";
-        try
-        {
-            var outcome = await issuer.IssueAsync(body, PassIssuer.DerivedSerial(jobId, line));
-            if (outcome.Created is not null || (resumed && outcome.Status == StatusCodes.Status409Conflict))
-                return null;
-            return outcome.Describe();
-        }
-        catch (Exception e) when (e is TimeoutException or OrleansException or InvalidOperationException)
-        {
-            return $"could not be issued: {e.Message}";
+            try
+            {
+                var chunk = grains.GetGrain<IBatchChunkGrain>(GrainKeys.BatchChunk(jobId, lines[0].Number, attempt));
+                return await chunk.Issue(new BatchChunk(jobId, lines, resumed || attempt > 1));
+            }
+            catch (Exception e) when (e is TimeoutException or OrleansException && attempt < ChunkAttempts)
+            {
+                LogChunkRetry(logger, jobId, lines[0].Number, attempt, e);
+                await Task.Delay(TimeSpan.FromSeconds(attempt));
+            }
+            catch (Exception e) when (e is TimeoutException or OrleansException)
+            {
+                var error = $"lines {lines[0].Number}–{lines[^1].Number}: could not be issued after {attempt} attempts: {e.Message}";
+                return new BatchChunkResult(0, lines.Length, [error]);
+            }
         }
     }
 
@@ -143,20 +148,13 @@ public sealed partial class BatchJobs(IGrainFactory grains, PassIssuer issuer, s
         private int _done, _failed;
         private List<string> _errors = [];
 
-        public void Add(string? error)
+        public void Add(BatchChunkResult result)
         {
             lock (_lock)
             {
-                if (error is null)
-                {
-                    _done++;
-                }
-                else
-                {
-                    _failed++;
-                    if (_errors.Count < 100)
-                        _errors.Add(error);
-                }
+                _done += result.Done;
+                _failed += result.Failed;
+                _errors.AddRange(result.Errors.Take(Math.Max(0, 100 - _errors.Count)));
             }
         }
 
@@ -176,6 +174,9 @@ public sealed partial class BatchJobs(IGrainFactory grains, PassIssuer issuer, s
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Batch job {JobId} did not complete before the last stop; running it again")]
     private static partial void LogResuming(ILogger logger, string jobId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Batch job {JobId}: the chunk from line {FirstLine} failed on attempt {Attempt}; running it again")]
+    private static partial void LogChunkRetry(ILogger logger, string jobId, int firstLine, int attempt, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Batch job {JobId} stopped")]
     private static partial void LogJobFailed(ILogger logger, string jobId, Exception exception);

@@ -30,9 +30,15 @@ public sealed partial class PassIssuer(IGrainFactory grains, PassRenderer render
 
     public static bool IsValidSerial(string serial) => SerialShape().IsMatch(serial);
 
+    /// <summary>Lookups for one request; a batch chunk shares one across its lines.</summary>
+    public IssueLookups NewLookups() => new(grains, renderer);
+
     /// <param name="defaultSerial">The serial to use when the body names none (batch jobs derive it from the job and line, so a resumed job issues the same serials).</param>
-    public async Task<IssueOutcome> IssueAsync(JsonObject body, string? defaultSerial = null)
+    /// <param name="lookups">Template and group lookups shared by the lines of a batch chunk.</param>
+    /// <param name="fromBatch">Batch-issued passes leave memory right after they are stored: nobody holds them yet.</param>
+    public async Task<IssueOutcome> IssueAsync(JsonObject body, string? defaultSerial = null, IssueLookups? lookups = null, bool fromBatch = false)
     {
+        lookups ??= NewLookups();
         var templateId = RequestContent.OptionalString(body, "templateId");
         if (templateId is null)
             return IssueOutcome.Invalid("templateId", "templateId is required");
@@ -44,22 +50,22 @@ public sealed partial class PassIssuer(IGrainFactory grains, PassRenderer render
         if (contentError is not null)
             return IssueOutcome.Invalid(contentError.Value.Field, contentError.Value.Message);
 
-        var template = await renderer.GetTemplateAsync(templateId, null);
+        var template = await lookups.TemplateAsync(templateId);
         if (template is null)
             return IssueOutcome.Invalid("templateId", $"template '{templateId}' does not exist; upload it with PUT /api/templates/{templateId}");
         GroupSnapshot? group = null;
         if (groupId is not null)
         {
-            group = await grains.GetGrain<IGroupGrain>(GrainKeys.Group(groupId)).GetSnapshot();
+            group = await lookups.GroupAsync(groupId);
             if (group is null)
                 return IssueOutcome.Invalid("groupId", $"group '{groupId}' does not exist; create it with PUT /api/groups/{groupId}");
         }
-        var problems = await renderer.CheckAsync(templateId, serial, group?.Content, content);
+        var problems = renderer.Check(template, serial, group?.Content, content);
         if (problems.Any(p => p.IsError))
             return new IssueOutcome(StatusCodes.Status400BadRequest, null, "the pass would be invalid", Problems.ToFieldProblems(problems));
 
         var passType = template.PassTypeIdentifier!;
-        var result = await grains.GetGrain<IPassGrain>(GrainKeys.Pass(passType, serial)).Issue(new PassIssue(templateId, groupId, content));
+        var result = await grains.GetGrain<IPassGrain>(GrainKeys.Pass(passType, serial)).Issue(new PassIssue(templateId, groupId, content) { DeactivateAfter = fromBatch });
         if (result.Status == PassIssueStatus.AlreadyExists)
             return new IssueOutcome(StatusCodes.Status409Conflict, null, "conflict",
                 [new FieldProblem("serialNumber", "unique", $"pass {passType}/{serial} already exists; change it with PATCH /api/passes/{passType}/{serial}")]);

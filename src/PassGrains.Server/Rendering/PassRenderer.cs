@@ -49,6 +49,12 @@ public sealed class PassRenderer(IGrainFactory grains, PassTypeRegistry passType
         var template = await GetTemplateAsync(templateId, null);
         if (template is null)
             return [PassProblem.Error("request", "$.templateId", PassRules.Required, $"template '{templateId}' does not exist; upload it with PUT /api/templates/{templateId}")];
+        return Check(template, serialNumber, group, pass);
+    }
+
+    /// <summary>As <see cref="CheckAsync"/>, for a template already at hand (a batch looks it up once).</summary>
+    public IReadOnlyList<PassProblem> Check(CompiledPassTemplate template, string serialNumber, PassContent? group, PassContent pass)
+    {
         var type = passTypes.Find(template.PassTypeIdentifier ?? "");
         if (type is null)
             return [PassProblem.Error("pass.json", "$.passTypeIdentifier", PassRules.Certificate, $"no signing certificate is configured for pass type '{template.PassTypeIdentifier}'")];

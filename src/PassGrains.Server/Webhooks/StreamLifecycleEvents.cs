@@ -5,9 +5,13 @@ using PassGrains.Grains;
 namespace PassGrains.Server.Webhooks;
 
 /// <summary>Puts lifecycle events on the Orleans stream of their pass type, without holding up the grain that reported them.</summary>
-public sealed partial class StreamLifecycleEvents(IClusterClient client, ILogger<StreamLifecycleEvents> logger) : ILifecycleEvents
+public sealed partial class StreamLifecycleEvents(IClusterClient client, WebhookSubscriptions subscriptions, ILogger<StreamLifecycleEvents> logger) : ILifecycleEvents
 {
-    public void Publish(LifecycleEvent lifecycleEvent) => _ = PublishAsync(lifecycleEvent);
+    public void Publish(LifecycleEvent lifecycleEvent)
+    {
+        if (subscriptions.MayHaveSubscribers(lifecycleEvent.PassTypeIdentifier))
+            _ = PublishAsync(lifecycleEvent);
+    }
 
     private async Task PublishAsync(LifecycleEvent lifecycleEvent)
     {

@@ -1,0 +1,65 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using PassGrains.Abstractions;
+using PassGrains.Grains;
+
+namespace PassGrains.Server.Issuing;
+
+/// <summary>Issues a chunk's lines with bounded concurrency, looking its templates and groups up once.</summary>
+public sealed class BatchChunkIssuer(PassIssuer issuer) : IBatchChunkIssuer
+{
+    /// <summary>Passes of one chunk in flight at once; a job runs several chunks on every silo.</summary>
+    public const int Concurrency = 16;
+
+    public async Task<BatchChunkResult> IssueAsync(BatchChunk chunk)
+    {
+        var lookups = issuer.NewLookups();
+        var done = 0;
+        var failed = 0;
+        var errors = new List<string>();
+        await Parallel.ForEachAsync(chunk.Lines, new ParallelOptions { MaxDegreeOfParallelism = Concurrency }, async (line, _) =>
+        {
+            var error = await IssueLine(chunk.JobId, line, chunk.Resumed, lookups);
+            lock (errors)
+            {
+                if (error is null)
+                {
+                    done++;
+                }
+                else
+                {
+                    failed++;
+                    if (errors.Count < BatchJobGrain.MaxErrors)
+                        errors.Add($"line {line.Number}: {error}");
+                }
+            }
+        });
+        return new BatchChunkResult(done, failed, errors);
+    }
+
+    private async Task<string?> IssueLine(string jobId, BatchLine line, bool resumed, IssueLookups lookups)
+    {
+        JsonObject? body;
+        try
+        {
+            body = JsonNode.Parse(line.Text) as JsonObject;
+        }
+        catch (JsonException e)
+        {
+            return $"not valid JSON: {e.Message}";
+        }
+        if (body is null)
+            return "each line must be a JSON object";
+        try
+        {
+            var outcome = await issuer.IssueAsync(body, PassIssuer.DerivedSerial(jobId, line.Number), lookups, fromBatch: true);
+            if (outcome.Created is not null || (resumed && outcome.Status == StatusCodes.Status409Conflict))
+                return null;
+            return outcome.Describe();
+        }
+        catch (Exception e) when (e is TimeoutException or OrleansException or InvalidOperationException)
+        {
+            return $"could not be issued: {e.Message}";
+        }
+    }
+}
