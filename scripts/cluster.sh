@@ -39,6 +39,9 @@ start_silo() {
     export PassGrains__Storage__Provider=Postgres PassGrains__Storage__ConnectionString="$connection"
     export PassGrains__Cluster__SiloPort=$((21100 + i)) PassGrains__Cluster__GatewayPort=$((31100 + i))
     export PassGrains__Cluster__ClusterId=passgrains-local PassGrains__Cluster__AdvertisedAddress=127.0.0.1
+    # Several silos share this machine's cores: idle thread-pool workers spinning for work steal CPU from
+    # the silo that has work (measured: docs/benchmarks.md). On a machine of its own a silo may spin.
+    export DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=${DOTNET_ThreadPool_UnfairSemaphoreSpinLimit:-0}
     exec setsid dotnet "$server_dll" >"$state/silo$i.log" 2>&1
   ) &
   echo $! > "$state/silo$i.pid"

@@ -12,27 +12,22 @@ using System.Text.Json.Nodes;
 /// </summary>
 internal static class GroupBench
 {
-    public static async Task<int> RunAsync(Uri server, string apiKey, string passType, string template, int devices, Uri stats)
+    public static async Task<int> RunAsync(Uri server, string apiKey, string passType, string template, int devices, Uri stats, string? existingGroup, string serialPrefix)
     {
         using var http = new HttpClient { BaseAddress = server, Timeout = TimeSpan.FromMinutes(2) };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
         using var plain = new HttpClient { Timeout = TimeSpan.FromMinutes(2) };
-        var group = $"bench-{DateTime.UtcNow:HHmmss}";
-
-        (await http.PutAsync($"api/groups/{group}", Json(new { templateId = template, fields = new { gate = "1" } }))).EnsureSuccessStatusCode();
+        var group = existingGroup ?? $"bench-{DateTime.UtcNow:HHmmss}";
+        string Serial(int i) => existingGroup is null ? $"{group}-{i}" : $"{serialPrefix}{i}";
         var stopwatch = Stopwatch.StartNew();
-        var lines = string.Join('\n', Enumerable.Range(0, devices).Select(i => JsonSerializer.Serialize(new { templateId = template, groupId = group, serialNumber = $"{group}-{i}" })));
-        var job = await (await http.PostAsync("api/passes/batch", new StringContent(lines, Encoding.UTF8, "application/x-ndjson"))).Content.ReadFromJsonAsync<JsonObject>();
-        var jobId = job!["jobId"]!.GetValue<string>();
-        while ((await http.GetFromJsonAsync<JsonObject>($"api/jobs/{jobId}"))!["state"]!.GetValue<string>() != "completed")
-            await Task.Delay(200);
-        Console.WriteLine($"issued {devices} passes in group {group}: {stopwatch.Elapsed.TotalSeconds:F1} s");
+        if (existingGroup is null)
+            await IssueAsync(http, group, template, devices, stopwatch);
 
         stopwatch.Restart();
         var failures = 0;
         await Parallel.ForEachAsync(Enumerable.Range(0, devices), new ParallelOptions { MaxDegreeOfParallelism = 32 }, async (i, cancellation) =>
         {
-            var serial = $"{group}-{i}";
+            var serial = Serial(i);
             var info = await http.GetFromJsonAsync<JsonObject>($"api/passes/{passType}/{serial}", cancellation);
             var bytes = await plain.GetByteArrayAsync(info!["downloadUrl"]!.GetValue<string>(), cancellation);
             using var zip = new ZipArchive(new MemoryStream(bytes));
@@ -63,6 +58,18 @@ internal static class GroupBench
         stopwatch.Stop();
         Console.WriteLine($"group change answered in {accepted.TotalMilliseconds:F0} ms; {received} pushes received by APNs {stopwatch.Elapsed.TotalSeconds:F2} s after the change = {received / stopwatch.Elapsed.TotalSeconds:F0} pushes/s");
         return received >= devices - failures ? 0 : 1;
+    }
+
+    private static async Task IssueAsync(HttpClient http, string group, string template, int devices, Stopwatch stopwatch)
+    {
+        (await http.PutAsync($"api/groups/{group}", Json(new { templateId = template, fields = new { gate = "1" } }))).EnsureSuccessStatusCode();
+        var lines = string.Join('\n', Enumerable.Range(0, devices).Select(i => JsonSerializer.Serialize(new { templateId = template, groupId = group, serialNumber = $"{group}-{i}" })));
+        var job = await (await http.PostAsync("api/passes/batch", new StringContent(lines, Encoding.UTF8, "application/x-ndjson"))).Content.ReadFromJsonAsync<JsonObject>();
+        var jobId = job!["jobId"]!.GetValue<string>();
+        while ((await http.GetFromJsonAsync<JsonObject>($"api/jobs/{jobId}"))!["state"]!.GetValue<string>() != "completed")
+            await Task.Delay(200);
+        Console.WriteLine($"issued {devices} passes in group {group}: {stopwatch.Elapsed.TotalSeconds:F1} s");
+
     }
 
     private static StringContent Json(object body) => new(JsonSerializer.Serialize(body), Encoding.UTF8, "application/json");

@@ -13,11 +13,7 @@ public sealed record PassContent(
 public sealed record PassIssue(
     [property: Id(0)] string TemplateId,
     [property: Id(1)] string? GroupId,
-    [property: Id(2)] PassContent Content)
-{
-    /// <summary>Leave memory once stored (batch issuing: a million new passes nobody holds yet need no activations).</summary>
-    [Id(3)] public bool DeactivateAfter { get; init; }
-}
+    [property: Id(2)] PassContent Content);
 
 public enum PassIssueStatus
 {

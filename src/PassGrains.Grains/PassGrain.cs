@@ -1,3 +1,4 @@
+using Orleans.Storage;
 using PassGrains.Abstractions;
 
 namespace PassGrains.Grains;
@@ -31,6 +32,24 @@ public sealed class PassState
     /// change itself, so a silo that dies before APNs answered leaves them here for the reminder.
     /// </summary>
     public Dictionary<string, string> OwedPushes { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>The first version of a pass: the one place that decides what an issued pass holds.</summary>
+    public void Issue(string passTypeIdentifier, string serialNumber, PassIssue issue, string tokenNonce, string tokenHash, DateTimeOffset now)
+    {
+        Issued = true;
+        PassTypeIdentifier = passTypeIdentifier;
+        SerialNumber = serialNumber;
+        TemplateId = issue.TemplateId;
+        GroupId = issue.GroupId;
+        FieldsJson = issue.Content.FieldsJson;
+        PatchJson = issue.Content.PatchJson;
+        Version = 1;
+        Stamp = Stamp.Next(now);
+        IssuedTag = Stamp.Tag;
+        TokenNonce = tokenNonce;
+        TokenHash = tokenHash;
+        IssuedAt = now;
+    }
 }
 
 /// <summary>
@@ -52,12 +71,15 @@ public sealed class PassGrain(
     public const string OwedPushesReminder = "owed-pushes";
 
     private PassState State => state.State;
+    private static readonly TimeSpan RecheckAfter = TimeSpan.FromMilliseconds(200);
+    private DateTimeOffset _stateReadAt;
     private RedriveReminder? _reminder;
     private RedriveReminder Reminder => _reminder ??= new RedriveReminder(this, OwedPushesReminder, logger);
 
     /// <summary>A pass coming back (after a crash, on the silo that now holds it) sends what it still owes right away.</summary>
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        _stateReadAt = time.GetUtcNow();
         if (State.OwedPushes.Count > 0)
             pushes.Enqueue(State.PassTypeIdentifier, State.SerialNumber, OwedTargets());
         return Task.CompletedTask;
@@ -65,33 +87,28 @@ public sealed class PassGrain(
 
     async Task<PassIssueResult> IPassGrain.Issue(PassIssue issue)
     {
-        if (State.Issued)
+        if (await IsIssued())
             return new PassIssueResult(PassIssueStatus.AlreadyExists, State.Version);
         var (passType, serial) = GrainKeys.ParsePass(this.GetPrimaryKeyString());
         var nonce = PassTokens.NewNonce();
-        State.Issued = true;
-        State.PassTypeIdentifier = passType;
-        State.SerialNumber = serial;
-        State.TemplateId = issue.TemplateId;
-        State.GroupId = issue.GroupId;
-        State.FieldsJson = issue.Content.FieldsJson;
-        State.PatchJson = issue.Content.PatchJson;
-        State.Version = 1;
-        State.Stamp = State.Stamp.Next(time.GetUtcNow());
-        State.IssuedTag = State.Stamp.Tag;
-        State.TokenNonce = nonce;
-        State.TokenHash = PassTokens.Hash(tokens.TokenFor(nonce));
-        State.IssuedAt = time.GetUtcNow();
-        await state.WriteStateAsync();
+        State.Issue(passType, serial, issue, nonce, PassTokens.Hash(tokens.TokenFor(nonce)), time.GetUtcNow());
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch (InconsistentStateException)
+        {
+            // Issued meanwhile without this activation (NewPassWriter): that version stands.
+            await ReadState();
+            return new PassIssueResult(PassIssueStatus.AlreadyExists, State.Version);
+        }
         Publish(LifecycleEventTypes.PassIssued);
-        if (issue.DeactivateAfter)
-            this.DeactivateOnIdle();
         return new PassIssueResult(PassIssueStatus.Created, State.Version);
     }
 
     async Task<PassChangeResult> IPassGrain.Change(PassContent change)
     {
-        if (!State.Issued)
+        if (!await IsIssued())
             return new PassChangeResult(false, 0);
         var merged = JsonContent.Merge(new PassContent(State.FieldsJson, State.PatchJson), change);
         State.FieldsJson = merged.FieldsJson;
@@ -103,7 +120,7 @@ public sealed class PassGrain(
 
     async Task<PassChangeResult> IPassGrain.Void()
     {
-        if (!State.Issued)
+        if (!await IsIssued())
             return new PassChangeResult(false, 0);
         if (!State.Voided)
         {
@@ -116,26 +133,26 @@ public sealed class PassGrain(
 
     async Task<PassSummary?> IPassGrain.GetSummary()
     {
-        if (!State.Issued)
+        if (!await IsIssued())
             return null;
         var stamp = await GetEffectiveStamp();
         return new PassSummary(State.PassTypeIdentifier, State.SerialNumber, State.TemplateId, State.GroupId, State.Version, stamp, State.Voided, State.Registrations.Count);
     }
 
-    Task<PassRenderSource?> IPassGrain.GetRenderSource(string? authenticationToken) =>
-        State.Issued && PassTokens.Matches(authenticationToken, State.TokenHash) ? RenderSource() : Task.FromResult<PassRenderSource?>(null);
+    async Task<PassRenderSource?> IPassGrain.GetRenderSource(string? authenticationToken) =>
+        await IsIssued() && PassTokens.Matches(authenticationToken, State.TokenHash) ? await RenderSource() : null;
 
-    Task<PassRenderSource?> IPassGrain.GetRenderSourceForIssuer() =>
-        State.Issued ? RenderSource() : Task.FromResult<PassRenderSource?>(null);
+    async Task<PassRenderSource?> IPassGrain.GetRenderSourceForIssuer() =>
+        await IsIssued() ? await RenderSource() : null;
 
-    async Task<EffectiveStamp?> IPassGrain.GetStamp() => State.Issued ? await GetEffectiveStamp() : null;
+    async Task<EffectiveStamp?> IPassGrain.GetStamp() => await IsIssued() ? await GetEffectiveStamp() : null;
 
-    Task<bool> IPassGrain.Authenticate(string? authenticationToken) =>
-        Task.FromResult(State.Issued && PassTokens.Matches(authenticationToken, State.TokenHash));
+    async Task<bool> IPassGrain.Authenticate(string? authenticationToken) =>
+        await IsIssued() && PassTokens.Matches(authenticationToken, State.TokenHash);
 
     async Task<RegistrationStatus> IPassGrain.Register(string deviceLibraryIdentifier, string pushToken, string? authenticationToken)
     {
-        if (!State.Issued)
+        if (!await IsIssued())
             return RegistrationStatus.Unauthorized;
         if (!PassTokens.Matches(authenticationToken, State.TokenHash))
             return RegistrationStatus.Unauthorized;
@@ -163,7 +180,7 @@ public sealed class PassGrain(
 
     async Task<RegistrationStatus> IPassGrain.Unregister(string deviceLibraryIdentifier, string? authenticationToken)
     {
-        if (!State.Issued || !PassTokens.Matches(authenticationToken, State.TokenHash))
+        if (!await IsIssued() || !PassTokens.Matches(authenticationToken, State.TokenHash))
             return RegistrationStatus.Unauthorized;
         if (State.Registrations.Remove(deviceLibraryIdentifier))
         {
@@ -180,7 +197,7 @@ public sealed class PassGrain(
     async Task<bool> IPassGrain.Personalize(string requiredPersonalizationInfoJson)
     {
         // Enrollment happens once; the endpoint has no token, so a second call must not overwrite the holder's answers.
-        if (!State.Issued || State.PersonalizationJson is not null)
+        if (!await IsIssued() || State.PersonalizationJson is not null)
             return false;
         State.PersonalizationJson = requiredPersonalizationInfoJson;
         await Advance();
@@ -225,6 +242,25 @@ public sealed class PassGrain(
             await StopReminder();
         else
             pushes.Enqueue(State.PassTypeIdentifier, State.SerialNumber, OwedTargets());
+    }
+
+    /// <summary>
+    /// Batch issuing stores new passes without activating them (<see cref="NewPassWriter"/>), so an activation
+    /// that read "no such pass" a while ago looks again before saying so.
+    /// </summary>
+    private async ValueTask<bool> IsIssued()
+    {
+        if (State.Issued)
+            return true;
+        if (time.GetUtcNow() - _stateReadAt >= RecheckAfter)
+            await ReadState();
+        return State.Issued;
+    }
+
+    private async Task ReadState()
+    {
+        await state.ReadStateAsync();
+        _stateReadAt = time.GetUtcNow();
     }
 
     /// <summary>A new version: stamp, version and the pushes it owes go to storage in one write, then to the dispatcher.</summary>

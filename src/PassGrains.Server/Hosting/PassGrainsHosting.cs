@@ -40,6 +40,7 @@ public static class PassGrainsHosting
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<PassRenderer>();
         builder.Services.AddSingleton<DeviceLogStore>();
+        builder.Services.AddSingleton<NewPassWriter>();
         builder.Services.AddSingleton<PassIssuer>();
         var apns = builder.Configuration.GetSection(ApnsSettings.Section).Get<ApnsSettings>() ?? new ApnsSettings();
         if (!Uri.TryCreate(apns.Endpoint, UriKind.Absolute, out var apnsEndpoint) || apnsEndpoint.Scheme != Uri.UriSchemeHttps)

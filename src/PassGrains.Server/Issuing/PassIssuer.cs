@@ -23,7 +23,7 @@ public sealed record IssueOutcome(int Status, PassCreatedResponse? Created, stri
 /// Issues a pass from a POST /api/passes body: checks the template, group and every pass.json rule
 /// of the composed pass before anything is stored. Used by the API and by batch jobs.
 /// </summary>
-public sealed partial class PassIssuer(IGrainFactory grains, PassRenderer renderer, DownloadLinks links)
+public sealed partial class PassIssuer(IGrainFactory grains, PassRenderer renderer, DownloadLinks links, Grains.NewPassWriter newPasses)
 {
     [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._~-]{0,99}$", RegexOptions.CultureInvariant)]
     private static partial Regex SerialShape();
@@ -35,7 +35,7 @@ public sealed partial class PassIssuer(IGrainFactory grains, PassRenderer render
 
     /// <param name="defaultSerial">The serial to use when the body names none (batch jobs derive it from the job and line, so a resumed job issues the same serials).</param>
     /// <param name="lookups">Template and group lookups shared by the lines of a batch chunk.</param>
-    /// <param name="fromBatch">Batch-issued passes leave memory right after they are stored: nobody holds them yet.</param>
+    /// <param name="fromBatch">Batch-issued passes are stored without activating their grains (nobody holds them yet) and get no download link (nobody reads it).</param>
     public async Task<IssueOutcome> IssueAsync(JsonObject body, string? defaultSerial = null, IssueLookups? lookups = null, bool fromBatch = false)
     {
         lookups ??= NewLookups();
@@ -65,11 +65,14 @@ public sealed partial class PassIssuer(IGrainFactory grains, PassRenderer render
             return new IssueOutcome(StatusCodes.Status400BadRequest, null, "the pass would be invalid", Problems.ToFieldProblems(problems));
 
         var passType = template.PassTypeIdentifier!;
-        var result = await grains.GetGrain<IPassGrain>(GrainKeys.Pass(passType, serial)).Issue(new PassIssue(templateId, groupId, content) { DeactivateAfter = fromBatch });
-        if (result.Status == PassIssueStatus.AlreadyExists)
+        var issue = new PassIssue(templateId, groupId, content);
+        var status = fromBatch
+            ? await newPasses.IssueAsync(passType, serial, issue)
+            : (await grains.GetGrain<IPassGrain>(GrainKeys.Pass(passType, serial)).Issue(issue)).Status;
+        if (status == PassIssueStatus.AlreadyExists)
             return new IssueOutcome(StatusCodes.Status409Conflict, null, "conflict",
                 [new FieldProblem("serialNumber", "unique", $"pass {passType}/{serial} already exists; change it with PATCH /api/passes/{passType}/{serial}")]);
-        return new IssueOutcome(StatusCodes.Status201Created, new PassCreatedResponse(passType, serial, result.Version, links.ForPass(passType, serial)), "created", []);
+        return new IssueOutcome(StatusCodes.Status201Created, new PassCreatedResponse(passType, serial, 1, fromBatch ? "" : links.ForPass(passType, serial)), "created", []);
     }
 
     /// <summary>20 characters of Crockford base32: unguessable, URL-safe, no ambiguous letters.</summary>
