@@ -1,5 +1,6 @@
 using PassGrains.Server.Apis;
 using PassGrains.Server.Hosting;
+using PassGrains.Server.Telemetry;
 
 namespace PassGrains.Server;
 
@@ -14,6 +15,7 @@ public static class PassGrainsApp
         builder.AddPassGrains();
         var app = builder.Build();
         app.UsePassGrainsStartup();
+        app.UsePassGrainsTelemetry();
         app.MapOpenApi();
         app.MapWalletWebServiceApi();
         app.MapIssuerApi();

@@ -24,7 +24,7 @@ public static partial class IssuerApi
 
     public static IEndpointRouteBuilder MapIssuerApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api").WithTags("Issuer API").AddEndpointFilter(RequireApiKey);
+        var api = app.MapGroup("/api").WithTags("Issuer API").AddEndpointFilter(RequireApiKey).AddEndpointFilter(PassLogScope.Filter);
         api.MapPut("/templates/{templateId}", PutTemplate).WithSummary("Upload a pass model (zip) as a new template revision");
         api.MapPut("/groups/{groupId}", PutGroup).WithSummary("Create or change a group; its passes follow");
         api.MapPost("/passes", CreatePass).WithSummary("Issue a pass");
@@ -36,6 +36,7 @@ public static partial class IssuerApi
         api.MapPost("/downloads", CreateBundleLink).WithSummary("A signed .pkpasses link for up to 10 passes of one pass type");
         api.MapGet("/device-logs", GetDeviceLogs).WithSummary("Recent messages devices sent to /v1/log");
         api.MapPut("/webhooks/{name}", PutWebhook).WithSummary("Subscribe a URL to a pass type's lifecycle events (signed JSON POSTs)");
+        api.MapGet("/pass-types", ListPassTypes).WithSummary("Pass types this server signs for, with the expiry of their certificates");
         api.MapGet("/alarms", (Pushes.PushAlarms alarms) => Results.Ok(alarms.All)).WithSummary("Pass types whose pushes APNs refused (403): stopped until cleared");
         api.MapDelete("/alarms/{passTypeIdentifier}", (string passTypeIdentifier, Pushes.PushAlarms alarms) =>
             alarms.Clear(passTypeIdentifier) ? Results.NoContent() : Problems.NotFound($"no alarm for {passTypeIdentifier}")).WithSummary("Clear an alarm after fixing the certificate; owed pushes go out again");
@@ -50,6 +51,16 @@ public static partial class IssuerApi
         if (!keys.IsValid(context.HttpContext.Request.Headers.Authorization))
             return Problems.Unauthorized("send an issuer API key as 'Authorization: Bearer <key>'");
         return await next(context);
+    }
+
+    private static IResult ListPassTypes(PassTypeRegistry passTypes, TimeProvider time)
+    {
+        var now = time.GetUtcNow();
+        CertificateResponse Describe(Packaging.Signing.PassCertificateInfo info) => new(info.Subject, info.NotAfter, info.DaysLeft(now));
+        return Results.Ok(passTypes.All.OrderBy(t => t.Identifier, StringComparer.Ordinal)
+            .Select(t => new PassTypeResponse(t.Identifier, t.TeamIdentifier, Describe(t.Signer.Certificate),
+                Describe(Packaging.Signing.PassCertificateInfo.From(t.Signer.Wwdr))))
+            .ToList());
     }
 
     private static async Task<IResult> PutTemplate(string templateId, HttpRequest request, IGrainFactory grains, PassRenderer renderer, PassTypeRegistry passTypes)
@@ -214,6 +225,10 @@ public sealed record TemplateResponse(string TemplateId, int Revision, string Pa
 public sealed record GroupResponse(string GroupId, long Version);
 public sealed record PassCreatedResponse(string PassTypeIdentifier, string SerialNumber, long Version, string DownloadUrl);
 public sealed record VersionResponse(long Version);
+
+public sealed record CertificateResponse(string Subject, DateTimeOffset NotAfter, int DaysLeft);
+
+public sealed record PassTypeResponse(string PassTypeIdentifier, string? TeamIdentifier, CertificateResponse Certificate, CertificateResponse Intermediate);
 public sealed record PassResponse(string PassTypeIdentifier, string SerialNumber, string TemplateId, string? GroupId, long Version,
     string LastUpdated, DateTimeOffset LastModified, bool Voided, int Devices, string DownloadUrl, int OwedPushes);
 public sealed record BundleLinkResponse(string DownloadUrl);

@@ -6,6 +6,7 @@ using PassGrains.Abstractions;
 using PassGrains.Packaging.Packaging;
 using PassGrains.Server.Hosting;
 using PassGrains.Server.Rendering;
+using PassGrains.Server.Telemetry;
 
 namespace PassGrains.Server.Apis;
 
@@ -26,7 +27,7 @@ public static partial class WalletWebServiceApi
     public static IEndpointRouteBuilder MapWalletWebServiceApi(this IEndpointRouteBuilder app)
     {
         var basePath = app.ServiceProvider.GetRequiredService<PublicUrl>().BasePath;
-        var v1 = app.MapGroup($"{basePath.TrimEnd('/')}/v1").WithTags("Wallet web service").ExcludeFromDescription();
+        var v1 = app.MapGroup($"{basePath.TrimEnd('/')}/v1").WithTags("Wallet web service").ExcludeFromDescription().AddEndpointFilter(PassLogScope.Filter);
 
         v1.MapPost("/devices/{deviceLibraryIdentifier}/registrations/{passTypeIdentifier}/{serialNumber}", Register);
         v1.MapGet("/devices/{deviceLibraryIdentifier}/registrations/{passTypeIdentifier}", ListChanged);
@@ -38,7 +39,7 @@ public static partial class WalletWebServiceApi
     }
 
     private static async Task<IResult> Register(string deviceLibraryIdentifier, string passTypeIdentifier, string serialNumber,
-        HttpRequest request, IGrainFactory grains)
+        HttpRequest request, IGrainFactory grains, PassGrainsMetrics metrics)
     {
         if (!SafeIdentifier().IsMatch(deviceLibraryIdentifier) || !IsPassTypeIdentifier(passTypeIdentifier))
             return Results.NotFound();
@@ -49,6 +50,12 @@ public static partial class WalletWebServiceApi
             return Results.BadRequest();
         var status = await grains.GetGrain<IPassGrain>(GrainKeys.Pass(passTypeIdentifier, serialNumber))
             .Register(deviceLibraryIdentifier, token.GetString()!, ApplePassToken(request));
+        metrics.Registration(passTypeIdentifier, status switch
+        {
+            RegistrationStatus.Created => "added",
+            RegistrationStatus.AlreadyRegistered => "repeated",
+            _ => "refused",
+        });
         return status switch
         {
             RegistrationStatus.Created => Results.StatusCode(StatusCodes.Status201Created),
@@ -58,12 +65,13 @@ public static partial class WalletWebServiceApi
     }
 
     private static async Task<IResult> Unregister(string deviceLibraryIdentifier, string passTypeIdentifier, string serialNumber,
-        HttpRequest request, IGrainFactory grains)
+        HttpRequest request, IGrainFactory grains, PassGrainsMetrics metrics)
     {
         if (!SafeIdentifier().IsMatch(deviceLibraryIdentifier) || !IsPassTypeIdentifier(passTypeIdentifier))
             return Results.NotFound();
         var status = await grains.GetGrain<IPassGrain>(GrainKeys.Pass(passTypeIdentifier, serialNumber))
             .Unregister(deviceLibraryIdentifier, ApplePassToken(request));
+        metrics.Registration(passTypeIdentifier, status == RegistrationStatus.Removed ? "removed" : "refused");
         return status == RegistrationStatus.Removed ? Results.Ok() : Results.Unauthorized();
     }
 
@@ -81,7 +89,7 @@ public static partial class WalletWebServiceApi
     }
 
     private static async Task<IResult> GetPass(string passTypeIdentifier, string serialNumber, HttpRequest request, HttpResponse response,
-        IGrainFactory grains, PassRenderer renderer)
+        IGrainFactory grains, PassRenderer renderer, PassGrainsMetrics metrics)
     {
         if (!IsPassTypeIdentifier(passTypeIdentifier))
             return Results.Unauthorized();
@@ -93,8 +101,10 @@ public static partial class WalletWebServiceApi
         if (request.GetTypedHeaders().IfModifiedSince is { } since && source.Stamp.IsNotModifiedSince(since))
         {
             response.GetTypedHeaders().LastModified = lastModified;
+            metrics.LatestPass(passTypeIdentifier, StatusCodes.Status304NotModified);
             return Results.StatusCode(StatusCodes.Status304NotModified);
         }
+        metrics.LatestPass(passTypeIdentifier, StatusCodes.Status200OK);
         var pass = await renderer.RenderAsync(source);
         return new PassFileResult(pass, lastModified, null);
     }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Orleans.Dashboard;
 using Orleans.Storage;
 using PassGrains.Grains;
 using PassGrains.Grains.Storage;
@@ -10,6 +11,7 @@ using PassGrains.Server.Webhooks;
 using PassGrains.Server.Rendering;
 using PassGrains.Server.Security;
 using PassGrains.Server.Storage;
+using PassGrains.Server.Telemetry;
 
 namespace PassGrains.Server.Hosting;
 
@@ -58,9 +60,11 @@ public static class PassGrainsHosting
         builder.Services.AddSingleton<ApnsClients>();
         builder.Services.AddSingleton<PushAlarms>();
         builder.Services.AddSingleton<PushMetrics>();
+        builder.Services.AddSingleton<Telemetry.PassGrainsMetrics>();
         builder.Services.AddSingleton<PushDispatcher>();
         builder.Services.AddSingleton<IPushDispatcher>(sp => sp.GetRequiredService<PushDispatcher>());
         builder.Services.AddHostedService(sp => sp.GetRequiredService<PushDispatcher>());
+        builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, PushDrainOnShutdown>();
         builder.Services.AddHttpClient(nameof(WebhookSender), client => client.Timeout = TimeSpan.FromSeconds(15));
         builder.Services.AddSingleton<WebhookSender>();
         builder.Services.AddSingleton<IWebhookSender>(sp => sp.GetRequiredService<WebhookSender>());
@@ -68,10 +72,12 @@ public static class PassGrainsHosting
         builder.Services.AddSingleton<ILifecycleEvents, StreamLifecycleEvents>();
         builder.Services.AddSingleton<WebhookSubscriptions>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<WebhookSubscriptions>());
-        builder.Services.AddSingleton(sp => new BatchJobs(sp.GetRequiredService<IGrainFactory>(), dataDirectory, sp.GetRequiredService<ILogger<BatchJobs>>()));
+        builder.Services.AddSingleton(sp => new BatchJobs(sp.GetRequiredService<IGrainFactory>(), dataDirectory, sp.GetRequiredService<Telemetry.PassGrainsMetrics>(), sp.GetRequiredService<ILogger<BatchJobs>>()));
         builder.Services.AddSingleton<IBatchChunkIssuer, BatchChunkIssuer>();
         builder.Services.AddHostedService<BatchJobResumer>();
         builder.Services.AddSingleton<IssuerApiKeys>(_ => new IssuerApiKeys(options.IssuerApiKeys));
+        builder.Services.AddSingleton(new OperatorApiKeys(options.OperatorApiKeys));
+        builder.AddPassGrainsTelemetry();
         builder.Services.AddHostedService<StartupReport>();
         builder.Services.AddOpenApi();
         builder.Services.AddProblemDetails();
@@ -104,7 +110,7 @@ public static class PassGrainsHosting
                 o.Invariant = SqliteDatabase.Invariant;
                 o.ConnectionString = connectionString;
             });
-            AddLifecycleStreams(silo);
+            AddSiloFeatures(silo);
         });
     }
 
@@ -160,13 +166,14 @@ public static class PassGrainsHosting
                 o.Invariant = PassGrains.Storage.PostgresSchema.Invariant;
                 o.ConnectionString = connectionString;
             });
-            AddLifecycleStreams(silo);
+            AddSiloFeatures(silo);
         });
     }
 
-    /// <summary>Lifecycle events for webhooks: memory streams, one implicit subscriber grain per pass type.</summary>
-    private static void AddLifecycleStreams(ISiloBuilder silo)
+    /// <summary>Lifecycle events for webhooks (memory streams, one implicit subscriber grain per pass type) and the dashboard's grains.</summary>
+    private static void AddSiloFeatures(ISiloBuilder silo)
     {
+        silo.AddDashboard();
         silo.AddMemoryStreams(Abstractions.LifecycleEvent.StreamProvider);
         silo.AddMemoryGrainStorage("PubSubStore");
     }

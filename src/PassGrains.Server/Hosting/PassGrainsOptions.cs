@@ -18,6 +18,9 @@ public sealed class PassGrainsOptions : IValidatableObject
 
     public List<string> IssuerApiKeys { get; set; } = [];
 
+    /// <summary>Keys for /metrics and the /dashboard (issuer keys also read /metrics).</summary>
+    public List<string> OperatorApiKeys { get; set; } = [];
+
     public List<PassTypeOptions> PassTypes { get; set; } = [];
 
     /// <summary>Base64 key (32+ bytes) that derives pass authentication tokens and signs download links.</summary>
@@ -42,6 +45,8 @@ public sealed class PassGrainsOptions : IValidatableObject
             yield return new ValidationResult($"PassGrains:Cluster:AdvertisedAddress '{advertised}' must be an IP address", ["Cluster.AdvertisedAddress"]);
         if (IssuerApiKeys.Any(k => k.Length < 16))
             yield return new ValidationResult("every PassGrains:IssuerApiKeys entry needs at least 16 characters", [nameof(IssuerApiKeys)]);
+        if (OperatorApiKeys.Any(k => k.Length < 16))
+            yield return new ValidationResult("every PassGrains:OperatorApiKeys entry needs at least 16 characters", [nameof(OperatorApiKeys)]);
         for (var i = 0; i < PassTypes.Count; i++)
         {
             var type = PassTypes[i];

@@ -12,7 +12,7 @@ namespace PassGrains.Server.Issuing;
 /// runs again from its file at the next start: lines without a serial get one derived from the job
 /// and line, so re-running issues the same passes, and passes that already exist count as done.
 /// </summary>
-public sealed partial class BatchJobs(IGrainFactory grains, string dataDirectory, ILogger<BatchJobs> logger)
+public sealed partial class BatchJobs(IGrainFactory grains, string dataDirectory, Telemetry.PassGrainsMetrics metrics, ILogger<BatchJobs> logger)
 {
     public const long MaxUploadBytes = 256L * 1024 * 1024;
 
@@ -101,7 +101,11 @@ public sealed partial class BatchJobs(IGrainFactory grains, string dataDirectory
                 .Where(l => !string.IsNullOrWhiteSpace(l.Text))
                 .Chunk(ChunkSize);
             await Parallel.ForEachAsync(chunks, new ParallelOptions { MaxDegreeOfParallelism = ChunksInFlight }, async (lines, _) =>
-                progress.Add(await IssueChunk(jobId, lines, resumed)));
+            {
+                var result = await IssueChunk(jobId, lines, resumed);
+                progress.Add(result);
+                metrics.BatchLines(result.Done, result.Failed);
+            });
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

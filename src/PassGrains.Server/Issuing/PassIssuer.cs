@@ -23,7 +23,7 @@ public sealed record IssueOutcome(int Status, PassCreatedResponse? Created, stri
 /// Issues a pass from a POST /api/passes body: checks the template, group and every pass.json rule
 /// of the composed pass before anything is stored. Used by the API and by batch jobs.
 /// </summary>
-public sealed partial class PassIssuer(IGrainFactory grains, PassRenderer renderer, DownloadLinks links, Grains.NewPassWriter newPasses)
+public sealed partial class PassIssuer(IGrainFactory grains, PassRenderer renderer, DownloadLinks links, Grains.NewPassWriter newPasses, Telemetry.PassGrainsMetrics metrics)
 {
     [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._~-]{0,99}$", RegexOptions.CultureInvariant)]
     private static partial Regex SerialShape();
@@ -72,6 +72,7 @@ public sealed partial class PassIssuer(IGrainFactory grains, PassRenderer render
         if (status == PassIssueStatus.AlreadyExists)
             return new IssueOutcome(StatusCodes.Status409Conflict, null, "conflict",
                 [new FieldProblem("serialNumber", "unique", $"pass {passType}/{serial} already exists; change it with PATCH /api/passes/{passType}/{serial}")]);
+        metrics.Issued(passType, fromBatch);
         return new IssueOutcome(StatusCodes.Status201Created, new PassCreatedResponse(passType, serial, 1, fromBatch ? "" : links.ForPass(passType, serial)), "created", []);
     }
 

@@ -34,6 +34,14 @@ public sealed partial class PushDispatcher : IPushDispatcher, IHostedService, ID
     private readonly CancellationTokenSource _stopping = new();
     private Task? _loop;
 
+    /// <summary>Passes' pushes queued or in flight and not yet reported back.</summary>
+    private int _outstanding;
+
+    private int _outstandingPushes;
+
+    /// <summary>Pushes queued or in flight to APNs on this silo (one per device token and request).</summary>
+    public int Outstanding => Volatile.Read(ref _outstandingPushes);
+
     private readonly ILifecycleEvents _events;
     private readonly PushMetrics _metrics;
 
@@ -62,12 +70,41 @@ public sealed partial class PushDispatcher : IPushDispatcher, IHostedService, ID
             }
         }
         _wakeUp.Writer.TryWrite(true);
-        var outcomes = await Task.WhenAll(waits).ConfigureAwait(false);
+        Interlocked.Add(ref _outstandingPushes, targets.Count);
+        PushOutcome[] outcomes;
+        try
+        {
+            outcomes = await Task.WhenAll(waits).ConfigureAwait(false);
+        }
+        finally
+        {
+            Interlocked.Add(ref _outstandingPushes, -targets.Count);
+        }
         return targets.Select((t, i) => new PushReport(t.DeviceLibraryIdentifier, t.PushToken, outcomes[i])).ToList();
     }
 
     public void Enqueue(string passTypeIdentifier, string serialNumber, IReadOnlyList<PushTarget> targets) =>
         _ = ReportToPass(passTypeIdentifier, serialNumber, targets);
+
+    /// <summary>
+    /// Sends what is queued and waits until every push in flight has its answer reported to its pass, so a
+    /// silo that shuts down leaves nothing owed that it could have delivered. Runs while the silo is still
+    /// active (<see cref="PushDrainOnShutdown"/>); what APNs has not answered by <paramref name="cancellationToken"/>
+    /// stays owed in the passes' state and goes out from the remaining silos.
+    /// </summary>
+    public async Task DrainAsync(CancellationToken cancellationToken)
+    {
+        _wakeUp.Writer.TryWrite(true);
+        try
+        {
+            while (Volatile.Read(ref _outstanding) > 0)
+                await Task.Delay(10, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            LogDrainIncomplete(_logger, Volatile.Read(ref _outstanding));
+        }
+    }
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -100,6 +137,7 @@ public sealed partial class PushDispatcher : IPushDispatcher, IHostedService, ID
 
     private async Task ReportToPass(string passTypeIdentifier, string serialNumber, IReadOnlyList<PushTarget> targets)
     {
+        Interlocked.Increment(ref _outstanding);
         try
         {
             var reports = await SendAsync(passTypeIdentifier, targets).ConfigureAwait(false);
@@ -109,6 +147,10 @@ public sealed partial class PushDispatcher : IPushDispatcher, IHostedService, ID
         {
             // The pushes stay owed in the pass's state; its reminder sends them again.
             LogReportFailed(_logger, passTypeIdentifier, serialNumber, e);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _outstanding);
         }
     }
 
@@ -237,4 +279,7 @@ public sealed partial class PushDispatcher : IPushDispatcher, IHostedService, ID
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not report pushes for {PassType}/{Item}")]
     private static partial void LogReportFailed(ILogger logger, string passType, string item, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Shutting down with {Count} passes' pushes unanswered; they stay owed and go out from the remaining silos")]
+    private static partial void LogDrainIncomplete(ILogger logger, int count);
 }

@@ -13,7 +13,7 @@ namespace PassGrains.Server.Rendering;
 /// Renders and signs passes outside the grains (CPU work never blocks a grain). Each template
 /// revision is compiled once per silo and kept until a newer revision is seen.
 /// </summary>
-public sealed class PassRenderer(IGrainFactory grains, PassTypeRegistry passTypes, PublicUrl publicUrl)
+public sealed class PassRenderer(IGrainFactory grains, PassTypeRegistry passTypes, PublicUrl publicUrl, Telemetry.PassGrainsMetrics metrics)
 {
     private sealed record CachedTemplate(long Tag, CompiledPassTemplate Template)
     {
@@ -32,6 +32,7 @@ public sealed class PassRenderer(IGrainFactory grains, PassTypeRegistry passType
 
     public async ValueTask<SignedPass> RenderAsync(PassRenderSource source)
     {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var type = passTypes.Find(source.PassTypeIdentifier)
             ?? throw new InvalidOperationException($"no signing certificate is configured for {source.PassTypeIdentifier}");
         var cached = await GetCachedTemplateAsync(source.TemplateId, source.TemplateTag)
@@ -40,7 +41,9 @@ public sealed class PassRenderer(IGrainFactory grains, PassTypeRegistry passType
         var packager = new PassPackager(type.Signer);
         var passJson = packager.Compose(template, source.SerialNumber, Layers(source.Group, source.Pass, source.Voided, source.AuthenticationToken), validate: false);
         // The signing time is the version's Last-Modified second or later: never older than the content.
-        return packager.Package(template, source.SerialNumber, passJson, DateTimeOffset.UtcNow);
+        var signed = packager.Package(template, source.SerialNumber, passJson, DateTimeOffset.UtcNow);
+        metrics.Rendered(source.PassTypeIdentifier, Telemetry.PassGrainsMetrics.Since(started));
+        return signed;
     }
 
     /// <summary>Every problem the pass would have, composed from these parts; empty when it can be issued.</summary>

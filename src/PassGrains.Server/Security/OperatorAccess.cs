@@ -1,0 +1,75 @@
+using System.Text;
+using Microsoft.Net.Http.Headers;
+
+namespace PassGrains.Server.Security;
+
+/// <summary>
+/// Guards the operator surfaces: <c>/metrics</c> takes an issuer or operator key as a bearer token (what a
+/// Prometheus scrape config sends); <c>/dashboard</c> takes an operator key, as a bearer token or as the
+/// password of HTTP Basic authentication so that a browser can open it. Neither is ever anonymous: with no
+/// operator keys configured the dashboard refuses everyone and says which setting opens it.
+/// </summary>
+public sealed class OperatorAccess(IssuerApiKeys issuerKeys, OperatorApiKeys operatorKeys)
+{
+    public const string MetricsPath = "/metrics";
+    public const string DashboardPath = "/dashboard";
+
+    public async Task InvokeAsync(HttpContext context, RequestDelegate next)
+    {
+        var path = context.Request.Path;
+        var authorization = context.Request.Headers.Authorization.ToString();
+        if (path.StartsWithSegments(MetricsPath))
+        {
+            if (issuerKeys.IsValid(authorization) || operatorKeys.Keys.IsValid(authorization))
+            {
+                await next(context);
+                return;
+            }
+            await Refuse(context, "Bearer", "send an issuer or operator API key as 'Authorization: Bearer <key>' (PassGrains:IssuerApiKeys, PassGrains:OperatorApiKeys)");
+            return;
+        }
+        if (path.StartsWithSegments(DashboardPath))
+        {
+            if (!operatorKeys.Keys.Any)
+            {
+                await Refuse(context, null, "the dashboard is closed: configure PassGrains:OperatorApiKeys to open it");
+                return;
+            }
+            if (operatorKeys.Keys.IsValid(authorization) || operatorKeys.Keys.IsValid(BasicPasswordAsBearer(authorization)))
+            {
+                await next(context);
+                return;
+            }
+            await Refuse(context, "Basic realm=\"PassGrains operators\", charset=\"UTF-8\"", "sign in with an operator API key as the password (PassGrains:OperatorApiKeys)");
+            return;
+        }
+        await next(context);
+    }
+
+    /// <summary>"Basic base64(user:password)" → "Bearer password": the user name is not checked.</summary>
+    private static string? BasicPasswordAsBearer(string authorization)
+    {
+        const string scheme = "Basic ";
+        if (!authorization.StartsWith(scheme, StringComparison.OrdinalIgnoreCase))
+            return null;
+        Span<byte> bytes = stackalloc byte[Math.Min(1024, authorization.Length)];
+        if (!Convert.TryFromBase64String(authorization[scheme.Length..].Trim(), bytes, out var written))
+            return null;
+        var credentials = Encoding.UTF8.GetString(bytes[..written]);
+        var colon = credentials.IndexOf(':', StringComparison.Ordinal);
+        return colon < 0 ? null : "Bearer " + credentials[(colon + 1)..];
+    }
+
+    private static Task Refuse(HttpContext context, string? challenge, string detail)
+    {
+        if (challenge is not null)
+            context.Response.Headers[HeaderNames.WWWAuthenticate] = challenge;
+        return Results.Problem(detail, statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized").ExecuteAsync(context);
+    }
+}
+
+/// <summary>Keys for operators (metrics, dashboard), separate from issuers' keys.</summary>
+public sealed class OperatorApiKeys(IEnumerable<string> keys)
+{
+    public IssuerApiKeys Keys { get; } = new(keys);
+}

@@ -1,0 +1,67 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using PassGrains.Server.Pushes;
+using PassGrains.Server.Rendering;
+
+namespace PassGrains.Server.Telemetry;
+
+/// <summary>
+/// What operators watch, on the <c>PassGrains</c> meter (pushes by outcome are <see cref="PushMetrics"/>):
+/// passes rendered and how long rendering took, latest-pass answers by status (the 304 share), registrations,
+/// pushes waiting for APNs, batch lines, and the days left on every signing certificate.
+/// </summary>
+public sealed class PassGrainsMetrics : IDisposable
+{
+    private readonly Meter _meter;
+    private readonly Counter<long> _issued;
+    private readonly Counter<long> _rendered;
+    private readonly Histogram<double> _renderDuration;
+    private readonly Counter<long> _latestPass;
+    private readonly Counter<long> _registrations;
+    private readonly Counter<long> _batchLines;
+
+    public PassGrainsMetrics(IMeterFactory meters, PassTypeRegistry passTypes, PushDispatcher dispatcher, TimeProvider time)
+    {
+        _meter = meters.Create(PushMetrics.MeterName);
+        _issued = _meter.CreateCounter<long>("passgrains.passes.issued", unit: "{pass}", description: "Passes issued, by pass type and source (api, batch)");
+        _rendered = _meter.CreateCounter<long>("passgrains.passes.rendered", unit: "{pass}", description: "Signed .pkpass files rendered, by pass type");
+        _renderDuration = _meter.CreateHistogram<double>("passgrains.render.duration", unit: "s", description: "Time to compose, sign and zip one pass");
+        _latestPass = _meter.CreateCounter<long>("passgrains.latest_pass.responses", unit: "{response}",
+            description: "Answers to Wallet's latest-pass request by status: 200 sent the pass, 304 the device was current");
+        _registrations = _meter.CreateCounter<long>("passgrains.registrations", unit: "{registration}",
+            description: "Device registrations by change: added, repeated, removed, refused");
+        _batchLines = _meter.CreateCounter<long>("passgrains.batch.lines", unit: "{line}", description: "Batch job lines by result: issued, failed");
+        _meter.CreateObservableGauge("passgrains.pushes.waiting", () => dispatcher.Outstanding, unit: "{push}",
+            description: "Pushes queued or in flight to APNs on this silo, not yet answered");
+        _meter.CreateObservableGauge("passgrains.certificate.days_remaining", () => passTypes.All.Select(t =>
+                new Measurement<double>((t.Signer.Certificate.NotAfter - time.GetUtcNow()).TotalDays, new KeyValuePair<string, object?>("pass_type", t.Identifier))),
+            unit: "d", description: "Days until each pass type's signing certificate expires");
+    }
+
+    public void Issued(string passType, bool fromBatch) =>
+        _issued.Add(1, new("pass_type", passType), new("source", fromBatch ? "batch" : "api"));
+
+    public void Rendered(string passType, TimeSpan elapsed)
+    {
+        _rendered.Add(1, new KeyValuePair<string, object?>("pass_type", passType));
+        _renderDuration.Record(elapsed.TotalSeconds, new KeyValuePair<string, object?>("pass_type", passType));
+    }
+
+    public void LatestPass(string passType, int status) =>
+        _latestPass.Add(1, new("pass_type", passType), new("status", status));
+
+    public void Registration(string passType, string change) =>
+        _registrations.Add(1, new("pass_type", passType), new("change", change));
+
+    public void BatchLines(int issued, int failed)
+    {
+        if (issued > 0)
+            _batchLines.Add(issued, new KeyValuePair<string, object?>("result", "issued"));
+        if (failed > 0)
+            _batchLines.Add(failed, new KeyValuePair<string, object?>("result", "failed"));
+    }
+
+    public static TimeSpan Since(long startTimestamp) => Stopwatch.GetElapsedTime(startTimestamp);
+
+    public void Dispose() => _meter.Dispose();
+}
