@@ -35,7 +35,7 @@ public sealed class PassGrainsMetrics : IDisposable
             description: "Pushes queued or in flight to APNs on this silo, not yet answered");
         _meter.CreateObservableGauge("passgrains.certificate.days_remaining", () => passTypes.All.Select(t =>
                 new Measurement<double>((t.Signer.Certificate.NotAfter - time.GetUtcNow()).TotalDays, new KeyValuePair<string, object?>("pass_type", t.Identifier))),
-            unit: "d", description: "Days until each pass type's signing certificate expires");
+            unit: null, description: "Days until each pass type's signing certificate expires");
     }
 
     public void Issued(string passType, bool fromBatch) =>

@@ -1,0 +1,166 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.RegularExpressions;
+using PassGrains.Apns.Tests;
+using PassGrains.Packaging.Signing;
+using PassGrains.Server.Tests.Infrastructure;
+
+namespace PassGrains.Server.Tests;
+
+/// <summary>
+/// What an operator scrapes and opens: /metrics moves as passes are issued, downloaded, registered, polled
+/// and pushed; neither /metrics nor /dashboard answers without a key. A server process of its own, so no
+/// other test's server feeds the process-wide meters it reads.
+/// </summary>
+public sealed partial class TelemetryTests : IAsyncLifetime, IDisposable
+{
+    private const string OperatorKey = "operator-key-for-telemetry-tests";
+    private const string PassType = TestEnvironment.PassType;
+    private readonly TempDirectory _root = new("telemetry");
+    private readonly HttpClient _http = new();
+    private ApnsDouble _apns = null!;
+    private ServerProcess _server = null!;
+    private PassGrainsClient _client = null!;
+    private ServerSettings _settings = null!;
+
+    public async Task InitializeAsync()
+    {
+        var chainDirectory = _root.Combine("chain");
+        var chain = DevelopmentChain.Create(PassType, TestEnvironment.Team);
+        chain.WriteTo(chainDirectory, TestEnvironment.CertificatePassword);
+        _apns = await ApnsDouble.StartAsync(chain);
+        var data = _root.Combine("data");
+        Directory.CreateDirectory(data);
+        _settings = ServerSettings.Create(data, new SigningChain(chainDirectory)) with
+        {
+            Extra = new Dictionary<string, string?>
+            {
+                ["PassGrains:OperatorApiKeys:0"] = OperatorKey,
+                ["PassGrains:Apns:Endpoint"] = _apns.Endpoint.ToString(),
+                ["PassGrains:Apns:TrustedCaPath"] = _apns.CaPath,
+            },
+        };
+        _server = await ServerProcess.StartAsync(_settings);
+        _client = new PassGrainsClient(new Uri(_settings.BaseUrl));
+        using var upload = await _client.UploadTemplateAsync("boarding", ModelZip.FromFolder(TestEnvironment.Model("boarding")));
+        await Expect.Status(upload, HttpStatusCode.Created);
+    }
+
+    public async Task DisposeAsync()
+    {
+        _client.Dispose();
+        await _server.DisposeAsync();
+        await _apns.DisposeAsync();
+    }
+
+    public void Dispose()
+    {
+        _http.Dispose();
+        _root.Dispose();
+    }
+
+    [Fact]
+    public async Task Metrics_move_as_passes_are_issued_rendered_registered_polled_and_pushed()
+    {
+        var before = await ScrapeAsync();
+
+        var serial = TestEnvironment.UniqueId("metrics");
+        var issued = await _client.IssueAsync(new { templateId = "boarding", serialNumber = serial });
+        var pass = await _client.DownloadAsync(issued.DownloadUrl, serial);
+        var device = new WalletDevice(_http, pass.WebServiceUrl);
+        Assert.Equal(HttpStatusCode.Created, await device.RegisterAsync(PassType, serial, pass.AuthenticationToken));
+        var (_, lastModified) = await device.FetchPassAsync(PassType, serial, pass.AuthenticationToken);
+        using (var current = await device.GetPassAsync(PassType, serial, pass.AuthenticationToken, lastModified))
+            Assert.Equal(HttpStatusCode.NotModified, current.StatusCode);
+        Assert.Equal(2, await _client.ChangeAsync(PassType, serial, new { fields = new { gate = "B7" } }));
+        await _apns.WaitUntilAsync(a => a.RequestsFor(device.PushToken).Count == 1);
+
+        // Pushes are reported after APNs answered: wait for the counter rather than for time.
+        var after = await ScrapeUntilAsync(m => Value(m, "passgrains_pushes_total", ("outcome", "Delivered")) >= 1);
+        double Moved(string name, params (string Label, string Value)[] labels) => Value(after, name, labels) - Value(before, name, labels);
+
+        Assert.Equal(1, Moved("passgrains_passes_issued_total", ("pass_type", PassType), ("source", "api")));
+        Assert.True(Moved("passgrains_passes_rendered_total", ("pass_type", PassType)) >= 2, "download and the device's fetch are rendered");
+        Assert.True(Moved("passgrains_render_duration_seconds_count", ("pass_type", PassType)) >= 2);
+        Assert.Equal(1, Moved("passgrains_registrations_total", ("pass_type", PassType), ("change", "added")));
+        Assert.Equal(1, Moved("passgrains_latest_pass_responses_total", ("pass_type", PassType), ("status", "304")));
+        Assert.Equal(1, Moved("passgrains_latest_pass_responses_total", ("pass_type", PassType), ("status", "200")));
+        Assert.Equal(1, Moved("passgrains_pushes_total", ("pass_type", PassType), ("outcome", "Delivered")));
+        Assert.InRange(Value(after, "passgrains_certificate_days_remaining", ("pass_type", PassType)), 300, 400);
+        Assert.True(after.Keys.Any(k => k.StartsWith("orleans_", StringComparison.Ordinal)), "Orleans' own meter is exported too");
+    }
+
+    [Fact]
+    public async Task Metrics_need_an_issuer_or_operator_key()
+    {
+        using (var anonymous = await SendAsync("metrics", null))
+            Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        using (var wrong = await SendAsync("metrics", new AuthenticationHeaderValue("Bearer", "not-a-key-of-this-server")))
+            Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
+        using (var issuer = await SendAsync("metrics", new AuthenticationHeaderValue("Bearer", TestEnvironment.ApiKey)))
+            Assert.Contains("passgrains_certificate_days_remaining", await Expect.Status(issuer, HttpStatusCode.OK));
+        using (var operatorKey = await SendAsync("metrics", new AuthenticationHeaderValue("Bearer", OperatorKey)))
+            Assert.Equal(HttpStatusCode.OK, operatorKey.StatusCode);
+    }
+
+    [Fact]
+    public async Task The_dashboard_refuses_requests_without_an_operator_key()
+    {
+        using (var anonymous = await SendAsync("dashboard/", null))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+            Assert.Equal("Basic", anonymous.Headers.WwwAuthenticate.Single().Scheme); // the browser asks for the key
+        }
+        using (var issuer = await SendAsync("dashboard/", new AuthenticationHeaderValue("Bearer", TestEnvironment.ApiKey)))
+            Assert.Equal(HttpStatusCode.Unauthorized, issuer.StatusCode);
+        using (var wrongPassword = await SendAsync("dashboard/", Basic("operator", "wrong-password-0123456789")))
+            Assert.Equal(HttpStatusCode.Unauthorized, wrongPassword.StatusCode);
+        using (var browser = await SendAsync("dashboard/", Basic("anyone", OperatorKey)))
+            Assert.Contains("Orleans Dashboard", await Expect.Status(browser, HttpStatusCode.OK));
+        using (var bearer = await SendAsync("dashboard/", new AuthenticationHeaderValue("Bearer", OperatorKey)))
+            Assert.Equal(HttpStatusCode.OK, bearer.StatusCode);
+    }
+
+    private static AuthenticationHeaderValue Basic(string user, string password) =>
+        new("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{password}")));
+
+    private async Task<HttpResponseMessage> SendAsync(string path, AuthenticationHeaderValue? authorization)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(new Uri(_settings.BaseUrl), path));
+        request.Headers.Authorization = authorization;
+        return await _http.SendAsync(request);
+    }
+
+    private async Task<Dictionary<string, double>> ScrapeAsync()
+    {
+        using var response = await SendAsync("metrics", new AuthenticationHeaderValue("Bearer", OperatorKey));
+        var text = await Expect.Status(response, HttpStatusCode.OK);
+        var samples = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (Match sample in SampleLine().Matches(text))
+            samples[sample.Groups["series"].Value] = double.Parse(sample.Groups["value"].Value, CultureInfo.InvariantCulture);
+        return samples;
+    }
+
+    private async Task<Dictionary<string, double>> ScrapeUntilAsync(Func<Dictionary<string, double>, bool> condition)
+    {
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (true)
+        {
+            var samples = await ScrapeAsync();
+            if (condition(samples) || DateTime.UtcNow > until)
+                return samples;
+            await Task.Delay(100);
+        }
+    }
+
+    /// <summary>The sum over every series of <paramref name="name"/> whose labels include all of <paramref name="labels"/>.</summary>
+    private static double Value(Dictionary<string, double> samples, string name, params (string Label, string Value)[] labels) =>
+        samples.Where(s => (s.Key == name || s.Key.StartsWith(name + "{", StringComparison.Ordinal))
+                && labels.All(l => s.Key.Contains($"{l.Label}=\"{l.Value}\"", StringComparison.Ordinal)))
+            .Sum(s => s.Value);
+
+    [GeneratedRegex(@"^(?<series>[a-zA-Z_:][a-zA-Z0-9_:]*(\{[^}]*\})?) (?<value>[-+0-9.eE]+|NaN|[+-]Inf)(?: \d+)?$", RegexOptions.Multiline)]
+    private static partial Regex SampleLine();
+}
