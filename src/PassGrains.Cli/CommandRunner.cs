@@ -1,4 +1,6 @@
 using System.CommandLine;
+using PassGrains.Cli.Http;
+using PassGrains.Cli.Issuing;
 using PassGrains.Packaging.Signing;
 using PassGrains.Packaging.Validation;
 
@@ -34,26 +36,51 @@ public static class CommandRunner
         {
             return action();
         }
-        catch (PassValidationException e)
+        catch (Exception e) when (Handle(e) is { } exitCode)
         {
-            foreach (var problem in e.Problems)
-                Console.Error.WriteLine(problem);
-            return ExitCodes.InvalidInput;
+            return exitCode;
         }
-        catch (PassCertificateException e)
+    }
+
+    /// <summary><see cref="Guard"/> for verbs that talk to a server: a refused or unreachable server is exit code 1 with the reason.</summary>
+    public static async Task<int> GuardAsync(Func<Task<int>> action)
+    {
+        try
         {
-            Console.Error.WriteLine($"error certificate [certificate] {e.Message}");
-            return ExitCodes.InvalidInput;
+            return await action().ConfigureAwait(false);
         }
-        catch (UsageException e)
+        catch (Exception e) when (Handle(e) is { } exitCode)
         {
-            Console.Error.WriteLine(e.Message);
-            return ExitCodes.Usage;
+            return exitCode;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+    }
+
+    /// <summary>Prints what went wrong and answers the exit code; null for exceptions that are bugs (they keep their stack trace).</summary>
+    private static int? Handle(Exception exception)
+    {
+        switch (exception)
         {
-            Console.Error.WriteLine($"error: {e.Message}");
-            return ExitCodes.InvalidInput;
+            case PassValidationException e:
+                foreach (var problem in e.Problems)
+                    Console.Error.WriteLine(problem);
+                return ExitCodes.InvalidInput;
+            case PassCertificateException e:
+                Console.Error.WriteLine($"error certificate [certificate] {e.Message}");
+                return ExitCodes.InvalidInput;
+            case UsageException e:
+                Console.Error.WriteLine(e.Message);
+                return ExitCodes.Usage;
+            case CsvInputException e:
+                Console.Error.WriteLine($"error: {e.Message}");
+                return ExitCodes.Usage;
+            case IssuerApiException e:
+                Console.Error.WriteLine($"error: {e.Message}");
+                return ExitCodes.InvalidInput;
+            case IOException or UnauthorizedAccessException:
+                Console.Error.WriteLine($"error: {exception.Message}");
+                return ExitCodes.InvalidInput;
+            default:
+                return null;
         }
     }
 }

@@ -21,6 +21,7 @@ public static class PassGrainsApp
         app.MapIssuerApi();
         app.MapDownloadApi();
         app.MapHealthApi();
+        app.MapPreviewApi();
         return app;
     }
 }

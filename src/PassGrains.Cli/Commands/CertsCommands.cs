@@ -32,6 +32,6 @@ public static class CertsCommands
             return ExitCodes.Success;
         }));
 
-        return new Command("certs", "Signing certificates") { dev };
+        return new Command("certs", "Signing certificates") { dev, CertsCheckCommand.Create() };
     }
 }

@@ -12,7 +12,7 @@ namespace PassGrains.Cli.Commands;
 
 public static class PassCommands
 {
-    public static Command Create() => new("pass", "Build and verify passes") { CreateBuild(), CreateVerify() };
+    public static Command Create() => new("pass", "Build and verify passes, and show passes on a server") { CreateBuild(), CreateVerify(), PassShowCommand.Create() };
 
     private static Command CreateBuild()
     {

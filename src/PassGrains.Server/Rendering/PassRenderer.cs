@@ -46,6 +46,21 @@ public sealed class PassRenderer(IGrainFactory grains, PassTypeRegistry passType
         return signed;
     }
 
+    /// <summary>
+    /// The pass.json <see cref="RenderAsync"/> would sign for <paramref name="source"/>, composed the same way but
+    /// neither checked nor signed (previews show what a holder downloads); null when the template no longer exists.
+    /// </summary>
+    /// <exception cref="PassValidationException">The pass sets a field the template no longer has.</exception>
+    public async ValueTask<(CompiledPassTemplate Template, byte[] PassJson)?> ComposeAsync(PassRenderSource source)
+    {
+        var cached = await GetCachedTemplateAsync(source.TemplateId, source.TemplateTag);
+        if (cached is null)
+            return null;
+        var template = source.Personalized ? cached.WithoutPersonalization.Value : cached.Template;
+        var layers = Layers(source.Group, source.Pass, source.Voided, source.AuthenticationToken);
+        return (template, PassJsonComposer.ToUtf8(PassJsonComposer.Compose(template.PassJson, source.SerialNumber, layers)));
+    }
+
     /// <summary>Every problem the pass would have, composed from these parts; empty when it can be issued.</summary>
     public async ValueTask<IReadOnlyList<PassProblem>> CheckAsync(string templateId, string serialNumber, PassContent? group, PassContent pass)
     {

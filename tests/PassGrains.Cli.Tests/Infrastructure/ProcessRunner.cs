@@ -46,7 +46,9 @@ public static class ProcessRunner
 {
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromMinutes(2);
 
-    public static async Task<ProcessResult> RunAsync(string fileName, IReadOnlyList<string> arguments, string? workingDirectory = null, TimeSpan? timeout = null)
+    /// <param name="environment">Variables to set for the process; a null value removes the variable.</param>
+    public static async Task<ProcessResult> RunAsync(string fileName, IReadOnlyList<string> arguments, string? workingDirectory = null, TimeSpan? timeout = null,
+        IReadOnlyDictionary<string, string?>? environment = null)
     {
         var start = new ProcessStartInfo(fileName)
         {
@@ -58,6 +60,13 @@ public static class ProcessRunner
         };
         foreach (var argument in arguments)
             start.ArgumentList.Add(argument);
+        foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
+        {
+            if (value is null)
+                start.Environment.Remove(name);
+            else
+                start.Environment[name] = value;
+        }
         var commandLine = $"{fileName} {string.Join(' ', arguments.Select(Quote))}";
 
         using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {commandLine}");
@@ -90,13 +99,23 @@ public static class CliProcess
     private static string DotnetHost =>
         Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";
 
+    /// <summary>The server verbs read these when --server and --api-key are absent; the developer's own must not leak into a test.</summary>
+    private static readonly Dictionary<string, string?> NoServerVariables = new() { ["PASSGRAINS_SERVER"] = null, ["PASSGRAINS_API_KEY"] = null };
+
     public static Task<ProcessResult> RunAsync(params string[] arguments) => RunInAsync(null, arguments);
 
-    public static Task<ProcessResult> RunInAsync(string? workingDirectory, params string[] arguments)
+    public static Task<ProcessResult> RunInAsync(string? workingDirectory, params string[] arguments) =>
+        RunAsync(workingDirectory, null, null, arguments);
+
+    /// <param name="environment">Variables for the CLI on top of the test's own environment (null removes one).</param>
+    public static Task<ProcessResult> RunAsync(string? workingDirectory, IReadOnlyDictionary<string, string?>? environment, TimeSpan? timeout, params string[] arguments)
     {
         if (!File.Exists(Dll))
             throw new FileNotFoundException($"the CLI was not built next to the tests: {Dll}");
-        return ProcessRunner.RunAsync(DotnetHost, [Dll, .. arguments], workingDirectory);
+        var variables = new Dictionary<string, string?>(NoServerVariables);
+        foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
+            variables[name] = value;
+        return ProcessRunner.RunAsync(DotnetHost, [Dll, .. arguments], workingDirectory, timeout, variables);
     }
 }
 

@@ -1,0 +1,94 @@
+using System.Text;
+using System.Text.RegularExpressions;
+using PassGrains.Abstractions;
+using PassGrains.Packaging.Packaging;
+using PassGrains.Packaging.Validation;
+using PassGrains.Server.Preview;
+using PassGrains.Server.Rendering;
+
+// Beside the other Map*Api extensions, so that the app maps previews as it maps every API.
+namespace PassGrains.Server.Apis;
+
+/// <summary>
+/// HTML previews for issuers under /preview/: a template with its own sample values, or an issued pass composed
+/// exactly as its download, drawn as Wallet lays out the style, with every problem the validator finds.
+/// </summary>
+public static partial class PreviewApi
+{
+    /// <summary>The page runs no script and loads nothing: images are data: URIs, styles inline.</summary>
+    public const string ContentSecurityPolicy = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+    [GeneratedRegex("^[a-z]{2}(-[A-Za-z]{2,4})?$", RegexOptions.CultureInvariant)]
+    private static partial Regex LanguageShape();
+
+    public static IEndpointRouteBuilder MapPreviewApi(this IEndpointRouteBuilder app)
+    {
+        var preview = app.MapGroup("/preview").WithTags("Preview").AddEndpointFilter(PreviewAccess.RequireIssuerKey);
+        preview.MapGet("/templates/{templateId}", PreviewTemplate)
+            .WithSummary("HTML preview of a template with its own sample values (?lang=de for a localization)").Produces(200, contentType: "text/html");
+        preview.MapGet("/passes/{passTypeIdentifier}/{serialNumber}", PreviewPass)
+            .WithSummary("HTML preview of an issued pass as its holder downloads it (?lang=de for a localization)").Produces(200, contentType: "text/html");
+        return app;
+    }
+
+    private static async Task<IResult> PreviewTemplate(string templateId, string? lang, PassRenderer renderer)
+    {
+        if (LanguageError(lang) is { } error)
+            return error;
+        var template = await renderer.GetTemplateAsync(templateId, null);
+        if (template is null)
+            return Problems.NotFound($"template {templateId} does not exist; upload it with PUT /api/templates/{templateId}");
+        // A template's own serial number (often a placeholder) stands in for the one each pass gets.
+        var sample = template.PassJson;
+        var serial = sample["serialNumber"] is System.Text.Json.Nodes.JsonValue v && v.TryGetValue<string>(out var s) && s.Length > 0 ? s : "TEMPLATE";
+        var passJson = PassJsonComposer.ToUtf8(PassJsonComposer.Compose(sample, serial, []));
+        var model = PassPreviewModel.Create(template.Model, passJson, lang, renderer.ValidationOptions);
+        return new HtmlPage(PassPreviewPage.Render(model, "Template preview", templateId));
+    }
+
+    private static async Task<IResult> PreviewPass(string passTypeIdentifier, string serialNumber, string? lang, IGrainFactory grains, PassRenderer renderer)
+    {
+        if (LanguageError(lang) is { } error)
+            return error;
+        var source = await grains.GetGrain<IPassGrain>(GrainKeys.Pass(passTypeIdentifier, serialNumber)).GetRenderSourceForIssuer();
+        if (source is null)
+            return Problems.NotFound($"pass {passTypeIdentifier}/{serialNumber} does not exist");
+        (CompiledPassTemplate Template, byte[] PassJson)? composed;
+        try
+        {
+            composed = await renderer.ComposeAsync(source);
+        }
+        catch (PassValidationException e)
+        {
+            // Its download fails the same way; say why instead of drawing a pass nobody can get.
+            return Results.Problem(detail: $"the pass cannot be composed from its template: {e.Message}", statusCode: StatusCodes.Status422UnprocessableEntity,
+                title: "the pass cannot be composed", extensions: new Dictionary<string, object?> { ["errors"] = Problems.ToFieldProblems(e.Problems) });
+        }
+        if (composed is not { } pass)
+            return Problems.NotFound($"template {source.TemplateId} of pass {passTypeIdentifier}/{serialNumber} does not exist");
+        var model = PassPreviewModel.Create(pass.Template.Model, pass.PassJson, lang, renderer.ValidationOptions);
+        return new HtmlPage(PassPreviewPage.Render(model, "Pass preview", $"{passTypeIdentifier}/{serialNumber}"));
+    }
+
+    private static IResult? LanguageError(string? lang) =>
+        lang is null || LanguageShape().IsMatch(lang)
+            ? null
+            : Problems.Invalid("lang", "lang is a language code like 'de' or 'zh-Hans' (two lowercase letters, optionally '-' and 2–4 letters)");
+
+    /// <summary>The page with headers that keep it inert: no script, no framing, no sniffing, not cached (it shows issuers' data).</summary>
+    private sealed class HtmlPage(string html) : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext)
+        {
+            var response = httpContext.Response;
+            response.ContentType = "text/html; charset=utf-8";
+            response.Headers.ContentSecurityPolicy = ContentSecurityPolicy;
+            response.Headers.XContentTypeOptions = "nosniff";
+            response.Headers["Referrer-Policy"] = "no-referrer";
+            response.Headers.CacheControl = "no-store";
+            var bytes = Encoding.UTF8.GetBytes(html);
+            response.ContentLength = bytes.Length;
+            return response.Body.WriteAsync(bytes, httpContext.RequestAborted).AsTask();
+        }
+    }
+}
