@@ -31,11 +31,36 @@ public sealed class GroupGrain(
     private RedriveReminder? _reminder;
     private RedriveReminder Reminder => _reminder ??= new RedriveReminder(this, PushesReminder, logger);
 
+    /// <summary>How often a group with an unfinished fan-out checks that its push grain is still alive.</summary>
+    private static readonly TimeSpan WatchEvery = TimeSpan.FromSeconds(5);
+    private IGrainTimer? _watch;
+
+    /// <summary>
+    /// While a change is not pushed to every device, nudge the fan-out every few seconds: a fan-out whose silo
+    /// died starts again on another silo within seconds instead of at the reminder's next minute, and a live
+    /// one ignores the nudge. The reminder stays the durable re-drive (this timer dies with the group's silo).
+    /// </summary>
+    private void WatchFanOut() =>
+        _watch ??= this.RegisterGrainTimer(static (group, _) => group.NudgeFanOut(), this,
+            new GrainTimerCreationOptions(WatchEvery, WatchEvery) { KeepAlive = true });
+
+    private Task NudgeFanOut()
+    {
+        if (state.State.PushedVersion < state.State.Version)
+            return GrainFactory.GetGrain<IGroupPushGrain>(this.GetPrimaryKeyString()).Push(state.State.Version, nudge: true);
+        _watch?.Dispose();
+        _watch = null;
+        return Task.CompletedTask;
+    }
+
     /// <summary>A group coming back with a change not yet pushed to every device resumes the fan-out.</summary>
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         if (state.State.Exists && state.State.PushedVersion < state.State.Version && state.State.OccupiedShards.Any(b => b != 0))
+        {
             await GrainFactory.GetGrain<IGroupPushGrain>(this.GetPrimaryKeyString()).Push(state.State.Version);
+            WatchFanOut();
+        }
     }
 
     async Task<GroupPutResult> IGroupGrain.Put(GroupPut put)
@@ -57,6 +82,7 @@ public sealed class GroupGrain(
             // The version above is the durable record of the owed pushes; the reminder re-drives them after a crash.
             await GrainFactory.GetGrain<IGroupPushGrain>(this.GetPrimaryKeyString()).Push(state.State.Version);
             await Reminder.EnsureAsync();
+            WatchFanOut();
         }
         return new GroupPutResult(created, state.State.Version);
     }
@@ -96,9 +122,14 @@ public sealed class GroupGrain(
         if (reminderName != PushesReminder)
             return;
         if (state.State.PushedVersion < state.State.Version)
+        {
             await GrainFactory.GetGrain<IGroupPushGrain>(this.GetPrimaryKeyString()).Push(state.State.Version);
+            WatchFanOut();
+        }
         else
+        {
             await Reminder.StopAsync();
+        }
     }
 
     Task<GroupSnapshot?> IGroupGrain.GetSnapshot() => Task.FromResult(state.State.Exists

@@ -12,8 +12,13 @@ public sealed class GroupPushGrain(IPushDispatcher pushes) : Grain, IGroupPushGr
 {
     private const int ParallelShards = 32;
 
-    async Task IGroupPushGrain.Push(long version)
+    /// <summary>The newest version this activation pushed to every shard (whether or not APNs took all of it).</summary>
+    private long _ranVersion;
+
+    async Task IGroupPushGrain.Push(long version, bool nudge)
     {
+        if (nudge && version <= _ranVersion)
+            return;
         var groupKey = this.GetPrimaryKeyString();
         var groupId = groupKey["group:".Length..];
         var group = GrainFactory.GetGrain<IGroupGrain>(groupKey);
@@ -25,6 +30,7 @@ public sealed class GroupPushGrain(IPushDispatcher pushes) : Grain, IGroupPushGr
             var results = await Task.WhenAll(chunk.Select(shard => PushShard(groupId, shard)));
             allDelivered &= results.All(delivered => delivered);
         }
+        _ranVersion = Math.Max(_ranVersion, version);
         if (allDelivered)
             await group.PushesSent(version);
     }
