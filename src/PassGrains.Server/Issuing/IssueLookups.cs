@@ -16,8 +16,23 @@ public sealed class IssueLookups(IGrainFactory grains, PassRenderer renderer)
     private readonly ConcurrentDictionary<string, Lazy<Task<GroupSnapshot?>>> _groups = new(StringComparer.Ordinal);
 
     public Task<CompiledPassTemplate?> TemplateAsync(string templateId) =>
-        _templates.GetOrAdd(templateId, id => new(() => renderer.GetTemplateAsync(id, null).AsTask())).Value;
+        Once(_templates, templateId, id => renderer.GetTemplateAsync(id, null).AsTask());
 
     public Task<GroupSnapshot?> GroupAsync(string groupId) =>
-        _groups.GetOrAdd(groupId, id => new(() => grains.GetGrain<IGroupGrain>(GrainKeys.Group(id)).GetSnapshot())).Value;
+        Once(_groups, groupId, id => grains.GetGrain<IGroupGrain>(GrainKeys.Group(id)).GetSnapshot());
+
+    /// <summary>One lookup per key; a failed one (a silo just died) is forgotten, so the chunk's next line asks again.</summary>
+    private static async Task<T> Once<T>(ConcurrentDictionary<string, Lazy<Task<T>>> cache, string key, Func<string, Task<T>> lookup)
+    {
+        var entry = cache.GetOrAdd(key, id => new(() => lookup(id)));
+        try
+        {
+            return await entry.Value;
+        }
+        catch
+        {
+            cache.TryRemove(new KeyValuePair<string, Lazy<Task<T>>>(key, entry));
+            throw;
+        }
+    }
 }

@@ -1,4 +1,3 @@
-using System.Text;
 using Microsoft.Net.Http.Headers;
 using PassGrains.Server.Apis;
 using PassGrains.Server.Security;
@@ -14,9 +13,6 @@ public static class PreviewAccess
 {
     public const string Challenge = "Basic realm=\"PassGrains issuers\", charset=\"UTF-8\"";
 
-    /// <summary>Far above any real key; a longer header is refused without decoding it.</summary>
-    private const int MaxCredentialsLength = 4096;
-
     public static async ValueTask<object?> RequireIssuerKey(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var http = context.HttpContext;
@@ -24,32 +20,9 @@ public static class PreviewAccess
         if (!keys.Any)
             return Problems.Unauthorized("previews need an issuer API key and none is configured (PassGrains:IssuerApiKeys), so they refuse every request");
         var authorization = http.Request.Headers.Authorization.ToString();
-        if (keys.IsValid(authorization) || keys.IsValid(BasicPasswordAsBearer(authorization)))
+        if (keys.IsValidBearerOrBasicPassword(authorization))
             return await next(context);
         http.Response.Headers[HeaderNames.WWWAuthenticate] = Challenge;
         return Problems.Unauthorized("sign in with an issuer API key as the password (any user name), or send 'Authorization: Bearer <key>'; a key in the URL is never accepted");
-    }
-
-    /// <summary>"Basic base64(user:password)" → "Bearer password", so the keys are checked in one place; the user name is not checked.</summary>
-    public static string? BasicPasswordAsBearer(string authorization)
-    {
-        const string scheme = "Basic ";
-        if (!authorization.StartsWith(scheme, StringComparison.OrdinalIgnoreCase) || authorization.Length > MaxCredentialsLength)
-            return null;
-        var encoded = authorization[scheme.Length..].Trim();
-        var bytes = new byte[encoded.Length];
-        if (!Convert.TryFromBase64String(encoded, bytes, out var written))
-            return null;
-        string credentials;
-        try
-        {
-            credentials = new UTF8Encoding(false, true).GetString(bytes, 0, written);
-        }
-        catch (DecoderFallbackException)
-        {
-            return null;
-        }
-        var colon = credentials.IndexOf(':', StringComparison.Ordinal);
-        return colon < 0 ? null : "Bearer " + credentials[(colon + 1)..];
     }
 }

@@ -1,4 +1,3 @@
-using System.Text;
 using Microsoft.Net.Http.Headers;
 
 namespace PassGrains.Server.Security;
@@ -35,7 +34,7 @@ public sealed class OperatorAccess(IssuerApiKeys issuerKeys, OperatorApiKeys ope
                 await Refuse(context, null, "the dashboard is closed: configure PassGrains:OperatorApiKeys to open it");
                 return;
             }
-            if (operatorKeys.Keys.IsValid(authorization) || operatorKeys.Keys.IsValid(BasicPasswordAsBearer(authorization)))
+            if (operatorKeys.Keys.IsValidBearerOrBasicPassword(authorization))
             {
                 await next(context);
                 return;
@@ -44,20 +43,6 @@ public sealed class OperatorAccess(IssuerApiKeys issuerKeys, OperatorApiKeys ope
             return;
         }
         await next(context);
-    }
-
-    /// <summary>"Basic base64(user:password)" → "Bearer password": the user name is not checked.</summary>
-    private static string? BasicPasswordAsBearer(string authorization)
-    {
-        const string scheme = "Basic ";
-        if (!authorization.StartsWith(scheme, StringComparison.OrdinalIgnoreCase))
-            return null;
-        Span<byte> bytes = stackalloc byte[Math.Min(1024, authorization.Length)];
-        if (!Convert.TryFromBase64String(authorization[scheme.Length..].Trim(), bytes, out var written))
-            return null;
-        var credentials = Encoding.UTF8.GetString(bytes[..written]);
-        var colon = credentials.IndexOf(':', StringComparison.Ordinal);
-        return colon < 0 ? null : "Bearer " + credentials[(colon + 1)..];
     }
 
     private static Task Refuse(HttpContext context, string? challenge, string detail)

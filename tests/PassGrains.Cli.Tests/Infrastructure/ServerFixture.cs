@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
+using PassGrains.Server.Tests.Infrastructure;
 
 namespace PassGrains.Cli.Tests.Infrastructure;
 
@@ -25,20 +26,19 @@ public sealed class ServerFixture : IAsyncLifetime, IDisposable
     private readonly TempDirectory _root = new("server");
     private ServerProcess? _server;
 
-    public ServerSettings Settings => Server.Settings;
+    public ServerSettings Settings { get; private set; } = null!;
 
     public DevChain Chain { get; private set; } = null!;
 
     public HttpClient Http { get; private set; } = null!;
-
-    private ServerProcess Server => _server ?? throw new InvalidOperationException("the server has not started");
 
     public async Task InitializeAsync()
     {
         Chain = await DevChain.CreateAsync(_root.Combine("chain"));
         var data = _root.Combine("data");
         Directory.CreateDirectory(data);
-        _server = await ServerProcess.StartAsync(ServerSettings.Create(data, Chain));
+        Settings = ServerSettings.Create(data, Chain);
+        _server = await ServerProcess.StartAsync(Settings);
         Http = new HttpClient { BaseAddress = new Uri(Settings.BaseUrl) };
         Http.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", $"Bearer {ServerSettings.ApiKey}");
 

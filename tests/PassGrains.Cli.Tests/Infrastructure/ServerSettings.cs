@@ -2,13 +2,15 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 
+using PassGrains.Server.Tests.Infrastructure;
+
 namespace PassGrains.Cli.Tests.Infrastructure;
 
 /// <summary>
 /// How one test server runs: free ports, a data directory, a development signing chain and an issuer API key,
 /// as configuration keys (':' separated) that <see cref="ServerProcess"/> turns into environment variables.
 /// </summary>
-public sealed record ServerSettings(string DataDirectory, DevChain Chain, int HttpPort, int SiloPort, int GatewayPort)
+public sealed record ServerSettings(string DataDirectory, DevChain Chain, int HttpPort, int SiloPort, int GatewayPort) : IServerLaunch
 {
     public const string PassType = "pass.com.example.event";
     public const string Team = "ABCDE12345";
@@ -19,7 +21,7 @@ public sealed record ServerSettings(string DataDirectory, DevChain Chain, int Ht
     public static ServerSettings Create(string dataDirectory, DevChain chain) =>
         new(dataDirectory, chain, FreePort(), FreePort(), FreePort());
 
-    public Dictionary<string, string> ToConfiguration() => new()
+    public Dictionary<string, string?> ToConfiguration() => new()
     {
         ["PassGrains:DataDirectory"] = DataDirectory,
         ["PassGrains:PublicUrl"] = BaseUrl,

@@ -4,9 +4,20 @@ using System.Text;
 
 namespace PassGrains.Server.Tests.Infrastructure;
 
+/// <summary>What a test server process needs: where it keeps its data, where it listens, its configuration (':' separated keys).</summary>
+public interface IServerLaunch
+{
+    string DataDirectory { get; }
+
+    string BaseUrl { get; }
+
+    Dictionary<string, string?> ToConfiguration();
+}
+
 /// <summary>
 /// The server as its own process (<c>dotnet PassGrains.Server.dll</c>, configured through environment
-/// variables as an operator would), so a test can SIGKILL it and start it again on the same data.
+/// variables as an operator would), so a test can stop or SIGKILL it and start it again on the same data.
+/// Shared by the server and CLI tests (linked into the CLI test project).
 /// </summary>
 public sealed class ServerProcess : IAsyncDisposable
 {
@@ -16,13 +27,13 @@ public sealed class ServerProcess : IAsyncDisposable
     private readonly StringBuilder _output = new();
     private readonly Lock _outputLock = new();
 
-    private ServerProcess(Process process, ServerSettings settings)
+    private ServerProcess(Process process, IServerLaunch settings)
     {
         _process = process;
-        Settings = settings;
+        _settings = settings;
     }
 
-    public ServerSettings Settings { get; }
+    private readonly IServerLaunch _settings;
 
     public string Output
     {
@@ -36,10 +47,11 @@ public sealed class ServerProcess : IAsyncDisposable
     public static string ServerAssembly => Path.Combine(AppContext.BaseDirectory, "PassGrains.Server.dll");
 
     /// <summary>Starts the process and waits (with a deadline) until GET /openapi/v1.json answers.</summary>
-    public static async Task<ServerProcess> StartAsync(ServerSettings settings)
+    public static async Task<ServerProcess> StartAsync(IServerLaunch settings)
     {
         Assert.True(File.Exists(ServerAssembly), $"{ServerAssembly} is missing: the project reference should copy it to the test output");
-        var start = new ProcessStartInfo("dotnet")
+        // The SDK's own dotnet when tests run under it, so a machine without dotnet on PATH still works.
+        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -86,7 +98,7 @@ public sealed class ServerProcess : IAsyncDisposable
 
     private async Task WaitUntilReadyAsync()
     {
-        using var http = new HttpClient { BaseAddress = new Uri(Settings.BaseUrl), Timeout = TimeSpan.FromSeconds(5) };
+        using var http = new HttpClient { BaseAddress = new Uri(_settings.BaseUrl), Timeout = TimeSpan.FromSeconds(5) };
         var deadline = Stopwatch.StartNew();
         while (true)
         {

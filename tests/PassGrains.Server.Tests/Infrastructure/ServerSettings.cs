@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 namespace PassGrains.Server.Tests.Infrastructure;
 
 /// <summary>The configuration one test server runs with: free ports, a data directory, the dev chain, the API key.</summary>
-public sealed record ServerSettings(string DataDirectory, SigningChain Chain, int HttpPort, int SiloPort, int GatewayPort, string? SecretKey = null)
+public sealed record ServerSettings(string DataDirectory, SigningChain Chain, int HttpPort, int SiloPort, int GatewayPort, string? SecretKey = null) : IServerLaunch
 {
     public string BaseUrl => $"http://127.0.0.1:{HttpPort}/";
 
