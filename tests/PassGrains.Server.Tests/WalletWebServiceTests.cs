@@ -74,6 +74,22 @@ public sealed class WalletWebServiceTests(InProcessServerFixture server) : IClas
         Assert.Equal(HttpStatusCode.BadRequest, await device.RegisterAsync(PassType, serial, pass.AuthenticationToken, rawBody: "{\"pushToken\": "));
         Assert.Equal(HttpStatusCode.BadRequest, await device.RegisterAsync(PassType, serial, pass.AuthenticationToken, rawBody: "not json at all"));
 
+        // A refused body says which member is wrong, so an integrator sees why (the 401s above say nothing).
+        foreach (var (body, field) in new[] { ("{\"pushToken\":\"not-hex\"}", "pushToken"), ("{}", "pushToken"), ("[1]", "body"), ("{\"pushToken\": ", "body") })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(new Uri(pass.WebServiceUrl.TrimEnd('/') + "/"),
+                $"v1/devices/{device.DeviceLibraryIdentifier}/registrations/{PassType}/{serial}"))
+            {
+                Content = new StringContent(body, Encoding.UTF8, "application/json"),
+            };
+            WalletDevice.Authorize(request, pass.AuthenticationToken);
+            using var response = await Http.SendAsync(request);
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+            using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+            Assert.Equal(field, problem.RootElement.GetProperty("errors")[0].GetProperty("field").GetString());
+        }
+
         // None of the refused attempts registered anything.
         Assert.Equal(0, (await Issuer.GetPassInfoAsync(PassType, serial)).GetProperty("devices").GetInt32());
         Assert.Equal(HttpStatusCode.NoContent, (await device.ListAsync(PassType)).Status);

@@ -43,11 +43,13 @@ public static partial class WalletWebServiceApi
     {
         if (!SafeIdentifier().IsMatch(deviceLibraryIdentifier) || !IsPassTypeIdentifier(passTypeIdentifier))
             return Results.NotFound();
-        var body = await ReadJson(request);
-        if (body is not { ValueKind: JsonValueKind.Object } json
-            || !json.TryGetProperty("pushToken", out var token) || token.ValueKind != JsonValueKind.String
-            || !PushTokenShape().IsMatch(token.GetString()!))
-            return Results.BadRequest();
+        var (json, problem) = await ReadJsonObject(request);
+        if (problem is not null)
+            return problem;
+        if (!json.TryGetProperty("pushToken", out var token) || token.ValueKind != JsonValueKind.String)
+            return Problems.Invalid("pushToken", "pushToken is required: the device's APNs push token as a string");
+        if (!PushTokenShape().IsMatch(token.GetString()!))
+            return Problems.Invalid("pushToken", "pushToken must be 16 to 200 hexadecimal characters");
         var status = await grains.GetGrain<IPassGrain>(GrainKeys.Pass(passTypeIdentifier, serialNumber))
             .Register(deviceLibraryIdentifier, token.GetString()!, ApplePassToken(request));
         metrics.Registration(passTypeIdentifier, status switch
@@ -140,11 +142,13 @@ public static partial class WalletWebServiceApi
         var summary = await grains.GetGrain<IPassGrain>(GrainKeys.Pass(passTypeIdentifier, serialNumber)).GetSummary();
         if (summary is null)
             return Results.NotFound();
-        var body = await ReadJson(request);
-        if (body is not { ValueKind: JsonValueKind.Object } json
-            || !json.TryGetProperty("personalizationToken", out var token) || token.ValueKind != JsonValueKind.String || string.IsNullOrEmpty(token.GetString())
-            || !json.TryGetProperty("requiredPersonalizationInfo", out var info) || info.ValueKind != JsonValueKind.Object)
-            return Results.BadRequest();
+        var (json, problem) = await ReadJsonObject(request);
+        if (problem is not null)
+            return problem;
+        if (!json.TryGetProperty("personalizationToken", out var token) || token.ValueKind != JsonValueKind.String || string.IsNullOrEmpty(token.GetString()))
+            return Problems.Invalid("personalizationToken", "personalizationToken is required: a non-empty string");
+        if (!json.TryGetProperty("requiredPersonalizationInfo", out var info) || info.ValueKind != JsonValueKind.Object)
+            return Problems.Invalid("requiredPersonalizationInfo", "requiredPersonalizationInfo is required: an object of the requested fields");
         var personalizationLogger = loggers.CreateLogger("PassGrains.Personalization");
         var fields = string.Join(",", info.EnumerateObject().Select(p => p.Name));
         LogPersonalized(personalizationLogger, passTypeIdentifier, serialNumber, fields);
@@ -164,6 +168,25 @@ public static partial class WalletWebServiceApi
 
     internal static bool IsPassTypeIdentifier(string value) =>
         value.StartsWith("pass.", StringComparison.Ordinal) && SafeIdentifier().IsMatch(value);
+
+    /// <summary>The body as a JSON object, or a problem naming why it is not one.</summary>
+    private static async Task<(JsonElement Body, IResult? Problem)> ReadJsonObject(HttpRequest request)
+    {
+        var body = await RequestBodies.ReadBytes(request, MaxBodyBytes);
+        if (body is null)
+            return (default, Problems.TooLarge($"the body is larger than {MaxBodyBytes / 1024} KiB"));
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            return document.RootElement.ValueKind == JsonValueKind.Object
+                ? (document.RootElement.Clone(), null)
+                : (default, Problems.Invalid("body", "the body must be a JSON object"));
+        }
+        catch (JsonException e)
+        {
+            return (default, Problems.Invalid("body", $"the body is not JSON: {e.Message}"));
+        }
+    }
 
     private static async Task<JsonElement?> ReadJson(HttpRequest request)
     {
