@@ -24,11 +24,11 @@ rate() { grep -oP 'Requests/sec:\s+\K[0-9.]+' ; }
 
 echo "# machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(dotnet --version) SDK; wrk -t2 -c64 -d${seconds}s"
 
+# The yardstick stays up (idle) beside the server and is measured in every round, right before the
+# server's targets, so each ratio compares runs seconds apart: this machine's speed drifts by a third.
 dotnet "$root/bench/PassGrains.BareKestrel/bin/Release/net10.0/PassGrains.BareKestrel.dll" --urls http://127.0.0.1:5101 >/dev/null 2>&1 & pids+=($!)
 wait_for http://127.0.0.1:5101/
-wrk -t2 -c64 -d2s http://127.0.0.1:5101/ >/dev/null # warm-up
-bare=$(wrk -t2 -c64 -d"${seconds}s" http://127.0.0.1:5101/ | rate)
-kill "${pids[-1]}"; echo "bare Kestrel constant JSON: $bare req/s"
+wrk -t2 -c64 -d3s http://127.0.0.1:5101/ >/dev/null # warm-up
 
 key=bench-issuer-key-0123456789
 export ASPNETCORE_ENVIRONMENT=Production ASPNETCORE_URLS=http://127.0.0.1:5100
@@ -62,14 +62,25 @@ lm=$(curl -sf -D - -o /dev/null -H "Authorization: ApplePass $T" $B/v1/passes/$P
 [ "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: ApplePass $T" -H "If-Modified-Since: $lm" $B/v1/passes/$P/BENCH-1)" = 304 ] || echo "warning: pass did not answer 304"
 
 # warm-up (JIT tiering, grain activations), not measured
-wrk -t2 -c64 -d2s "$B/v1/devices/$D/registrations/$P?passesUpdatedSince=$tag" >/dev/null
-wrk -t2 -c64 -d2s -H "Authorization: ApplePass $T" -H "If-Modified-Since: $lm" $B/v1/passes/$P/BENCH-1 >/dev/null
-wrk -t2 -c16 -d2s -H "Authorization: ApplePass $T" $B/v1/passes/$P/BENCH-1 >/dev/null
-list=$(wrk -t2 -c64 -d"${seconds}s" "$B/v1/devices/$D/registrations/$P?passesUpdatedSince=$tag" | rate)
+for _ in 1 2; do
+  wrk -t2 -c64 -d3s "$B/v1/devices/$D/registrations/$P?passesUpdatedSince=$tag" >/dev/null
+  wrk -t2 -c64 -d3s -H "Authorization: ApplePass $T" -H "If-Modified-Since: $lm" $B/v1/passes/$P/BENCH-1 >/dev/null
+done
+wrk -t2 -c16 -d3s -H "Authorization: ApplePass $T" $B/v1/passes/$P/BENCH-1 >/dev/null
+rounds=${ROUNDS:-3}; bares=(); lists=(); listalls=(); notmods=()
+for round in $(seq 1 "$rounds"); do
+  bares+=("$(wrk -t2 -c64 -d"${seconds}s" http://127.0.0.1:5101/ | rate)")
+  lists+=("$(wrk -t2 -c64 -d"${seconds}s" "$B/v1/devices/$D/registrations/$P?passesUpdatedSince=$tag" | rate)")
+  listalls+=("$(wrk -t2 -c64 -d"${seconds}s" "$B/v1/devices/$D/registrations/$P" | rate)")
+  notmods+=("$(wrk -t2 -c64 -d"${seconds}s" -H "Authorization: ApplePass $T" -H "If-Modified-Since: $lm" $B/v1/passes/$P/BENCH-1 | rate)")
+  echo "round $round: bare Kestrel ${bares[-1]}, list 204 ${lists[-1]}, list 200 ${listalls[-1]}, 304 ${notmods[-1]} req/s"
+done
+median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+bare=$(median "${bares[@]}"); list=$(median "${lists[@]}"); listall=$(median "${listalls[@]}"); notmod=$(median "${notmods[@]}")
+echo "median of $rounds rounds:"
+echo "bare Kestrel constant JSON: $bare req/s"
 echo "list (204, passesUpdatedSince): $list req/s ($(python3 -c "print(f'{$list/$bare:.2f}')")× bare Kestrel)"
-listall=$(wrk -t2 -c64 -d"${seconds}s" "$B/v1/devices/$D/registrations/$P" | rate)
 echo "list (200, all serials): $listall req/s"
-notmod=$(wrk -t2 -c64 -d"${seconds}s" -H "Authorization: ApplePass $T" -H "If-Modified-Since: $lm" $B/v1/passes/$P/BENCH-1 | rate)
 echo "latest pass, 304: $notmod req/s ($(python3 -c "print(f'{$notmod/$bare:.2f}')")× bare Kestrel)"
 full=$(wrk -t2 -c16 -d"${seconds}s" -H "Authorization: ApplePass $T" $B/v1/passes/$P/BENCH-1 | rate)
 echo "latest pass, 200 signed event.pass (~726 KiB): $full req/s"

@@ -1,6 +1,13 @@
+using Orleans.Concurrency;
+
 namespace PassGrains.Abstractions;
 
 /// <summary>One pass (key <see cref="GrainKeys.Pass"/>): its content, version, token and registered devices.</summary>
+/// <remarks>
+/// The reads devices make (<see cref="GetRenderSource"/>, <see cref="GetStamp"/>) are [ReadOnly]: they wait on the
+/// pass's template and group, and one pass can be held by thousands of devices (a coupon with one serial number),
+/// so they interleave with each other instead of queueing behind each other's round trips. Writes stay exclusive.
+/// </remarks>
 public interface IPassGrain : IGrainWithStringKey
 {
     Task<PassIssueResult> Issue(PassIssue issue);
@@ -10,16 +17,21 @@ public interface IPassGrain : IGrainWithStringKey
 
     Task<PassChangeResult> Void();
 
+    [ReadOnly]
     Task<PassSummary?> GetSummary();
 
     /// <summary>The render inputs when <paramref name="authenticationToken"/> is the pass's token; null otherwise (or when unknown).</summary>
+    [ReadOnly]
     Task<PassRenderSource?> GetRenderSource(string? authenticationToken);
 
     /// <summary>Render inputs for the issuer (download links), without a token check.</summary>
+    [ReadOnly]
     Task<PassRenderSource?> GetRenderSourceForIssuer();
 
+    [ReadOnly]
     Task<EffectiveStamp?> GetStamp();
 
+    [ReadOnly]
     Task<bool> Authenticate(string? authenticationToken);
 
     Task<RegistrationStatus> Register(string deviceLibraryIdentifier, string pushToken, string? authenticationToken);
@@ -41,5 +53,6 @@ public interface IPassGrain : IGrainWithStringKey
     Task RemoveRegistration(string deviceLibraryIdentifier, string pushToken);
 
     /// <summary>Pushes still owed after a change (for the issuer API and the dashboard).</summary>
+    [ReadOnly]
     Task<int> GetOwedPushCount();
 }

@@ -73,6 +73,7 @@ public sealed class PassGrain(
     private PassState State => state.State;
     private static readonly TimeSpan RecheckAfter = TimeSpan.FromMilliseconds(200);
     private DateTimeOffset _stateReadAt;
+    private Task? _reread;
     private RedriveReminder? _reminder;
     private RedriveReminder Reminder => _reminder ??= new RedriveReminder(this, OwedPushesReminder, logger);
 
@@ -253,8 +254,21 @@ public sealed class PassGrain(
         if (State.Issued)
             return true;
         if (time.GetUtcNow() - _stateReadAt >= RecheckAfter)
-            await ReadState();
+            await (_reread ??= RereadState());
         return State.Issued;
+    }
+
+    /// <summary>One storage read shared by the read-only calls that interleave while it runs.</summary>
+    private async Task RereadState()
+    {
+        try
+        {
+            await ReadState();
+        }
+        finally
+        {
+            _reread = null;
+        }
     }
 
     private async Task ReadState()
