@@ -1,26 +1,56 @@
+using System.Collections;
+
 namespace PassGrains.Server.Apis;
 
 /// <summary>
 /// Puts the pass and device a request is about into the logging scope, so every log line written while
-/// serving it (grain calls, pushes, errors) can be found by serial number or device.
+/// serving it (rendering, pushes, errors) can be found by serial number or device.
 /// </summary>
+/// <remarks>
+/// It runs on every device request, the hottest path there is: one logger for the process and one small
+/// scope object per request, instead of a logger lookup and a list.
+/// </remarks>
 public static class PassLogScope
 {
     private static readonly string[] RouteKeys = ["passTypeIdentifier", "serialNumber", "deviceLibraryIdentifier"];
+    private static ILogger? _logger;
 
     public static async ValueTask<object?> Filter(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var values = context.HttpContext.Request.RouteValues;
-        List<KeyValuePair<string, object?>>? scope = null;
+        var scope = new RouteScope();
         foreach (var key in RouteKeys)
         {
             if (values.TryGetValue(key, out var value) && value is not null)
-                (scope ??= []).Add(new(key, value));
+                scope.Add(key, value);
         }
-        if (scope is null)
+        if (scope.Count == 0)
             return await next(context);
-        var logger = context.HttpContext.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("PassGrains.Requests");
+        var logger = _logger ??= context.HttpContext.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("PassGrains.Requests");
         using (logger.BeginScope(scope))
             return await next(context);
+    }
+
+    /// <summary>Up to three route values, read by log providers as key/value pairs and printed as "key:value, ...".</summary>
+    private sealed class RouteScope : IReadOnlyList<KeyValuePair<string, object?>>
+    {
+        private readonly KeyValuePair<string, object?>[] _items = new KeyValuePair<string, object?>[3];
+
+        public int Count { get; private set; }
+
+        public KeyValuePair<string, object?> this[int index] =>
+            index < Count ? _items[index] : throw new ArgumentOutOfRangeException(nameof(index));
+
+        public void Add(string key, object value) => _items[Count++] = new(key, value);
+
+        public IEnumerator<KeyValuePair<string, object?>> GetEnumerator()
+        {
+            for (var i = 0; i < Count; i++)
+                yield return _items[i];
+        }
+
+        IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+
+        public override string ToString() => string.Join(", ", _items.Take(Count).Select(p => $"{p.Key}:{p.Value}"));
     }
 }

@@ -43,7 +43,8 @@ public static class TelemetryHosting
         var access = app.Services.GetRequiredService<OperatorAccess>();
         app.Use(access.InvokeAsync);
         app.UseOpenTelemetryPrometheusScrapingEndpoint(OperatorAccess.MetricsPath);
-        app.MapOrleansDashboard(OperatorAccess.DashboardPath);
+        if (app.Services.GetRequiredService<OperatorApiKeys>().Keys.Any)
+            app.MapOrleansDashboard(OperatorAccess.DashboardPath);
         return app;
     }
 }
