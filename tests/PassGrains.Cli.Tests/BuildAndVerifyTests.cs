@@ -1,11 +1,12 @@
 using PassGrains.Cli.Tests.Infrastructure;
+using PassGrains.Tests;
 
 namespace PassGrains.Cli.Tests;
 
 /// <summary><c>certs dev</c>, then <c>pass build</c> for every model, checked independently (openssl, SHA-1) and by <c>pass verify</c>.</summary>
 public sealed class BuildAndVerifyTests(DevChainFixture chains) : IClassFixture<DevChainFixture>
 {
-    [Theory]
+    [OpenSslTheory]
     [MemberData(nameof(TestPaths.AllModels), MemberType = typeof(TestPaths))]
     public async Task Build_signs_a_pass_that_openssl_and_pass_verify_accept(string modelName)
     {
@@ -33,7 +34,7 @@ public sealed class BuildAndVerifyTests(DevChainFixture chains) : IClassFixture<
         Expect.VerifiedOk(verify);
     }
 
-    [Fact]
+    [OpenSslFact]
     public async Task Build_accepts_the_certificate_as_PEM_with_a_separate_key()
     {
         using var temp = new TempDirectory("pem");

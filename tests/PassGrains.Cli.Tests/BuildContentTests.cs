@@ -2,6 +2,7 @@ using System.IO.Compression;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using PassGrains.Cli.Tests.Infrastructure;
+using PassGrains.Tests;
 
 namespace PassGrains.Cli.Tests;
 
@@ -13,7 +14,7 @@ public sealed class BuildContentTests(DevChainFixture chains) : IClassFixture<De
             .SelectMany(list => list.OfType<JsonObject>())
             .Single(f => (string?)f["key"] == key);
 
-    [Fact]
+    [OpenSslFact]
     public async Task Field_option_sets_the_value_of_the_field_with_that_key_and_nothing_else()
     {
         using var temp = new TempDirectory("field");
@@ -61,7 +62,7 @@ public sealed class BuildContentTests(DevChainFixture chains) : IClassFixture<De
         Assert.Equal("1234", holder.GetValue<string>());
     }
 
-    [Fact]
+    [OpenSslFact]
     public async Task Patch_option_applies_a_json_merge_patch_to_pass_json()
     {
         using var temp = new TempDirectory("patch");
@@ -165,7 +166,7 @@ public sealed class BuildContentTests(DevChainFixture chains) : IClassFixture<De
         Assert.False(File.Exists(output));
     }
 
-    [Fact]
+    [OpenSslFact]
     public async Task A_model_given_as_a_zip_builds_like_the_folder()
     {
         using var temp = new TempDirectory("model-zip");

@@ -1,11 +1,12 @@
 using PassGrains.Cli.Tests.Infrastructure;
+using PassGrains.Tests;
 
 namespace PassGrains.Cli.Tests;
 
 /// <summary><c>certs dev</c>: the files it writes, checked with openssl.</summary>
 public sealed class CertsDevTests
 {
-    [Fact]
+    [OpenSslFact]
     public async Task Writes_a_CA_and_a_pass_certificate_for_the_requested_pass_type_and_team()
     {
         using var temp = new TempDirectory("certs");
@@ -36,7 +37,7 @@ public sealed class CertsDevTests
         Assert.True(p12.ExitCode == 0, $"pass.p12 does not open with the default password 'dev'{Environment.NewLine}{p12}");
     }
 
-    [Fact]
+    [OpenSslFact]
     public async Task Password_option_protects_the_p12_and_build_uses_it()
     {
         using var temp = new TempDirectory("certs-password");

@@ -1,4 +1,5 @@
 using PassGrains.Cli.Tests.Infrastructure;
+using PassGrains.Tests;
 
 namespace PassGrains.Cli.Tests;
 
@@ -91,7 +92,7 @@ public sealed class OpenSslChainTests(OpenSslChainFixture chain, DevChainFixture
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
 
-    [Theory]
+    [OpenSslTheory]
     [InlineData("pem")]
     [InlineData("modern-p12")]
     [InlineData("legacy-p12")]
@@ -109,7 +110,7 @@ public sealed class OpenSslChainTests(OpenSslChainFixture chain, DevChainFixture
         Expect.VerifiedOk(await CliProcess.RunAsync("pass", "verify", output, "--wwdr", chain.Ca));
     }
 
-    [Fact]
+    [OpenSslFact]
     public async Task Build_refuses_an_expired_certificate()
     {
         using var temp = new TempDirectory("openssl-expired-build");
@@ -123,7 +124,7 @@ public sealed class OpenSslChainTests(OpenSslChainFixture chain, DevChainFixture
         Assert.False(File.Exists(output));
     }
 
-    [Fact]
+    [OpenSslFact]
     public async Task Pass_signed_with_an_expired_certificate_is_a_certificate_error()
     {
         using var temp = new TempDirectory("openssl-expired-verify");
@@ -149,7 +150,7 @@ public sealed class OpenSslChainTests(OpenSslChainFixture chain, DevChainFixture
         Expect.NoError(result, "wwdr");
     }
 
-    [Fact]
+    [OpenSslFact]
     public async Task Pass_of_the_openssl_chain_is_refused_against_the_development_CA()
     {
         using var temp = new TempDirectory("openssl-vs-dev");

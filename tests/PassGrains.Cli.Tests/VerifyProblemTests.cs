@@ -1,5 +1,6 @@
 using System.Text;
 using PassGrains.Cli.Tests.Infrastructure;
+using PassGrains.Tests;
 
 namespace PassGrains.Cli.Tests;
 
@@ -159,7 +160,7 @@ public sealed class VerifyProblemTests(DevChainFixture chains) : IClassFixture<D
         Assert.False(File.Exists(output));
     }
 
-    [Fact]
+    [OpenSslFact]
     public async Task Pass_signed_with_the_certificate_of_another_pass_type_is_a_certificate_error()
     {
         // pass build refuses to sign it, so sign the (unchanged) manifest with openssl and the other certificate

@@ -9,6 +9,7 @@ using Org.BouncyCastle.Cms;
 using PassGrains.Packaging.Packaging;
 using PassGrains.Packaging.Validation;
 using PassGrains.Packaging.Verification;
+using PassGrains.Tests;
 
 namespace PassGrains.Packaging.Tests;
 
@@ -23,7 +24,7 @@ public sealed class PassPackagerTests
     private static SignedPass Build(string model, string serial = "SERIAL-0001", IEnumerable<PassLayer>? layers = null) =>
         TestChains.Packager.Build(Templates.Get(model), serial, layers, SigningTime);
 
-    [Theory]
+    [OpenSslTheory]
     [MemberData(nameof(ModelNames))]
     public void OpenSsl_verifies_the_signature_over_the_manifest(string model)
     {
@@ -39,7 +40,7 @@ public sealed class PassPackagerTests
         Assert.True(exitCode == 0, $"openssl cms -verify failed ({exitCode}): {output}");
     }
 
-    [Fact]
+    [OpenSslFact]
     public void OpenSsl_rejects_the_signature_over_a_changed_manifest()
     {
         var pass = Build("event");
@@ -48,7 +49,7 @@ public sealed class PassPackagerTests
         Assert.NotEqual(0, exitCode);
     }
 
-    [Fact]
+    [OpenSslFact]
     public void OpenSsl_rejects_the_signature_with_another_ca()
     {
         var pass = Build("event");
@@ -169,7 +170,7 @@ public sealed class PassPackagerTests
         Assert.Null(content.EncapContentInfo.Content);
     }
 
-    [Fact]
+    [OpenSslFact]
     public void OpenSsl_sees_two_certificates_and_a_signing_time()
     {
         var pass = Build("event");

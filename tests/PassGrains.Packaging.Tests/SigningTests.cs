@@ -1,5 +1,6 @@
 using System.Text;
 using PassGrains.Packaging.Signing;
+using PassGrains.Tests;
 
 namespace PassGrains.Packaging.Tests;
 
@@ -8,7 +9,7 @@ public sealed class SigningTests
 {
     private const string Password = "correct horse";
 
-    [Fact]
+    [OpenSslFact]
     public void A_legacy_rc2_40_p12_file_loads()
     {
         using var dir = new TempDirectory();
@@ -28,7 +29,7 @@ public sealed class SigningTests
         Assert.Empty(signer.Warnings);
     }
 
-    [Fact]
+    [OpenSslFact]
     public void A_modern_p12_file_loads()
     {
         using var dir = new TempDirectory();
@@ -195,7 +196,7 @@ public sealed class SigningTests
         Assert.Contains("PassGrains Development WWDR CA", info.Issuer, StringComparison.Ordinal);
     }
 
-    [Fact]
+    [OpenSslFact]
     public void A_personalization_token_signature_verifies_with_openssl()
     {
         const string token = "f7a3c9e2-6b1d-4e8a-9c5f-0d2b7e4a1c36";

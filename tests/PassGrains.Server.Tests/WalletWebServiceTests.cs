@@ -3,6 +3,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using PassGrains.Server.Tests.Infrastructure;
+using PassGrains.Tests;
 
 namespace PassGrains.Server.Tests;
 
@@ -465,7 +466,7 @@ public sealed class WalletWebServiceTests(InProcessServerFixture server) : IClas
         await Expect.Problem(anonymous, HttpStatusCode.Unauthorized);
     }
 
-    [Fact]
+    [OpenSslFact]
     public async Task Personalize_returns_a_detached_signature_of_the_token_that_verifies_against_the_wwdr()
     {
         var (issued, pass) = await InstallAsync();
