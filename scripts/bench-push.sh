@@ -33,14 +33,7 @@ export PassGrains__Apns__TrustedCaPath=$work/apns-ca.pem Logging__LogLevel__Defa
 export PassGrains__Cluster__SiloPort=21311 PassGrains__Cluster__GatewayPort=23311
 dotnet "$root/src/PassGrains.Server/bin/Release/net10.0/PassGrains.Server.dll" >"$work/server.log" 2>&1 & pids+=($!)
 wait_for http://127.0.0.1:5300/openapi/v1.json
-python3 - "$shared/fixtures/small.pass" "$work/small.zip" <<'PY'
-import os, sys, zipfile
-src, out = sys.argv[1], sys.argv[2]
-with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
-    for folder, _, files in os.walk(src):
-        for f in files:
-            full = os.path.join(folder, f); z.write(full, os.path.relpath(full, src))
-PY
+python3 "$root/scripts/zip-model.py" "$shared/fixtures/small.pass" "$work/small.zip"
 curl -sf -X PUT -H "Authorization: Bearer $key" -H 'Content-Type: application/zip' --data-binary @"$work/small.zip" http://127.0.0.1:5300/api/templates/bench >/dev/null
 echo "## group fan-out through the server, $devices devices"
 "${bench[@]}" group --server http://127.0.0.1:5300/ --api-key $key --template bench --devices "$devices" --stats http://127.0.0.1:5302/

@@ -16,14 +16,7 @@ command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; ex
 dotnet build -c Release "$here/src/PassGrains.Cli" -v quiet -nologo >/dev/null
 for c in "${checkouts[@]}"; do dotnet build -c Release "$c/src/PassGrains.Server" -v quiet -nologo >/dev/null; done
 dotnet "$here/src/PassGrains.Cli/bin/Release/net10.0/passgrains.dll" certs dev --out "$work/certs" --pass-type-id pass.com.example.event --team-id ABCDE12345 >/dev/null
-python3 - "$shared/fixtures/event.pass" "$work/event.zip" <<'PY'
-import os, sys, zipfile
-src, out = sys.argv[1], sys.argv[2]
-with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
-    for folder, _, files in os.walk(src):
-        for f in files:
-            full = os.path.join(folder, f); z.write(full, os.path.relpath(full, src))
-PY
+python3 "$here/scripts/zip-model.py" "$shared/fixtures/event.pass" "$work/event.zip"
 
 server=
 trap '[ -n "$server" ] && kill "$server" 2>/dev/null || true' EXIT

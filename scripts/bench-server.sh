@@ -40,14 +40,7 @@ dotnet "$root/src/PassGrains.Server/bin/Release/net10.0/PassGrains.Server.dll" >
 wait_for http://127.0.0.1:5100/openapi/v1.json
 B=http://127.0.0.1:5100; A="Authorization: Bearer $key"; P=pass.com.example.event; D=benchdevice0123456789
 
-python3 - "$shared/fixtures/event.pass" "$work/event.zip" <<'PY'
-import os, sys, zipfile
-src, out = sys.argv[1], sys.argv[2]
-with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
-    for folder, _, files in os.walk(src):
-        for f in files:
-            full = os.path.join(folder, f); z.write(full, os.path.relpath(full, src))
-PY
+python3 "$root/scripts/zip-model.py" "$shared/fixtures/event.pass" "$work/event.zip"
 curl -sf -X PUT -H "$A" -H 'Content-Type: application/zip' --data-binary @"$work/event.zip" $B/api/templates/event >/dev/null
 curl -sf -X POST -H "$A" -H 'Content-Type: application/json' -d '{"templateId":"event","serialNumber":"BENCH-1"}' $B/api/passes >/dev/null
 url=$(curl -sf -H "$A" $B/api/passes/$P/BENCH-1 | python3 -c 'import json,sys; print(json.load(sys.stdin)["downloadUrl"])')
