@@ -22,6 +22,15 @@ public sealed class IssuerApiTests(InProcessServerFixture server) : IClassFixtur
     private static string Serial() => TestEnvironment.UniqueId("api");
 
     [Fact]
+    public async Task The_dashboard_stays_closed_and_says_how_to_open_it_without_operator_keys()
+    {
+        // This server has issuer keys only: no key of any kind opens the dashboard.
+        using var response = await Issuer.SendAsync(HttpMethod.Get, "dashboard/");
+        var problem = await Expect.Problem(response, HttpStatusCode.Unauthorized);
+        Assert.Contains("PassGrains:OperatorApiKeys", problem.GetProperty("detail").GetString());
+    }
+
+    [Fact]
     public async Task Requests_without_a_valid_api_key_are_401_problems()
     {
         var issued = await Issuer.IssueAsync(new { templateId = Template, serialNumber = Serial() });

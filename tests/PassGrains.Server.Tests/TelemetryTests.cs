@@ -40,6 +40,10 @@ public sealed partial class TelemetryTests : IAsyncLifetime, IDisposable
                 ["PassGrains:OperatorApiKeys:0"] = OperatorKey,
                 ["PassGrains:Apns:Endpoint"] = _apns.Endpoint.ToString(),
                 ["PassGrains:Apns:TrustedCaPath"] = _apns.CaPath,
+                // JSON lines with scopes, as a log shipper reads them.
+                ["Logging:Console:FormatterName"] = "json",
+                ["Logging:Console:FormatterOptions:IncludeScopes"] = "true",
+                ["Logging:LogLevel:PassGrains"] = "Information",
             },
         };
         _server = await ServerProcess.StartAsync(_settings);
@@ -90,6 +94,38 @@ public sealed partial class TelemetryTests : IAsyncLifetime, IDisposable
         Assert.Equal(1, Moved("passgrains_pushes_total", ("pass_type", PassType), ("outcome", "Delivered")));
         Assert.InRange(Value(after, "passgrains_certificate_days_remaining", ("pass_type", PassType)), 300, 400);
         Assert.True(after.Keys.Any(k => k.StartsWith("orleans_", StringComparison.Ordinal)), "Orleans' own meter is exported too");
+    }
+
+    [Fact]
+    public async Task A_device_request_logs_with_its_pass_type_and_serial_number_in_scope()
+    {
+        var serial = TestEnvironment.UniqueId("scope");
+        var issued = await _client.IssueAsync(new { templateId = "boarding", serialNumber = serial });
+        var pass = await _client.DownloadAsync(issued.DownloadUrl, serial);
+        using var body = new StringContent("""{"personalizationToken":"t","requiredPersonalizationInfo":{"fullName":"J"}}""", Encoding.UTF8, "application/json");
+        using (var response = await _http.PostAsync(new Uri(new Uri(pass.WebServiceUrl), $"v1/passes/{PassType}/{serial}/personalize"), body))
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+
+        // The handler's own log line; the scope names the pass even where the message would not.
+        var line = await WaitForLogLineAsync(l => l.Contains("personalized", StringComparison.Ordinal) && l.Contains(serial, StringComparison.Ordinal));
+        using var entry = System.Text.Json.JsonDocument.Parse(line);
+        var scopes = entry.RootElement.GetProperty("Scopes").EnumerateArray().ToList();
+        Assert.Contains(scopes, scope => scope.ValueKind == System.Text.Json.JsonValueKind.Object
+            && scope.TryGetProperty("passTypeIdentifier", out var type) && type.GetString() == PassType
+            && scope.TryGetProperty("serialNumber", out var number) && number.GetString() == serial);
+    }
+
+    private async Task<string> WaitForLogLineAsync(Func<string, bool> match)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (true)
+        {
+            var found = _server.Output.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.StartsWith('{') && match(l));
+            if (found is not null)
+                return found;
+            Assert.True(DateTime.UtcNow < deadline, $"no such log line; the server wrote:{Environment.NewLine}{_server.Output}");
+            await Task.Delay(50); // the console logger writes on its own thread
+        }
     }
 
     [Fact]
