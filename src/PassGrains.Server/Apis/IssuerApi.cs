@@ -24,7 +24,7 @@ public static partial class IssuerApi
 
     public static IEndpointRouteBuilder MapIssuerApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api").WithTags("Issuer API").AddEndpointFilter(RequireApiKey).AddEndpointFilter(PassLogScope.Filter);
+        var api = app.MapGroup("/api").WithTags("Issuer API").AddEndpointFilter(RequireApiKey).WithPassLogScope();
         api.MapPut("/templates/{templateId}", PutTemplate).WithSummary("Upload a pass model (zip) as a new template revision");
         api.MapPut("/groups/{groupId}", PutGroup).WithSummary("Create or change a group; its passes follow");
         api.MapPost("/passes", CreatePass).WithSummary("Issue a pass");

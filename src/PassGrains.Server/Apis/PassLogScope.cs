@@ -7,15 +7,22 @@ namespace PassGrains.Server.Apis;
 /// serving it (rendering, pushes, errors) can be found by serial number or device.
 /// </summary>
 /// <remarks>
-/// It runs on every device request, the hottest path there is: one logger for the process and one small
-/// scope object per request, instead of a logger lookup and a list.
+/// It runs on every device request, the hottest path there is: one logger per application, made when the
+/// endpoints are built, and one small scope object per request.
 /// </remarks>
 public static class PassLogScope
 {
     private static readonly string[] RouteKeys = ["passTypeIdentifier", "serialNumber", "deviceLibraryIdentifier"];
-    private static ILogger? _logger;
 
-    public static async ValueTask<object?> Filter(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    /// <summary>Adds the scope to every endpoint of <paramref name="builder"/>, with this application's logger.</summary>
+    public static TBuilder WithPassLogScope<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
+        builder.AddEndpointFilterFactory((factoryContext, next) =>
+        {
+            var logger = factoryContext.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger("PassGrains.Requests");
+            return invocation => InScope(invocation, next, logger);
+        });
+
+    private static async ValueTask<object?> InScope(EndpointFilterInvocationContext context, EndpointFilterDelegate next, ILogger logger)
     {
         var values = context.HttpContext.Request.RouteValues;
         var scope = new RouteScope();
@@ -26,7 +33,6 @@ public static class PassLogScope
         }
         if (scope.Count == 0)
             return await next(context);
-        var logger = _logger ??= context.HttpContext.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("PassGrains.Requests");
         using (logger.BeginScope(scope))
             return await next(context);
     }

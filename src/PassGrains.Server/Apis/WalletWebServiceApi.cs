@@ -27,7 +27,7 @@ public static partial class WalletWebServiceApi
     public static IEndpointRouteBuilder MapWalletWebServiceApi(this IEndpointRouteBuilder app)
     {
         var basePath = app.ServiceProvider.GetRequiredService<PublicUrl>().BasePath;
-        var v1 = app.MapGroup($"{basePath.TrimEnd('/')}/v1").WithTags("Wallet web service").ExcludeFromDescription().AddEndpointFilter(PassLogScope.Filter);
+        var v1 = app.MapGroup($"{basePath.TrimEnd('/')}/v1").WithTags("Wallet web service").ExcludeFromDescription().WithPassLogScope();
 
         v1.MapPost("/devices/{deviceLibraryIdentifier}/registrations/{passTypeIdentifier}/{serialNumber}", Register);
         v1.MapGet("/devices/{deviceLibraryIdentifier}/registrations/{passTypeIdentifier}", ListChanged);
