@@ -114,8 +114,8 @@ public static partial class WalletWebServiceApi
     private static async Task<IResult> Log(HttpRequest request, DeviceLogStore store, ILoggerFactory loggers)
     {
         var logger = loggers.CreateLogger("PassGrains.DeviceLog");
-        var body = await ReadJson(request);
-        if (body is { ValueKind: JsonValueKind.Object } json && json.TryGetProperty("logs", out var logs) && logs.ValueKind == JsonValueKind.Array)
+        var (json, problem) = await ReadJsonObject(request);
+        if (problem is null && json.TryGetProperty("logs", out var logs) && logs.ValueKind == JsonValueKind.Array)
         {
             var agent = request.Headers.UserAgent.ToString();
             foreach (var entry in logs.EnumerateArray().Take(100))
@@ -185,22 +185,6 @@ public static partial class WalletWebServiceApi
         catch (JsonException e)
         {
             return (default, Problems.Invalid("body", $"the body is not JSON: {e.Message}"));
-        }
-    }
-
-    private static async Task<JsonElement?> ReadJson(HttpRequest request)
-    {
-        var body = await RequestBodies.ReadBytes(request, MaxBodyBytes);
-        if (body is null)
-            return null;
-        try
-        {
-            using var document = JsonDocument.Parse(body);
-            return document.RootElement.Clone();
-        }
-        catch (JsonException)
-        {
-            return null;
         }
     }
 
