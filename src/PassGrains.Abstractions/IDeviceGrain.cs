@@ -6,7 +6,7 @@ namespace PassGrains.Abstractions;
 [GenerateSerializer, Immutable]
 public sealed record ChangedSerials([property: Id(0)] IReadOnlyList<string> SerialNumbers, [property: Id(1)] long LastUpdated);
 
-/// <summary>One device library id (key <see cref="GrainKeys.Device"/>): its registrations and push token per pass type.</summary>
+/// <summary>One device library id (key <see cref="GrainKeys.Device"/>): its registrations, each with the push token it gave.</summary>
 public interface IDeviceGrain : IGrainWithStringKey
 {
     /// <returns>True when the registration is new.</returns>
@@ -22,9 +22,10 @@ public interface IDeviceGrain : IGrainWithStringKey
     [AlwaysInterleave]
     Task<ChangedSerials?> GetChangedSerials(string passTypeIdentifier, long? since);
 
+    /// <summary>The push token the registration of this pass gave; null when the device holds no such registration.</summary>
     [AlwaysInterleave]
-    Task<string?> GetPushToken(string passTypeIdentifier);
+    Task<string?> GetPushToken(string passTypeIdentifier, string serialNumber);
 
-    /// <summary>APNs said <paramref name="pushToken"/> is dead: drop this pass type's registrations made with it, everywhere.</summary>
+    /// <summary>APNs said <paramref name="pushToken"/> is dead: drop the registrations of this pass type that gave it (and only those), on the device and on their passes.</summary>
     Task PushTokenInvalid(string passTypeIdentifier, string pushToken);
 }

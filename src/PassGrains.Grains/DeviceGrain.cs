@@ -1,17 +1,47 @@
+using System.Text.Json.Serialization;
 using PassGrains.Abstractions;
 
 namespace PassGrains.Grains;
 
 public sealed class DeviceState
 {
-    /// <summary>Pass type identifier → push token and registered serials.</summary>
+    /// <summary>Pass type identifier → the registrations of that type on this device.</summary>
     public Dictionary<string, DevicePassTypeState> PassTypes { get; set; } = new(StringComparer.Ordinal);
 }
 
 public sealed class DevicePassTypeState
 {
-    public string PushToken { get; set; } = "";
-    public SortedSet<string> Serials { get; set; } = new(StringComparer.Ordinal);
+    /// <summary>
+    /// Serial number → the push token its registration gave. A token belongs to one registration, not to the
+    /// device: anyone may register any device library id for a pass of their own (Apple's protocol does not
+    /// authenticate the device), so a token given there must never replace or remove another registration's.
+    /// </summary>
+    public SortedDictionary<string, string> Registrations { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Stored before registrations carried their own tokens: one token for every serial of the type. Read once, then moved.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? PushToken { get; set; }
+
+    /// <summary>Stored before registrations carried their own tokens (see <see cref="PushToken"/>).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public SortedSet<string>? Serials { get; set; }
+
+    /// <summary>Moves a state of the earlier shape into <see cref="Registrations"/>; true when something moved.</summary>
+    public bool MigrateEarlierShape()
+    {
+        if (Serials is not { Count: > 0 } serials)
+        {
+            var had = Serials is not null || PushToken is not null;
+            Serials = null;
+            PushToken = null;
+            return had;
+        }
+        foreach (var serial in serials)
+            Registrations.TryAdd(serial, PushToken ?? "");
+        Serials = null;
+        PushToken = null;
+        return true;
+    }
 }
 
 /// <summary>
@@ -30,38 +60,45 @@ public sealed class DeviceGrain(
     /// </summary>
     private static readonly TimeSpan ListingMargin = TimeSpan.FromSeconds(1);
 
+    private string DeviceLibraryIdentifier => this.GetPrimaryKeyString()["device:".Length..];
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        // In memory only: the next write stores the new shape, and until then a re-read migrates the same way.
+        foreach (var registrations in state.State.PassTypes.Values)
+            registrations.MigrateEarlierShape();
+        return Task.CompletedTask;
+    }
+
     async Task<bool> IDeviceGrain.Register(string passTypeIdentifier, string serialNumber, string pushToken)
     {
-        if (!state.State.PassTypes.TryGetValue(passTypeIdentifier, out var registrations))
+        var registrations = state.State.PassTypes.GetValueOrDefault(passTypeIdentifier);
+        var existing = registrations?.Registrations.GetValueOrDefault(serialNumber);
+        if (existing == pushToken)
+            return false;
+        if (registrations is null)
             state.State.PassTypes[passTypeIdentifier] = registrations = new DevicePassTypeState();
-        var added = registrations.Serials.Add(serialNumber);
-        if (added || registrations.PushToken != pushToken)
-        {
-            registrations.PushToken = pushToken;
-            await state.WriteStateAsync();
-        }
-        return added;
+        registrations.Registrations[serialNumber] = pushToken;
+        await WriteOrForget();
+        return existing is null;
     }
 
     async Task IDeviceGrain.Unregister(string passTypeIdentifier, string serialNumber)
     {
-        if (!state.State.PassTypes.TryGetValue(passTypeIdentifier, out var registrations) || !registrations.Serials.Remove(serialNumber))
+        if (!state.State.PassTypes.TryGetValue(passTypeIdentifier, out var registrations) || !registrations.Registrations.Remove(serialNumber))
             return;
-        if (registrations.Serials.Count == 0)
+        if (registrations.Registrations.Count == 0)
             state.State.PassTypes.Remove(passTypeIdentifier);
-        if (state.State.PassTypes.Count == 0)
-            await state.ClearStateAsync();
-        else
-            await state.WriteStateAsync();
+        await WriteOrForget();
     }
 
     async Task<ChangedSerials?> IDeviceGrain.GetChangedSerials(string passTypeIdentifier, long? since)
     {
-        if (!state.State.PassTypes.TryGetValue(passTypeIdentifier, out var registrations) || registrations.Serials.Count == 0)
+        if (!state.State.PassTypes.TryGetValue(passTypeIdentifier, out var registrations) || registrations.Registrations.Count == 0)
             return null;
         var start = time.GetUtcNow() - ListingMargin;
         var ceiling = (start.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10;
-        var serials = registrations.Serials.ToList();
+        var serials = registrations.Registrations.Keys.ToList();
         var stamps = await Task.WhenAll(serials.Select(s => GrainFactory.GetGrain<IPassGrain>(GrainKeys.Pass(passTypeIdentifier, s)).GetStamp()));
         var changed = new List<string>();
         long newest = 0;
@@ -80,17 +117,43 @@ public sealed class DeviceGrain(
 
     async Task IDeviceGrain.PushTokenInvalid(string passTypeIdentifier, string pushToken)
     {
-        if (!state.State.PassTypes.TryGetValue(passTypeIdentifier, out var registrations) || registrations.PushToken != pushToken)
+        if (!state.State.PassTypes.TryGetValue(passTypeIdentifier, out var registrations))
+            return;
+        // Only the registrations that gave this token: another pass of the type registered on this device
+        // (its holder's own, or one an attacker registered with a junk token) keeps its own.
+        var dead = registrations.Registrations.Where(r => r.Value == pushToken).Select(r => r.Key).ToList();
+        if (dead.Count == 0)
             return; // the device registered again with a new token since
-        state.State.PassTypes.Remove(passTypeIdentifier);
-        if (state.State.PassTypes.Count == 0)
-            await state.ClearStateAsync();
-        else
-            await state.WriteStateAsync();
-        foreach (var serial in registrations.Serials)
-            await GrainFactory.GetGrain<IPassGrain>(GrainKeys.Pass(passTypeIdentifier, serial)).RemoveRegistration(this.GetPrimaryKeyString()["device:".Length..], pushToken);
+        foreach (var serial in dead)
+            registrations.Registrations.Remove(serial);
+        if (registrations.Registrations.Count == 0)
+            state.State.PassTypes.Remove(passTypeIdentifier);
+        await WriteOrForget();
+        foreach (var serial in dead)
+            await GrainFactory.GetGrain<IPassGrain>(GrainKeys.Pass(passTypeIdentifier, serial)).RemoveRegistration(DeviceLibraryIdentifier, pushToken);
     }
 
-    Task<string?> IDeviceGrain.GetPushToken(string passTypeIdentifier) =>
-        Task.FromResult(state.State.PassTypes.TryGetValue(passTypeIdentifier, out var registrations) ? registrations.PushToken : null);
+    Task<string?> IDeviceGrain.GetPushToken(string passTypeIdentifier, string serialNumber) =>
+        Task.FromResult(state.State.PassTypes.GetValueOrDefault(passTypeIdentifier)?.Registrations.GetValueOrDefault(serialNumber));
+
+    /// <summary>
+    /// Stores the state (or clears it when no registration is left). A failed write must not leave memory ahead
+    /// of storage, or a retry would find its own unsaved change and skip the write: the activation goes, and the
+    /// next call reads what is stored.
+    /// </summary>
+    private async Task WriteOrForget()
+    {
+        try
+        {
+            if (state.State.PassTypes.Count == 0)
+                await state.ClearStateAsync();
+            else
+                await state.WriteStateAsync();
+        }
+        catch
+        {
+            DeactivateOnIdle();
+            throw;
+        }
+    }
 }

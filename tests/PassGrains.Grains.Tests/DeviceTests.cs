@@ -60,7 +60,7 @@ public sealed class DeviceTests(ClusterFixture fixture) : ClusterTests(fixture)
 
         Assert.Null(await device.GetChangedSerials(NewPassType(), null));
         Assert.Null(await device.GetChangedSerials(NewPassType(), 123));
-        Assert.Null(await device.GetPushToken(NewPassType()));
+        Assert.Null(await device.GetPushToken(NewPassType(), "any"));
     }
 
     [Fact]
@@ -78,8 +78,8 @@ public sealed class DeviceTests(ClusterFixture fixture) : ClusterTests(fixture)
 
         Assert.Equal(["same-serial"], await ListedAsync(Device(deviceId), passType));
         Assert.Equal(["other-only", "same-serial"], await ListedAsync(Device(deviceId), otherType));
-        Assert.Equal("push-1", await Device(deviceId).GetPushToken(passType));
-        Assert.Equal("push-2", await Device(deviceId).GetPushToken(otherType));
+        Assert.Equal("push-1", await Device(deviceId).GetPushToken(passType, "same-serial"));
+        Assert.Equal("push-2", await Device(deviceId).GetPushToken(otherType, "same-serial"));
 
         await other.Unregister(deviceId, otherToken);
         Assert.Equal(["same-serial"], await ListedAsync(Device(deviceId), passType));

@@ -123,14 +123,14 @@ public sealed class PassGrainTests(ClusterFixture fixture) : ClusterTests(fixtur
         Assert.Equal(RegistrationStatus.Unauthorized, await pass.Register(deviceId, "push-1", "wrong-token"));
         Assert.Equal(RegistrationStatus.Unauthorized, await pass.Register(deviceId, "push-1", null));
         Assert.Equal(0, (await pass.GetSummary())!.Devices);
-        Assert.Null(await device.GetPushToken(passType));
+        Assert.Null(await device.GetPushToken(passType, "r1"));
 
         Assert.Equal(RegistrationStatus.Created, await pass.Register(deviceId, "push-1", token));
-        Assert.Equal("push-1", await device.GetPushToken(passType));
+        Assert.Equal("push-1", await device.GetPushToken(passType, "r1"));
         Assert.Equal(RegistrationStatus.AlreadyRegistered, await pass.Register(deviceId, "push-1", token));
         Assert.Equal(RegistrationStatus.AlreadyRegistered, await pass.Register(deviceId, "push-2", token));
-        Assert.Equal("push-2", await device.GetPushToken(passType));
-        Assert.Null(await device.GetPushToken(NewPassType()));
+        Assert.Equal("push-2", await device.GetPushToken(passType, "r1"));
+        Assert.Null(await device.GetPushToken(NewPassType(), "r1"));
         Assert.Equal(1, (await pass.GetSummary())!.Devices);
         Assert.Equal(["r1"], await ListedAsync(device, passType));
     }
@@ -156,7 +156,7 @@ public sealed class PassGrainTests(ClusterFixture fixture) : ClusterTests(fixtur
 
         Assert.Equal(RegistrationStatus.Removed, await other.Unregister(deviceId, otherToken));
         Assert.Null(await device.GetChangedSerials(passType, null));
-        Assert.Null(await device.GetPushToken(passType));
+        Assert.Null(await device.GetPushToken(passType, "u1"));
 
         // Registering again after an unregister is a new registration.
         Assert.Equal(RegistrationStatus.Created, await pass.Register(deviceId, "push", token));

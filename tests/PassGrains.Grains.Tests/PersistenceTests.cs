@@ -26,8 +26,8 @@ public sealed class PersistenceTests(ClusterFixture fixture) : ClusterTests(fixt
 
         await Fixture.ReactivateAsync(pass, () => pass.GetSummary());
         await Fixture.ReactivateAsync(other, () => other.GetSummary());
-        await Fixture.ReactivateAsync(Device(deviceA), () => Device(deviceA).GetPushToken(passType));
-        await Fixture.ReactivateAsync(Device(deviceB), () => Device(deviceB).GetPushToken(passType));
+        await Fixture.ReactivateAsync(Device(deviceA), () => Device(deviceA).GetPushToken(passType, "p1"));
+        await Fixture.ReactivateAsync(Device(deviceB), () => Device(deviceB).GetPushToken(passType, "p1"));
         await Fixture.ReactivateAsync(group, () => group.GetSnapshot());
         await Fixture.ReactivateAsync(Shard(groupId, deviceA), () => Shard(groupId, deviceA).GetDevices());
 
@@ -44,8 +44,9 @@ public sealed class PersistenceTests(ClusterFixture fixture) : ClusterTests(fixt
         Assert.NotNull(await pass.GetRenderSource(token));
         Assert.Equal(["p1", "p2"], await ListedAsync(Device(deviceA), passType));
         Assert.Equal(["p1"], await ListedAsync(Device(deviceB), passType));
-        Assert.Equal("push-a2", await Device(deviceA).GetPushToken(passType));
-        Assert.Equal("push-b", await Device(deviceB).GetPushToken(passType));
+        Assert.Equal("push-a", await Device(deviceA).GetPushToken(passType, "p1"));
+        Assert.Equal("push-a2", await Device(deviceA).GetPushToken(passType, "p2"));
+        Assert.Equal("push-b", await Device(deviceB).GetPushToken(passType, "p1"));
         Assert.Equal(RegistrationStatus.AlreadyRegistered, await pass.Register(deviceB, "push-b", token));
         Assert.Equal(shardDevicesBefore, await Shard(groupId, deviceA).GetDevices());
         Assert.Contains(new GroupDevice(deviceA, passType, "push-a"), await Shard(groupId, deviceA).GetDevices());

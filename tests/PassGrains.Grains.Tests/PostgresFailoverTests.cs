@@ -195,7 +195,7 @@ public sealed class PostgresFailoverTests(ITestOutputHelper output)
             var changedSince = await Retry(() => device.GetChangedSerials(PassType, issuedTags[i]));
             if (changedSince?.SerialNumbers.Contains(Serial(i)) != true)
                 problems.Enqueue($"{DeviceId(i)}: does not list {Serial(i)} as changed since {issuedTags[i]}");
-            if (await Retry(() => device.GetPushToken(PassType)) != PushToken(i))
+            if (await Retry(() => device.GetPushToken(PassType, Serial(i))) != PushToken(i))
                 problems.Enqueue($"{DeviceId(i)}: lost its push token");
         });
         output.WriteLine($"checked {PassCount} passes and devices in {check.Elapsed.TotalSeconds:F1} s");

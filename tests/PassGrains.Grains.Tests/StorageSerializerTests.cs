@@ -44,15 +44,29 @@ public sealed class StorageSerializerTests
     }
 
     [Fact]
-    public void Device_state_round_trips()
+    public void Device_state_round_trips_with_a_push_token_per_registration()
     {
         var state = new DeviceState();
-        state.PassTypes["pass.com.example"] = new DevicePassTypeState { PushToken = "push", Serials = new(StringComparer.Ordinal) { "b", "a" } };
+        state.PassTypes["pass.com.example"] = new DevicePassTypeState { Registrations = new(StringComparer.Ordinal) { ["b"] = "push-b", ["a"] = "push-a" } };
 
         var copy = RoundTrip(state);
 
-        Assert.Equal("push", copy.PassTypes["pass.com.example"].PushToken);
-        Assert.Equal(["a", "b"], copy.PassTypes["pass.com.example"].Serials);
+        Assert.Equal(["a", "b"], copy.PassTypes["pass.com.example"].Registrations.Keys);
+        Assert.Equal("push-b", copy.PassTypes["pass.com.example"].Registrations["b"]);
+    }
+
+    [Fact]
+    public void Device_state_of_the_earlier_shape_keeps_its_registrations()
+    {
+        // Stored before each registration carried its own token: one token for every serial of the type.
+        var stored = new BinaryData("""{"passTypes":{"pass.com.example":{"pushToken":"push","serials":["b","a"]}}}"""u8.ToArray());
+
+        var state = new PassGrains.Grains.Storage.JsonGrainStateSerializer().Deserialize<DeviceState>(stored);
+        var moved = state.PassTypes["pass.com.example"].MigrateEarlierShape();
+
+        Assert.True(moved);
+        Assert.Equal(new Dictionary<string, string> { ["a"] = "push", ["b"] = "push" }, state.PassTypes["pass.com.example"].Registrations);
+        Assert.DoesNotContain("serials", System.Text.Encoding.UTF8.GetString(new PassGrains.Grains.Storage.JsonGrainStateSerializer().Serialize(state)), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -145,6 +145,41 @@ public sealed class PushTests(PushServerFixture server) : IClassFixture<PushServ
     }
 
     [Fact]
+    public async Task A_junk_token_registered_for_a_victims_device_id_leaves_the_victims_registration_and_pushes_intact()
+    {
+        // The victim holds a pass; the attacker knows the victim's device library id (ids travel in logs and
+        // webhooks) and holds a pass of the same type, which they register for that id with a junk token.
+        var (victimSerial, victimPass) = await InstallAsync();
+        var victim = await RegisterAsync(victimPass, victimSerial);
+        var (attackerSerial, attackerPass) = await InstallAsync();
+        var attacker = new WalletDevice(server.Http, attackerPass.WebServiceUrl, victim.DeviceLibraryIdentifier, pushToken: new string('0', 64));
+        server.Apns.Script(attacker.PushToken, ApnsReply.BadDeviceToken());
+        Assert.Equal(HttpStatusCode.Created, await attacker.RegisterAsync(PassType, attackerSerial, attackerPass.AuthenticationToken));
+
+        // The attacker's pass changes: its junk token is pushed and refused by APNs.
+        await server.Client.ChangeAsync(PassType, attackerSerial, new { fields = new { gate = "X1" } });
+        await server.Apns.WaitUntilAsync(a => a.RequestsFor(attacker.PushToken).Count >= 1, Deadline);
+        await WaitForOwedPushes(attackerSerial, 0);
+        var until = DateTime.UtcNow + Deadline;
+        while ((await server.Client.GetPassInfoAsync(PassType, attackerSerial)).GetProperty("devices").GetInt32() != 0 && DateTime.UtcNow < until)
+            await Task.Delay(50);
+        Assert.Equal(0, (await server.Client.GetPassInfoAsync(PassType, attackerSerial)).GetProperty("devices").GetInt32());
+
+        // The victim's registration stands, on the pass and on the device...
+        Assert.Equal(1, (await server.Client.GetPassInfoAsync(PassType, victimSerial)).GetProperty("devices").GetInt32());
+        var listed = await victim.ListAsync(PassType);
+        Assert.Equal(HttpStatusCode.OK, listed.Status);
+        Assert.Equal([victimSerial], listed.SerialNumbers);
+
+        // ...and the victim's next change reaches the victim's own token, never the junk one.
+        await server.Client.ChangeAsync(PassType, victimSerial, new { fields = new { gate = "V2" } });
+        await server.Apns.WaitUntilAsync(a => a.RequestsFor(victim.PushToken).Count >= 1, Deadline);
+        await WaitForOwedPushes(victimSerial, 0);
+        Assert.Single(server.Apns.RequestsFor(victim.PushToken));
+        Assert.Single(server.Apns.RequestsFor(attacker.PushToken));
+    }
+
+    [Fact]
     public async Task A_group_change_pushes_every_device_of_the_group_once()
     {
         var groupId = TestEnvironment.UniqueId("grp");

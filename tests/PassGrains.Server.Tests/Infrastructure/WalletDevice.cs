@@ -12,12 +12,12 @@ public sealed record UpdatableList(HttpStatusCode Status, IReadOnlyList<string> 
 /// A Wallet device: it knows only a pass's webServiceURL and authenticationToken (from the pass.json it
 /// installed), its own device library identifier and its push token, and speaks Apple's web service.
 /// </summary>
-public sealed class WalletDevice(HttpClient http, string webServiceUrl, string? deviceLibraryIdentifier = null)
+public sealed class WalletDevice(HttpClient http, string webServiceUrl, string? deviceLibraryIdentifier = null, string? pushToken = null)
 {
     /// <summary>Real devices use 32 hex digits; the grain keys must keep such ids apart from numbers and GUIDs.</summary>
     public string DeviceLibraryIdentifier { get; } = deviceLibraryIdentifier ?? Guid.NewGuid().ToString("N");
 
-    public string PushToken { get; } = Convert.ToHexStringLower(Guid.NewGuid().ToByteArray()) + Convert.ToHexStringLower(Guid.NewGuid().ToByteArray());
+    public string PushToken { get; } = pushToken ?? Convert.ToHexStringLower(Guid.NewGuid().ToByteArray()) + Convert.ToHexStringLower(Guid.NewGuid().ToByteArray());
 
     private Uri Url(string relative) => new(new Uri(webServiceUrl.EndsWith('/') ? webServiceUrl : webServiceUrl + "/"), relative);
 
