@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Writes the sample pass models of the four styles not covered by ../shared/fixtures (event tickets):
-boarding pass, coupon, generic and store card, each with icons, logo and its style's images at
+"""Writes the sample pass models of the styles other than event tickets:
+boarding pass, coupon, generic, store card and a rewards card with enrollment, each with icons, logo and its style's images at
 1x/2x/3x. Images are plain PNGs of the right sizes, drawn with zlib only (no imaging library)."""
 import json, os, struct, zlib
 
@@ -106,3 +106,24 @@ with open(os.path.join(store, "en.lproj", "pass.strings"), "w", encoding="utf-8"
     f.write('"POINTS" = "Points";\n"BALANCE" = "Balance";\n')
 with open(os.path.join(store, "fr.lproj", "pass.strings"), "wb") as f:
     f.write('/* French */\n"POINTS" = "Points fidélité";\n"BALANCE" = "Solde à dépenser";\n'.encode("utf-16"))
+
+# A rewards card: the store card with rewards enrollment (personalization.json and its logo). Wallet asks the holder
+# to sign up, posts the answers to the personalize endpoint, and fetches the personalized pass.
+rewards = os.path.join(here, "models", "rewards.pass")
+os.makedirs(rewards, exist_ok=True)
+doc = dict(base)
+doc["serialNumber"] = "TEMPLATE"
+doc.update(models["storecard.pass"][0])
+doc["description"] = "Rewards card"
+with open(os.path.join(rewards, "pass.json"), "w") as f:
+    json.dump(doc, f, indent=2, ensure_ascii=False)
+    f.write("\n")
+with open(os.path.join(rewards, "personalization.json"), "w") as f:
+    json.dump({"requiredPersonalizationFields": ["PKPassPersonalizationFieldName", "PKPassPersonalizationFieldEmailAddress"],
+               "description": "Join Example Books Rewards and earn a point for every euro.",
+               "termsAndConditions": "Points expire after 24 months."}, f, indent=2)
+    f.write("\n")
+images(rewards, "icon", 29, 29, (200, 30, 30))
+images(rewards, "logo", 160, 50, (250, 250, 250))
+images(rewards, "strip", 375, 144, (20, 140, 120))
+images(rewards, "personalizationLogo", 150, 40, (250, 250, 250))

@@ -49,14 +49,18 @@ public sealed class BatchIssuingTests(InProcessServerFixture server) : IClassFix
             Line(new { templateId = Template, serialNumber = "has a space" }), // 5
             Line(new { templateId = Template, serialNumber = existing, fields = new { seat = "99Z" } }), // 6
             Line(new { templateId = Template }), // 7: the server picks the serial
+            $$"""{"templateId":"{{Template}}","templateId":"{{Template}}"}""", // 8
+            $$"""{"templateId":"{{Template}}","serialNumber":7}""", // 9
         ]);
 
-        Assert.Equal(7, status.GetProperty("total").GetInt32());
+        Assert.Equal(9, status.GetProperty("total").GetInt32());
         Assert.Equal(2, status.GetProperty("done").GetInt32());
-        Assert.Equal(5, status.GetProperty("failed").GetInt32());
+        Assert.Equal(7, status.GetProperty("failed").GetInt32());
         var errors = status.GetProperty("errors").EnumerateArray().Select(e => e.GetString()!).ToList();
         Assert.Contains(errors, e => e.StartsWith("line 2: not valid JSON", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.StartsWith("line 3: each line must be a JSON object", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("line 8: templateId:", StringComparison.Ordinal) && e.Contains("more than once", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("line 9: serialNumber:", StringComparison.Ordinal) && e.Contains("must be a string", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.StartsWith("line 4: templateId:", StringComparison.Ordinal) && e.Contains("no-such-template", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.StartsWith("line 5: serialNumber:", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.StartsWith("line 6: serialNumber:", StringComparison.Ordinal) && e.Contains("already exists", StringComparison.Ordinal));

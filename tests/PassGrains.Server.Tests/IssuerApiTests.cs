@@ -371,6 +371,60 @@ public sealed class IssuerApiTests(InProcessServerFixture server) : IClassFixtur
 
     private static string FlipLastHex(string hex) => hex[..^1] + (hex[^1] == '0' ? '1' : '0');
 
+    [Fact]
+    public async Task Repeated_keys_wrong_types_unknown_members_and_deep_nesting_are_400s_naming_the_member_and_store_nothing()
+    {
+        var serial = Serial();
+        var deep = string.Concat(Enumerable.Repeat("[", 40)) + string.Concat(Enumerable.Repeat("]", 40));
+        var refusals = new (string Body, string Member)[]
+        {
+            ($$"""{"templateId":"{{Template}}","templateId":"{{Template}}","serialNumber":"{{serial}}"}""", "templateId"),
+            ($$$"""{"templateId":"{{{Template}}}","serialNumber":"{{{serial}}}","fields":{"seat":"1","seat":"2"}}""", "fields.seat"),
+            ($$$"""{"templateId":"{{{Template}}}","serialNumber":"{{{serial}}}","pass":{"barcodes":[{"message":"a","message":"b"}]}}""", "pass.barcodes[0].message"),
+            ($$"""{"templateId":5,"serialNumber":"{{serial}}"}""", "templateId"),
+            ($$"""{"templateId":"{{Template}}","serialNumber":5}""", "serialNumber"),
+            ($$"""{"templateId":"{{Template}}","serialNumber":"{{serial}}","fields":[1]}""", "fields"),
+            ($$"""{"templateId":"{{Template}}","serialNumber":"{{serial}}","groupId":true}""", "groupId"),
+            ($$"""{"templateID":"{{Template}}","serialNumber":"{{serial}}"}""", "templateID"),
+            ($$$"""{"templateId":"{{{Template}}}","serialNumber":"{{{serial}}}","fields":{"seat":"\ud800"}}""", "fields.seat"),
+        };
+        foreach (var (body, member) in refusals)
+        {
+            using var response = await Issuer.SendAsync(HttpMethod.Post, "api/passes", PassGrainsClient.RawJson(body));
+            await Expect.Problem(response, HttpStatusCode.BadRequest, member);
+        }
+        using (var tooDeep = await Issuer.SendAsync(HttpMethod.Post, "api/passes",
+            PassGrainsClient.RawJson($$$"""{"templateId":"{{{Template}}}","serialNumber":"{{{serial}}}","pass":{"userInfo":{{{deep}}}}}""")))
+        {
+            // Named where the nesting breaks the limit: inside pass.userInfo.
+            var problem = await Expect.Problem(tooDeep, HttpStatusCode.BadRequest);
+            Assert.StartsWith("pass.userInfo[0]", Assert.Single(Expect.Errors(problem)).Field, StringComparison.Ordinal);
+        }
+        using (var missing = await Issuer.SendAsync(HttpMethod.Get, $"api/passes/{PassType}/{serial}"))
+            await Expect.Problem(missing, HttpStatusCode.NotFound);
+
+        // The same for the other JSON bodies: a group, a change, a download bundle.
+        var issued = await Issuer.IssueAsync(new { templateId = Template, serialNumber = serial, fields = new { seat = "1A" } });
+        var group = TestEnvironment.UniqueId("grp");
+        foreach (var (method, path, body, member) in new (HttpMethod, string, string, string)[]
+        {
+            (HttpMethod.Put, $"api/groups/{group}", $$$"""{"templateId":"{{{Template}}}","fields":{"gate":"1","gate":"2"}}""", "fields.gate"),
+            (HttpMethod.Put, $"api/groups/{group}", """{"templateId":["boarding"]}""", "templateId"),
+            (HttpMethod.Patch, $"api/passes/{PassType}/{serial}", """{"fields":{"seat":"2B"},"fields":{"seat":"3C"}}""", "fields"),
+            (HttpMethod.Patch, $"api/passes/{PassType}/{serial}", """{"fields":"2B"}""", "fields"),
+            (HttpMethod.Patch, $"api/passes/{PassType}/{serial}", """{"feilds":{"seat":"2B"}}""", "feilds"),
+            (HttpMethod.Post, "api/downloads", $$"""{"passTypeIdentifier":"{{PassType}}","serialNumbers":"{{serial}}"}""", "serialNumbers"),
+        })
+        {
+            using var response = await Issuer.SendAsync(method, path, PassGrainsClient.RawJson(body));
+            await Expect.Problem(response, HttpStatusCode.BadRequest, member);
+        }
+        var info = await Issuer.GetPassInfoAsync(PassType, serial);
+        Assert.Equal(issued.Version, info.GetProperty("version").GetInt64());
+        using (var noGroup = await Issuer.PutGroupAsync(group, new { fields = new { gate = "1" } }))
+            await Expect.Problem(noGroup, HttpStatusCode.BadRequest, "templateId"); // the refused PUTs created no group
+    }
+
     /// <summary>JSON sent with Transfer-Encoding: chunked (no Content-Length), so the server must count while reading.</summary>
     private sealed class ChunkedJsonContent : HttpContent
     {

@@ -50,6 +50,8 @@ public sealed partial class TelemetryTests : IAsyncLifetime, IDisposable
         _client = new PassGrainsClient(new Uri(_settings.BaseUrl));
         using var upload = await _client.UploadTemplateAsync("boarding", ModelZip.FromFolder(TestEnvironment.Model("boarding")));
         await Expect.Status(upload, HttpStatusCode.Created);
+        using var rewards = await _client.UploadTemplateAsync("rewards", ModelZip.FromFolder(TestEnvironment.Model("rewards")));
+        await Expect.Status(rewards, HttpStatusCode.Created);
     }
 
     public async Task DisposeAsync()
@@ -100,9 +102,9 @@ public sealed partial class TelemetryTests : IAsyncLifetime, IDisposable
     public async Task A_device_request_logs_with_its_pass_type_and_serial_number_in_scope()
     {
         var serial = TestEnvironment.UniqueId("scope");
-        var issued = await _client.IssueAsync(new { templateId = "boarding", serialNumber = serial });
+        var issued = await _client.IssueAsync(new { templateId = "rewards", serialNumber = serial });
         var pass = await _client.DownloadAsync(issued.DownloadUrl, serial);
-        using var body = new StringContent("""{"personalizationToken":"t","requiredPersonalizationInfo":{"fullName":"J"}}""", Encoding.UTF8, "application/json");
+        using var body = new StringContent("""{"personalizationToken":"0123456789abcdef0123456789abcdef","requiredPersonalizationInfo":{"fullName":"J"}}""", Encoding.UTF8, "application/json");
         using (var response = await _http.PostAsync(new Uri(new Uri(pass.WebServiceUrl), $"v1/passes/{PassType}/{serial}/personalize"), body))
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
 

@@ -76,7 +76,8 @@ public sealed class WalletWebServiceTests(InProcessServerFixture server) : IClas
         Assert.Equal(HttpStatusCode.BadRequest, await device.RegisterAsync(PassType, serial, pass.AuthenticationToken, rawBody: "not json at all"));
 
         // A refused body says which member is wrong, so an integrator sees why (the 401s above say nothing).
-        foreach (var (body, field) in new[] { ("{\"pushToken\":\"not-hex\"}", "pushToken"), ("{}", "pushToken"), ("[1]", "body"), ("{\"pushToken\": ", "body") })
+        foreach (var (body, field) in new[] { ("{\"pushToken\":\"not-hex\"}", "pushToken"), ("{}", "pushToken"), ("[1]", "$"), ("{\"pushToken\": ", "$"),
+            ("{\"pushToken\": 5}", "pushToken"), ($"{{\"pushToken\":\"{new string('a', 64)}\",\"pushToken\":\"{new string('b', 64)}\"}}", "pushToken") })
         {
             using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(new Uri(pass.WebServiceUrl.TrimEnd('/') + "/"),
                 $"v1/devices/{device.DeviceLibraryIdentifier}/registrations/{PassType}/{serial}"))
@@ -453,9 +454,13 @@ public sealed class WalletWebServiceTests(InProcessServerFixture server) : IClas
         var message = $"Web service error for {PassType}: test message {Guid.NewGuid():N}";
         using (var response = await WalletDevice.PostLogAsync(Http, server.Settings.BaseUrl, JsonSerializer.Serialize(new { logs = new[] { message } })))
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        // The log endpoint is a debugging aid: a malformed body is still answered 200.
+        // Anyone may post here: a body that is not a list of strings is refused, naming what is wrong, and kept nowhere.
         using (var malformed = await WalletDevice.PostLogAsync(Http, server.Settings.BaseUrl, "{\"logs\": 12"))
-            Assert.Equal(HttpStatusCode.OK, malformed.StatusCode);
+            await Expect.Problem(malformed, HttpStatusCode.BadRequest);
+        using (var wrongType = await WalletDevice.PostLogAsync(Http, server.Settings.BaseUrl, "{\"logs\": 12}"))
+            await Expect.Problem(wrongType, HttpStatusCode.BadRequest, "logs");
+        using (var repeated = await WalletDevice.PostLogAsync(Http, server.Settings.BaseUrl, "{\"logs\": [\"a\"], \"logs\": [\"b\"]}"))
+            await Expect.Problem(repeated, HttpStatusCode.BadRequest, "logs");
 
         using var logs = await Issuer.SendAsync(HttpMethod.Get, "api/device-logs");
         var json = await Expect.Json(logs, HttpStatusCode.OK);
@@ -466,33 +471,94 @@ public sealed class WalletWebServiceTests(InProcessServerFixture server) : IClas
         await Expect.Problem(anonymous, HttpStatusCode.Unauthorized);
     }
 
-    [OpenSslFact]
-    public async Task Personalize_returns_a_detached_signature_of_the_token_that_verifies_against_the_wwdr()
+    private async Task<HttpResponseMessage> PersonalizeAsync(string webServiceUrl, string passType, string serial, string personalizationToken, object? info = null)
     {
+        var url = new Uri(new Uri(webServiceUrl), $"v1/passes/{passType}/{serial}/personalize");
+        using var content = new StringContent(JsonSerializer.Serialize(new { personalizationToken, requiredPersonalizationInfo = info ?? new { fullName = "Jane Doe" } }),
+            Encoding.UTF8, "application/json");
+        return await Http.PostAsync(url, content);
+    }
+
+    /// <summary>Runs <c>openssl cms -verify</c> of a detached signature over <paramref name="content"/>; the exit code and output.</summary>
+    private async Task<(int ExitCode, string Output)> CmsVerifyAsync(byte[] signature, byte[] content)
+    {
+        using var work = new TempDirectory("cms");
+        await File.WriteAllBytesAsync(work.Combine("sig"), signature);
+        await File.WriteAllBytesAsync(work.Combine("content"), content);
+        var result = await OpenSsl.RunAsync("cms", "-verify", "-binary", "-inform", "DER", "-in", work.Combine("sig"), "-content", work.Combine("content"),
+            "-CAfile", server.Chain.Wwdr, "-purpose", "any", "-out", work.Combine("out"));
+        return (result.ExitCode, result.Output);
+    }
+
+    [OpenSslFact]
+    public async Task Personalize_signs_no_forged_manifest_and_answers_an_unknown_serial_like_a_refused_one()
+    {
+        // The attack: a stranger holding one issued pass asks the unauthenticated endpoint to sign a manifest.json
+        // of their own, which would make any pass they build look like the issuer's to Wallet.
         var (issued, pass) = await InstallAsync();
-        var url = new Uri(new Uri(pass.WebServiceUrl), $"v1/passes/{PassType}/{issued.SerialNumber}/personalize");
-        const string personalizationToken = "abc";
-        using var content = new StringContent(
-            JsonSerializer.Serialize(new { personalizationToken, requiredPersonalizationInfo = new { fullName = "J" } }), Encoding.UTF8, "application/json");
-        using var response = await Http.PostAsync(url, content);
+        var manifest = JsonSerializer.Serialize(new Dictionary<string, string> { ["pass.json"] = new string('a', 40), ["icon.png"] = new string('b', 40) });
+        using (var forged = await PersonalizeAsync(pass.WebServiceUrl, PassType, issued.SerialNumber, manifest))
+        {
+            await Expect.Problem(forged, HttpStatusCode.BadRequest, "personalizationToken");
+            Assert.NotEqual("application/octet-stream", forged.Content.Headers.ContentType?.MediaType);
+            // Nothing in the answer is a signature openssl could check over the forged manifest.
+            var verified = await CmsVerifyAsync(await forged.Content.ReadAsByteArrayAsync(), Encoding.UTF8.GetBytes(manifest));
+            Assert.NotEqual(0, verified.ExitCode);
+        }
+        foreach (var notAToken in new[] { "abc", "1234567890123456789", "1e100000000000000", new string('A', 513), "abc{}def0123456789", "null" })
+        {
+            using var refused = await PersonalizeAsync(pass.WebServiceUrl, PassType, issued.SerialNumber, notAToken);
+            await Expect.Problem(refused, HttpStatusCode.BadRequest, "personalizationToken");
+        }
+
+        // A token of Wallet's shape for a pass whose template asks for no enrollment (a boarding pass): no signature,
+        // and the same answer as for a serial that was never issued, so serials cannot be probed here.
+        const string token = "dGhpcyBpcyBhIHdhbGxldCBub25jZQ==";
+        using var notPersonalizable = await PersonalizeAsync(pass.WebServiceUrl, PassType, issued.SerialNumber, token);
+        using var unknown = await PersonalizeAsync(pass.WebServiceUrl, PassType, TestEnvironment.UniqueId("never-issued"), token);
+        using var unknownType = await PersonalizeAsync(pass.WebServiceUrl, "pass.com.example.unknown", issued.SerialNumber, token);
+        var bodies = new List<string>();
+        foreach (var response in new[] { notPersonalizable, unknown, unknownType })
+        {
+            Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+            var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+            bodies.Add($"{body.GetProperty("title").GetString()}|{body.GetProperty("detail").GetString()}");
+        }
+        Assert.Single(bodies.Distinct());
+        Assert.Equal(1, (await Issuer.GetPassInfoAsync(PassType, issued.SerialNumber)).GetProperty("version").GetInt32());
+    }
+
+    [OpenSslFact]
+    public async Task A_rewards_card_is_personalized_once_and_the_device_then_fetches_the_personalized_pass()
+    {
+        var serial = TestEnvironment.UniqueId("rw");
+        var issued = await Issuer.IssueAsync(new { templateId = InProcessServerFixture.RewardsTemplate, serialNumber = serial });
+        var pass = await Issuer.DownloadAsync(issued.DownloadUrl, serial);
+        Assert.True(pass.Contains("personalization.json"), "the personalizable pass carries personalization.json");
+        var device = NewDevice(pass);
+        Assert.Equal(HttpStatusCode.Created, await device.RegisterAsync(PassType, serial, pass.AuthenticationToken));
+
+        // Wallet's signup sheet posts the holder's answers and its token; the answer is a detached CMS signature
+        // of exactly that token, made with the pass type's certificate.
+        var token = Convert.ToBase64String(Guid.NewGuid().ToByteArray()) + Convert.ToHexString(Guid.NewGuid().ToByteArray());
+        using var response = await PersonalizeAsync(pass.WebServiceUrl, PassType, serial, token, new { fullName = "Jane Doe", emailAddress = "jane@example.com" });
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("application/octet-stream", response.Content.Headers.ContentType?.MediaType);
         var signature = await response.Content.ReadAsByteArrayAsync();
-        Assert.NotEmpty(signature);
+        var verified = await CmsVerifyAsync(signature, Encoding.UTF8.GetBytes(token));
+        Assert.True(verified.ExitCode == 0, $"openssl cms -verify failed:{Environment.NewLine}{verified.Output}");
+        Assert.NotEqual(0, (await CmsVerifyAsync(signature, Encoding.UTF8.GetBytes(token + "x"))).ExitCode);
 
-        using var work = new TempDirectory("personalize");
-        var signatureFile = work.Combine("sig");
-        var tokenFile = work.Combine("token.txt");
-        await File.WriteAllBytesAsync(signatureFile, signature);
-        await File.WriteAllBytesAsync(tokenFile, Encoding.UTF8.GetBytes(personalizationToken));
-        var result = await OpenSsl.RunAsync("cms", "-verify", "-binary", "-inform", "DER", "-in", signatureFile, "-content", tokenFile,
-            "-CAfile", server.Chain.Wwdr, "-purpose", "any", "-out", work.Combine("out.txt"));
-        Assert.True(result.ExitCode == 0, $"openssl cms -verify failed:{Environment.NewLine}{result.Output}");
+        // Then Wallet fetches the pass: a new version, without personalization.json.
+        var (personalized, _) = await device.FetchPassAsync(PassType, serial, pass.AuthenticationToken);
+        personalized.AssertVerifies(server.Chain.Wwdr);
+        Assert.False(personalized.Contains("personalization.json"), "the personalized pass must not carry personalization.json");
+        Assert.Equal(2, (await Issuer.GetPassInfoAsync(PassType, serial)).GetProperty("version").GetInt32());
 
-        // The signature covers exactly the token: a different token does not verify.
-        await File.WriteAllBytesAsync(tokenFile, Encoding.UTF8.GetBytes("abd"));
-        var tampered = await OpenSsl.RunAsync("cms", "-verify", "-binary", "-inform", "DER", "-in", signatureFile, "-content", tokenFile,
-            "-CAfile", server.Chain.Wwdr, "-purpose", "any", "-out", work.Combine("out2.txt"));
-        Assert.NotEqual(0, tampered.ExitCode);
+        // Enrollment happens once: a second request (anyone's) earns no signature and changes nothing.
+        using var again = await PersonalizeAsync(pass.WebServiceUrl, PassType, serial, token, new { fullName = "Mallory" });
+        Assert.Equal(HttpStatusCode.NotFound, again.StatusCode);
+        Assert.Equal(2, (await Issuer.GetPassInfoAsync(PassType, serial)).GetProperty("version").GetInt32());
     }
 }

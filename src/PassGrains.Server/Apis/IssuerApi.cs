@@ -19,6 +19,8 @@ public static partial class IssuerApi
     private const long MaxJsonBytes = 1024 * 1024;
     private const long MaxTemplateBytes = 32 * 1024 * 1024;
 
+    private static readonly BodyShape BundleLinkBody = new(("passTypeIdentifier", JsonValueKind.String), ("serialNumbers", JsonValueKind.Array));
+
     [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$", RegexOptions.CultureInvariant)]
     private static partial Regex IdShape();
 
@@ -88,7 +90,7 @@ public static partial class IssuerApi
     {
         if (!IdShape().IsMatch(groupId))
             return Problems.Invalid("groupId", "group ids are 1–100 letters, digits, '.', '_' or '-'");
-        var (body, error) = await RequestBodies.ReadObject(request, MaxJsonBytes);
+        var (body, error) = await RequestBodies.ReadObject(request, MaxJsonBytes, RequestContent.GroupBody);
         if (error is not null)
             return error;
         var (content, contentError) = RequestContent.ContentOf(body!);
@@ -161,7 +163,7 @@ public static partial class IssuerApi
 
     private static async Task<IResult> PatchPass(string passTypeIdentifier, string serialNumber, HttpRequest request, IGrainFactory grains, PassRenderer renderer)
     {
-        var (body, error) = await RequestBodies.ReadObject(request, MaxJsonBytes);
+        var (body, error) = await RequestBodies.ReadObject(request, MaxJsonBytes, RequestContent.ChangeBody);
         if (error is not null)
             return error;
         var (content, contentError) = RequestContent.ContentOf(body!);
@@ -197,7 +199,7 @@ public static partial class IssuerApi
 
     private static async Task<IResult> CreateBundleLink(HttpRequest request, DownloadLinks links)
     {
-        var (body, error) = await RequestBodies.ReadObject(request, MaxJsonBytes);
+        var (body, error) = await RequestBodies.ReadObject(request, MaxJsonBytes, BundleLinkBody);
         if (error is not null)
             return error;
         var passType = RequestContent.OptionalString(body!, "passTypeIdentifier");

@@ -1,5 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using PassGrains.Packaging.Validation;
 
 namespace PassGrains.Server.Apis;
@@ -46,45 +44,5 @@ public static class Problems
         if (warnings is { Count: > 0 })
             extensions["warnings"] = warnings;
         return Results.Problem(detail: detail, statusCode: status, title: title, extensions: extensions);
-    }
-}
-
-/// <summary>Reads request bodies within a size limit, checked while reading (Content-Length can lie or be absent).</summary>
-public static class RequestBodies
-{
-    public static async Task<byte[]?> ReadBytes(HttpRequest request, long limit)
-    {
-        if (request.ContentLength > limit)
-            return null;
-        using var buffer = new MemoryStream();
-        var chunk = new byte[81920];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, request.HttpContext.RequestAborted)) > 0)
-        {
-            if (buffer.Length + read > limit)
-                return null;
-            buffer.Write(chunk, 0, read);
-        }
-        return buffer.ToArray();
-    }
-
-    public static async Task<(JsonObject? Body, IResult? Error)> ReadObject(HttpRequest request, long limit)
-    {
-        if (request.ContentType is { } type && !type.StartsWith("application/json", StringComparison.OrdinalIgnoreCase)
-            && !type.StartsWith("application/merge-patch+json", StringComparison.OrdinalIgnoreCase))
-            return (null, Problems.UnsupportedMediaType($"send JSON (application/json), not {type}"));
-        var bytes = await ReadBytes(request, limit);
-        if (bytes is null)
-            return (null, Problems.TooLarge($"a request body may have at most {limit / 1024} KiB"));
-        try
-        {
-            return JsonNode.Parse(bytes) is JsonObject body
-                ? (body, null)
-                : (null, Problems.Invalid("$", "the body must be a JSON object"));
-        }
-        catch (JsonException e)
-        {
-            return (null, Problems.Invalid("$", $"the body is not valid JSON: {e.Message}"));
-        }
     }
 }

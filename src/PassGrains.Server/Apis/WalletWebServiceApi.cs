@@ -1,11 +1,14 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Microsoft.Net.Http.Headers;
 using PassGrains.Abstractions;
 using PassGrains.Packaging.Packaging;
 using PassGrains.Server.Hosting;
+using PassGrains.Server.Issuing;
 using PassGrains.Server.Rendering;
+using PassGrains.Server.Security;
 using PassGrains.Server.Telemetry;
 
 namespace PassGrains.Server.Apis;
@@ -17,6 +20,9 @@ namespace PassGrains.Server.Apis;
 public static partial class WalletWebServiceApi
 {
     private const int MaxBodyBytes = 64 * 1024;
+
+    private static readonly BodyShape RegisterBody = BodyShape.Open(("pushToken", JsonValueKind.String));
+    private static readonly BodyShape LogBody = BodyShape.Open(("logs", JsonValueKind.Array));
 
     [GeneratedRegex(@"^[A-Za-z0-9._:-]{1,128}$", RegexOptions.CultureInvariant)]
     private static partial Regex SafeIdentifier();
@@ -33,8 +39,8 @@ public static partial class WalletWebServiceApi
         v1.MapGet("/devices/{deviceLibraryIdentifier}/registrations/{passTypeIdentifier}", ListChanged);
         v1.MapDelete("/devices/{deviceLibraryIdentifier}/registrations/{passTypeIdentifier}/{serialNumber}", Unregister);
         v1.MapGet("/passes/{passTypeIdentifier}/{serialNumber}", GetPass);
-        v1.MapPost("/log", Log);
-        v1.MapPost("/passes/{passTypeIdentifier}/{serialNumber}/personalize", Personalize);
+        v1.MapPost("/log", Log).RequireRateLimiting(RateLimiting.AnonymousPolicy);
+        v1.MapPost("/passes/{passTypeIdentifier}/{serialNumber}/personalize", Personalize).RequireRateLimiting(RateLimiting.AnonymousPolicy);
         return app;
     }
 
@@ -43,15 +49,15 @@ public static partial class WalletWebServiceApi
     {
         if (!SafeIdentifier().IsMatch(deviceLibraryIdentifier) || !IsPassTypeIdentifier(passTypeIdentifier))
             return Results.NotFound();
-        var (json, problem) = await ReadJsonObject(request);
+        var (json, problem) = await RequestBodies.ReadObject(request, MaxBodyBytes, RegisterBody);
         if (problem is not null)
             return problem;
-        if (!json.TryGetProperty("pushToken", out var token) || token.ValueKind != JsonValueKind.String)
+        if (RequestContent.OptionalString(json!, "pushToken") is not { } token)
             return Problems.Invalid("pushToken", "pushToken is required: the device's APNs push token as a string");
-        if (!PushTokenShape().IsMatch(token.GetString()!))
+        if (!PushTokenShape().IsMatch(token))
             return Problems.Invalid("pushToken", "pushToken must be 16 to 200 hexadecimal characters");
         var status = await grains.GetGrain<IPassGrain>(GrainKeys.Pass(passTypeIdentifier, serialNumber))
-            .Register(deviceLibraryIdentifier, token.GetString()!, ApplePassToken(request));
+            .Register(deviceLibraryIdentifier, token, ApplePassToken(request));
         metrics.Registration(passTypeIdentifier, status switch
         {
             RegistrationStatus.Created => "added",
@@ -111,51 +117,36 @@ public static partial class WalletWebServiceApi
         return new PassFileResult(pass, lastModified, null);
     }
 
-    private static async Task<IResult> Log(HttpRequest request, DeviceLogStore store, ILoggerFactory loggers)
+    private static async Task<IResult> Log(HttpRequest request, DeviceLogStore store, ILoggerFactory loggers, TimeProvider time)
     {
+        var (json, problem) = await RequestBodies.ReadObject(request, MaxBodyBytes, LogBody);
+        if (problem is not null)
+            return problem;
+        if (json!["logs"] is not JsonArray logs || logs.Any(e => e is not JsonValue v || v.GetValueKind() != JsonValueKind.String))
+            return Problems.Invalid("logs", "logs is required: an array of strings");
         var logger = loggers.CreateLogger("PassGrains.DeviceLog");
-        var (json, problem) = await ReadJsonObject(request);
-        if (problem is null && json.TryGetProperty("logs", out var logs) && logs.ValueKind == JsonValueKind.Array)
+        var agent = request.Headers.UserAgent.ToString();
+        if (agent.Length > DeviceLogStore.MaxMessageLength)
+            agent = agent[..DeviceLogStore.MaxMessageLength];
+        foreach (var message in logs.Take(DeviceLogStore.MaxEntriesPerRequest).Select(e => e!.GetValue<string>()))
         {
-            var agent = request.Headers.UserAgent.ToString();
-            foreach (var entry in logs.EnumerateArray().Take(100))
-            {
-                if (entry.ValueKind != JsonValueKind.String)
-                    continue;
-                var message = entry.GetString()!;
-                if (message.Length > 2000)
-                    message = message[..2000];
-                store.Add(new DeviceLogEntry(DateTimeOffset.UtcNow, message, agent));
-                LogDeviceMessage(logger, agent, message);
-            }
+            var entry = message.Length > DeviceLogStore.MaxMessageLength ? message[..DeviceLogStore.MaxMessageLength] : message;
+            // Past the per-minute budget entries are dropped (and counted): a flood must not push real messages out.
+            if (store.TryAdd(new DeviceLogEntry(time.GetUtcNow(), entry, agent)))
+                LogDeviceMessage(logger, agent, entry);
         }
-        // Apple: the log endpoint answers 200; it is a debugging aid, parsed leniently.
         return Results.Ok();
     }
 
-    private static async Task<IResult> Personalize(string passTypeIdentifier, string serialNumber, HttpRequest request,
-        IGrainFactory grains, PassTypeRegistry passTypes, PassRenderer renderer, ILoggerFactory loggers)
+    private static async Task<IResult> Personalize(string passTypeIdentifier, string serialNumber, HttpRequest request, PassPersonalization personalization)
     {
-        var type = passTypes.Find(passTypeIdentifier);
-        if (type is null)
-            return Results.NotFound();
-        var summary = await grains.GetGrain<IPassGrain>(GrainKeys.Pass(passTypeIdentifier, serialNumber)).GetSummary();
-        if (summary is null)
-            return Results.NotFound();
-        var (json, problem) = await ReadJsonObject(request);
+        var (json, problem) = await RequestBodies.ReadObject(request, MaxBodyBytes);
         if (problem is not null)
             return problem;
-        if (!json.TryGetProperty("personalizationToken", out var token) || token.ValueKind != JsonValueKind.String || string.IsNullOrEmpty(token.GetString()))
-            return Problems.Invalid("personalizationToken", "personalizationToken is required: a non-empty string");
-        if (!json.TryGetProperty("requiredPersonalizationInfo", out var info) || info.ValueKind != JsonValueKind.Object)
-            return Problems.Invalid("requiredPersonalizationInfo", "requiredPersonalizationInfo is required: an object of the requested fields");
-        var personalizationLogger = loggers.CreateLogger("PassGrains.Personalization");
-        var fields = string.Join(",", info.EnumerateObject().Select(p => p.Name));
-        LogPersonalized(personalizationLogger, passTypeIdentifier, serialNumber, fields);
-        var signature = type.Signer.SignPersonalizationToken(token.GetString()!, DateTimeOffset.UtcNow);
-        // Only a template that asks for enrollment (personalization.json) gets a personalized version.
-        if ((await renderer.GetTemplateAsync(summary.TemplateId, null))?.Model.Find("personalization.json") is not null)
-            await grains.GetGrain<IPassGrain>(GrainKeys.Pass(passTypeIdentifier, serialNumber)).Personalize(info.GetRawText());
+        if (PassPersonalization.Check(json!) is { } refused)
+            return Problems.Invalid(refused.Member, refused.Message);
+        if (!IsPassTypeIdentifier(passTypeIdentifier) || await personalization.PersonalizeAsync(passTypeIdentifier, serialNumber, json!) is not { } signature)
+            return Problems.NotFound("no pass with that pass type and serial number awaits personalization");
         return Results.Bytes(signature, "application/octet-stream");
     }
 
@@ -169,30 +160,9 @@ public static partial class WalletWebServiceApi
     internal static bool IsPassTypeIdentifier(string value) =>
         value.StartsWith("pass.", StringComparison.Ordinal) && SafeIdentifier().IsMatch(value);
 
-    /// <summary>The body as a JSON object, or a problem naming why it is not one.</summary>
-    private static async Task<(JsonElement Body, IResult? Problem)> ReadJsonObject(HttpRequest request)
-    {
-        var body = await RequestBodies.ReadBytes(request, MaxBodyBytes);
-        if (body is null)
-            return (default, Problems.TooLarge($"the body is larger than {MaxBodyBytes / 1024} KiB"));
-        try
-        {
-            using var document = JsonDocument.Parse(body);
-            return document.RootElement.ValueKind == JsonValueKind.Object
-                ? (document.RootElement.Clone(), null)
-                : (default, Problems.Invalid("body", "the body must be a JSON object"));
-        }
-        catch (JsonException e)
-        {
-            return (default, Problems.Invalid("body", $"the body is not JSON: {e.Message}"));
-        }
-    }
-
     [LoggerMessage(Level = LogLevel.Information, Message = "Device log ({UserAgent}): {DeviceMessage}")]
     private static partial void LogDeviceMessage(ILogger logger, string userAgent, string deviceMessage);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Pass {PassType}/{Serial} personalized with {Fields}")]
-    private static partial void LogPersonalized(ILogger logger, string passType, string serial, string fields);
 }
 
 public sealed record SerialNumbersResponse(IReadOnlyList<string> SerialNumbers, string LastUpdated);

@@ -44,6 +44,9 @@ public static class PassGrainsHosting
         builder.Services.AddSingleton<DeviceLogStore>();
         builder.Services.AddSingleton<NewPassWriter>();
         builder.Services.AddSingleton<PassIssuer>();
+        builder.Services.AddSingleton<PassPersonalization>();
+        builder.Services.AddSingleton<ClientFaults>();
+        builder.AddPassGrainsRateLimits();
         var apns = builder.Configuration.GetSection(ApnsSettings.Section).Get<ApnsSettings>() ?? new ApnsSettings();
         if (!Uri.TryCreate(apns.Endpoint, UriKind.Absolute, out var apnsEndpoint) || apnsEndpoint.Scheme != Uri.UriSchemeHttps)
             throw new OptionsValidationException(ApnsSettings.Section, typeof(ApnsSettings), [$"PassGrains:Apns:Endpoint '{apns.Endpoint}' must be an https URL"]);
@@ -202,7 +205,9 @@ public static class PassGrainsHosting
                 ? StatusCodes.Status503ServiceUnavailable
                 : StatusCodes.Status500InternalServerError,
         });
+        app.UseMiddleware<ClientFaults>();
         app.UseStatusCodePages();
+        app.UsePassGrainsRateLimits();
         return app;
     }
 }

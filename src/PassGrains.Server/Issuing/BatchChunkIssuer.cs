@@ -39,20 +39,13 @@ public sealed class BatchChunkIssuer(PassIssuer issuer) : IBatchChunkIssuer
 
     private async Task<string?> IssueLine(string jobId, BatchLine line, bool resumed, IssueLookups lookups)
     {
-        JsonObject? body;
+        var (body, problem) = Apis.StrictJson.ParseObject(line.Text);
+        if (problem is { } refused)
+            return refused.Member != "$" ? $"{refused.Member}: {refused.Message}"
+                : body is null && refused.Message.StartsWith("the body must be", StringComparison.Ordinal) ? "each line must be a JSON object" : refused.Message;
         try
         {
-            body = JsonNode.Parse(line.Text) as JsonObject;
-        }
-        catch (JsonException e)
-        {
-            return $"not valid JSON: {e.Message}";
-        }
-        if (body is null)
-            return "each line must be a JSON object";
-        try
-        {
-            var outcome = await issuer.IssueAsync(body, PassIssuer.DerivedSerial(jobId, line.Number), lookups, fromBatch: true);
+            var outcome = await issuer.IssueAsync(body!, PassIssuer.DerivedSerial(jobId, line.Number), lookups, fromBatch: true);
             if (outcome.Created is not null || (resumed && outcome.Status == StatusCodes.Status409Conflict))
                 return null;
             return outcome.Describe();

@@ -39,6 +39,8 @@ public sealed partial class PassIssuer(IGrainFactory grains, PassRenderer render
     public async Task<IssueOutcome> IssueAsync(JsonObject body, string? defaultSerial = null, IssueLookups? lookups = null, bool fromBatch = false)
     {
         lookups ??= NewLookups();
+        if (RequestContent.PassBody.Check(body) is { } misfit)
+            return IssueOutcome.Invalid(misfit.Member, misfit.Message);
         var templateId = RequestContent.OptionalString(body, "templateId");
         if (templateId is null)
             return IssueOutcome.Invalid("templateId", "templateId is required");
@@ -96,6 +98,16 @@ public sealed partial class PassIssuer(IGrainFactory grains, PassRenderer render
 /// <summary>Reading the parts of issuer request bodies.</summary>
 public static class RequestContent
 {
+    /// <summary>A POST /api/passes body (and a batch line).</summary>
+    public static readonly BodyShape PassBody = new(("templateId", JsonValueKind.String), ("serialNumber", JsonValueKind.String),
+        ("groupId", JsonValueKind.String), ("fields", JsonValueKind.Object), ("pass", JsonValueKind.Object));
+
+    /// <summary>A PUT /api/groups/{groupId} body.</summary>
+    public static readonly BodyShape GroupBody = new(("templateId", JsonValueKind.String), ("fields", JsonValueKind.Object), ("pass", JsonValueKind.Object));
+
+    /// <summary>A PATCH /api/passes/{passTypeIdentifier}/{serialNumber} body.</summary>
+    public static readonly BodyShape ChangeBody = new(("fields", JsonValueKind.Object), ("pass", JsonValueKind.Object));
+
     private static readonly string[] ServerKeys = ["serialNumber", "passTypeIdentifier", "teamIdentifier", "authenticationToken", "webServiceURL"];
 
     public static string? OptionalString(JsonObject body, string name) =>

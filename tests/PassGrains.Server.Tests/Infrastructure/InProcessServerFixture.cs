@@ -24,6 +24,9 @@ public sealed class InProcessServerFixture : IAsyncLifetime, IDisposable
     /// <summary>The template every test of the class may issue from (samples/models/boarding.pass).</summary>
     public const string BoardingTemplate = "boarding";
 
+    /// <summary>A store card with rewards enrollment (samples/models/rewards.pass: personalization.json).</summary>
+    public const string RewardsTemplate = "rewards";
+
     public async Task InitializeAsync()
     {
         var chain = SigningChain.Create(_root.Combine("chain"));
@@ -36,6 +39,8 @@ public sealed class InProcessServerFixture : IAsyncLifetime, IDisposable
         Client = new PassGrainsClient(new Uri(Settings.BaseUrl));
         using var upload = await Client.UploadTemplateAsync(BoardingTemplate, ModelZip.FromFolder(TestEnvironment.Model("boarding")));
         await Expect.Status(upload, System.Net.HttpStatusCode.Created);
+        using var rewards = await Client.UploadTemplateAsync(RewardsTemplate, ModelZip.FromFolder(TestEnvironment.Model("rewards")));
+        await Expect.Status(rewards, System.Net.HttpStatusCode.Created);
     }
 
     public async Task DisposeAsync()

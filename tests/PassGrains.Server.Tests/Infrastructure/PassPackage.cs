@@ -25,6 +25,13 @@ public sealed class PassPackage
 
     public string SerialNumber => (string)PassJson["serialNumber"]!;
 
+    /// <summary>Whether the package holds a file of that name (e.g. personalization.json).</summary>
+    public bool Contains(string entryName)
+    {
+        using var archive = new ZipArchive(new MemoryStream(Bytes), ZipArchiveMode.Read);
+        return archive.GetEntry(entryName) is not null;
+    }
+
     public static PassPackage Read(byte[] bytes)
     {
         using var archive = new ZipArchive(new MemoryStream(bytes), ZipArchiveMode.Read);

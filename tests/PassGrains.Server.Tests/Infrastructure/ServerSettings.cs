@@ -31,6 +31,10 @@ public sealed record ServerSettings(string DataDirectory, SigningChain Chain, in
             ["PassGrains:PassTypes:0:CertificatePath"] = Chain.P12,
             ["PassGrains:PassTypes:0:CertificatePassword"] = TestEnvironment.CertificatePassword,
             ["PassGrains:PassTypes:0:WwdrPath"] = Chain.Wwdr,
+            // Every request of a test class comes from 127.0.0.1, and tests of refusals send many 401s on purpose:
+            // the limits stay on, far above that. RateLimitTests run a server with the small budgets they test.
+            ["PassGrains:RateLimits:UnauthorizedRequests"] = "100000",
+            ["PassGrains:RateLimits:AnonymousRequests"] = "100000",
         };
         if (SecretKey is not null)
             configuration["PassGrains:SecretKey"] = SecretKey;

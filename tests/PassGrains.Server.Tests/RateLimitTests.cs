@@ -1,0 +1,161 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using PassGrains.Server.Tests.Infrastructure;
+
+namespace PassGrains.Server.Tests;
+
+/// <summary>
+/// What anyone may call without a credential is budgeted per client address: the personalize and log endpoints,
+/// and requests answered 401. Each client here connects from an address of its own on the loopback network
+/// (127.0.0.2, 127.0.0.3, ...), so the server sees distinct addresses as it would on the internet.
+/// </summary>
+public sealed class RateLimitTests : IAsyncLifetime, IDisposable
+{
+    private const int AnonymousPerWindow = 5;
+    private const int UnauthorizedPerWindow = 5;
+    private const int LogEntriesPerWindow = 30;
+    private readonly TempDirectory _root = new("ratelimit");
+    private WebApplication? _app;
+    private ServerSettings _settings = null!;
+
+    public async Task InitializeAsync()
+    {
+        _settings = ServerSettings.Create(_root.Combine("data"), SigningChain.Create(_root.Combine("chain")));
+        var configuration = _settings.ToConfiguration();
+        configuration["Logging:LogLevel:Default"] = "Warning";
+        configuration["PassGrains:Apns:Enabled"] = "false";
+        // An hour's window: no budget is renewed while a test counts.
+        configuration["PassGrains:RateLimits:Window"] = "01:00:00";
+        configuration["PassGrains:RateLimits:AnonymousRequests"] = AnonymousPerWindow.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        configuration["PassGrains:RateLimits:UnauthorizedRequests"] = UnauthorizedPerWindow.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        configuration["PassGrains:RateLimits:DeviceLogEntries"] = LogEntriesPerWindow.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        _app = PassGrainsApp.Build(["--urls", _settings.BaseUrl.TrimEnd('/')], builder => builder.Configuration.AddInMemoryCollection(configuration));
+        await _app.StartAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_app is not null)
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+        _root.Dispose();
+    }
+
+    public void Dispose() => _root.Dispose();
+
+    /// <summary>An HTTP client whose connections leave from <paramref name="source"/>.</summary>
+    private HttpClient ClientFrom(string source) => new(new SocketsHttpHandler
+    {
+        ConnectCallback = async (context, cancellationToken) =>
+        {
+            var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            try
+            {
+                socket.Bind(new IPEndPoint(IPAddress.Parse(source), 0));
+                await socket.ConnectAsync(context.DnsEndPoint, cancellationToken);
+                return new NetworkStream(socket, ownsSocket: true);
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+        },
+    }) { BaseAddress = new Uri(_settings.BaseUrl) };
+
+    private static StringContent Json(string text) => new(text, Encoding.UTF8, "application/json");
+
+    private static async Task AssertTooManyRequests(HttpResponseMessage response)
+    {
+        await Expect.Problem(response, HttpStatusCode.TooManyRequests);
+        Assert.True(response.Headers.RetryAfter?.Delta is { } wait && wait > TimeSpan.Zero && wait <= TimeSpan.FromHours(1),
+            $"a 429 says when to come back (Retry-After), got '{response.Headers.RetryAfter}'");
+    }
+
+    [Fact]
+    public async Task Flooding_personalize_and_the_log_from_one_address_gets_429_while_another_address_is_served()
+    {
+        using var flooder = ClientFrom("127.0.0.2");
+        using var bystander = ClientFrom("127.0.0.3");
+        const string personalize = $"v1/passes/{TestEnvironment.PassType}/no-such-serial/personalize";
+        const string body = """{"personalizationToken":"0123456789abcdef0123","requiredPersonalizationInfo":{"fullName":"J"}}""";
+
+        for (var i = 0; i < AnonymousPerWindow; i++)
+        {
+            using var answered = await flooder.PostAsync(personalize, Json(body));
+            Assert.Equal(HttpStatusCode.NotFound, answered.StatusCode);
+        }
+        using (var refused = await flooder.PostAsync(personalize, Json(body)))
+            await AssertTooManyRequests(refused);
+        // The log endpoint shares the address's budget for anonymous calls.
+        using (var refusedLog = await flooder.PostAsync("v1/log", Json("""{"logs":["flood"]}""")))
+            await AssertTooManyRequests(refusedLog);
+
+        using (var served = await bystander.PostAsync(personalize, Json(body)))
+            Assert.Equal(HttpStatusCode.NotFound, served.StatusCode);
+        using (var servedLog = await bystander.PostAsync("v1/log", Json("""{"logs":["hello from a device"]}""")))
+            Assert.Equal(HttpStatusCode.OK, servedLog.StatusCode);
+    }
+
+    [Fact]
+    public async Task Guessing_credentials_from_one_address_gets_429_while_another_address_is_served()
+    {
+        using var guesser = ClientFrom("127.0.0.4");
+        using var bystander = ClientFrom("127.0.0.5");
+        for (var i = 0; i < UnauthorizedPerWindow; i++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, $"v1/passes/{TestEnvironment.PassType}/guess-{i}");
+            request.Headers.TryAddWithoutValidation("Authorization", $"ApplePass guess-{i}-0123456789abcdef");
+            using var answered = await guesser.SendAsync(request);
+            Assert.Equal(HttpStatusCode.Unauthorized, answered.StatusCode);
+        }
+        // The next guess is not even tried, whichever credential it carries (a pass token or an issuer key).
+        using (var request = new HttpRequestMessage(HttpMethod.Get, "api/pass-types"))
+        {
+            request.Headers.TryAddWithoutValidation("Authorization", $"Bearer {TestEnvironment.ApiKey}");
+            using var refused = await guesser.SendAsync(request);
+            await AssertTooManyRequests(refused);
+        }
+
+        using (var request = new HttpRequestMessage(HttpMethod.Get, "api/pass-types"))
+        {
+            request.Headers.TryAddWithoutValidation("Authorization", $"Bearer {TestEnvironment.ApiKey}");
+            using var served = await bystander.SendAsync(request);
+            Assert.Equal(HttpStatusCode.OK, served.StatusCode);
+        }
+        // Health checks stay answerable for the balancer.
+        using var health = await guesser.GetAsync("alive");
+        Assert.NotEqual(HttpStatusCode.TooManyRequests, health.StatusCode);
+    }
+
+    [Fact]
+    public async Task Device_log_entries_are_bounded_per_request_and_per_minute()
+    {
+        var marker = Guid.NewGuid().ToString("N");
+        // One request of 500 entries keeps at most 100; the window's budget for all devices keeps the rest out.
+        using (var client = ClientFrom("127.0.0.6"))
+        {
+            var logs = Enumerable.Range(0, 500).Select(i => $"{marker} entry {i}").ToArray();
+            using var response = await client.PostAsync("v1/log", Json(JsonSerializer.Serialize(new { logs })));
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+        using (var other = ClientFrom("127.0.0.7"))
+        {
+            using var response = await other.PostAsync("v1/log", Json(JsonSerializer.Serialize(new { logs = new[] { $"{marker} later" } })));
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        using var issuer = new PassGrainsClient(new Uri(_settings.BaseUrl));
+        using var recent = await issuer.SendAsync(HttpMethod.Get, "api/device-logs?count=1000");
+        var kept = (await Expect.Json(recent, HttpStatusCode.OK)).EnumerateArray()
+            .Select(e => e.GetProperty("message").GetString()!).Where(m => m.StartsWith(marker, StringComparison.Ordinal)).ToList();
+        Assert.Equal(LogEntriesPerWindow, kept.Count);
+        Assert.DoesNotContain($"{marker} later", kept);
+    }
+}
