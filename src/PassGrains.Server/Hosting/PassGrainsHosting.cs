@@ -66,9 +66,11 @@ public static class PassGrainsHosting
         builder.Services.AddHostedService(sp => sp.GetRequiredService<PushDispatcher>());
         builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, PushDrainOnShutdown>();
         builder.Services.AddOptions<WebhookOptions>().Bind(builder.Configuration.GetSection(WebhookOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
-        // The sender bounds every attempt itself (WebhookOptions.AttemptTimeout); the handler vets every address it connects to.
+        // The sender bounds every attempt itself (WebhookOptions.AttemptTimeout) and logs failures by webhook name; the
+        // factory's request logs would print URLs, whose query may carry a receiver's token. The handler vets every address it connects to.
         builder.Services.AddHttpClient(nameof(WebhookSender), client => client.Timeout = Timeout.InfiniteTimeSpan)
-            .ConfigurePrimaryHttpMessageHandler(sp => WebhookAddresses.CreateHandler(sp.GetRequiredService<IOptions<WebhookOptions>>().Value));
+            .ConfigurePrimaryHttpMessageHandler(sp => WebhookAddresses.CreateHandler(sp.GetRequiredService<IOptions<WebhookOptions>>().Value))
+            .RemoveAllLoggers();
         builder.Services.AddSingleton<WebhookSender>();
         builder.Services.AddSingleton<IWebhookSender>(sp => sp.GetRequiredService<WebhookSender>());
         builder.Services.AddHostedService(sp => sp.GetRequiredService<WebhookSender>());

@@ -31,6 +31,8 @@ public sealed record ServerSettings(string DataDirectory, SigningChain Chain, in
             ["PassGrains:PassTypes:0:CertificatePath"] = Chain.P12,
             ["PassGrains:PassTypes:0:CertificatePassword"] = TestEnvironment.CertificatePassword,
             ["PassGrains:PassTypes:0:WwdrPath"] = Chain.Wwdr,
+            // Test webhook receivers listen on loopback, which webhooks may not reach by default.
+            ["PassGrains:Webhooks:AllowPrivateNetworks"] = "true",
         };
         if (SecretKey is not null)
             configuration["PassGrains:SecretKey"] = SecretKey;
