@@ -31,6 +31,9 @@ public static class WebhookAddresses
         IPNetwork.Parse("169.254.0.0/16"),  // link-local, the cloud metadata service
         IPNetwork.Parse("172.16.0.0/12"),   // private
         IPNetwork.Parse("192.0.0.0/24"),    // IETF protocol assignments
+        IPNetwork.Parse("192.0.2.0/24"),    // documentation (TEST-NET-1): never on the internet, so only ever someone's inside
+        IPNetwork.Parse("198.51.100.0/24"), // documentation (TEST-NET-2)
+        IPNetwork.Parse("203.0.113.0/24"),  // documentation (TEST-NET-3)
         IPNetwork.Parse("192.168.0.0/16"),  // private
         IPNetwork.Parse("198.18.0.0/15"),   // benchmarking, used inside some clouds' networks
         IPNetwork.Parse("224.0.0.0/4"),     // multicast
@@ -41,6 +44,7 @@ public static class WebhookAddresses
     [
         IPNetwork.Parse("::/96"),           // :: and ::1, and the deprecated IPv4-compatible form
         IPNetwork.Parse("64:ff9b:1::/48"),  // local-use NAT64
+        IPNetwork.Parse("2001:db8::/32"),   // documentation
         IPNetwork.Parse("fc00::/7"),        // unique local (private)
         IPNetwork.Parse("fe80::/10"),       // link-local
         IPNetwork.Parse("fec0::/10"),       // site-local (deprecated, still private)

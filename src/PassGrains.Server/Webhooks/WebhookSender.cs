@@ -157,7 +157,8 @@ public sealed partial class WebhookSender(
             }
             catch (Exception e) when (e is HttpRequestException or OperationCanceledException && !stopping.IsCancellationRequested)
             {
-                failure = e is OperationCanceledException ? $"no answer within {_options.AttemptTimeout.TotalSeconds:0.#} s" : e.Message;
+                failure = e is OperationCanceledException ? $"no answer within {_options.AttemptTimeout.TotalSeconds:0.#} s"
+                    : e.InnerException is { } inner ? $"{e.Message} {inner.Message}" : e.Message;
             }
             var delay = TimeSpan.FromMilliseconds(Math.Min(30_000, 200 * Math.Pow(2, attempt - 1)) * (0.5 + Random.Shared.NextDouble() * 0.5));
             if (time.GetUtcNow() + delay > deadline)
