@@ -270,6 +270,16 @@ public sealed class WebhookPrivateNetworkTests(DefaultWebhookPolicyFixture fixtu
         Assert.DoesNotContain(strict.Logs.Lines, l => l.Contains("Webhook inside: attempt", StringComparison.Ordinal)); // refused, not retried
     }
 
+    [Fact]
+    public async Task A_server_with_an_impossible_webhook_setting_does_not_start_and_names_it()
+    {
+        using var root = new TempDirectory("webhook-options");
+        var failure = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(() =>
+            WebhookTestServer.StartAsync(root.Combine("data"), SigningChain.Create(root.Combine("chain")), ServerSettings.NewSecretKey(),
+                configuration => configuration["PassGrains:Webhooks:AttemptTimeout"] = "00:00:00"));
+        Assert.Contains("PassGrains:Webhooks:AttemptTimeout", failure.Message, StringComparison.Ordinal);
+    }
+
     private Task<HttpResponseMessage> PutAsync(string name, string url) =>
         fixture.Server.Client.SendAsync(HttpMethod.Put, $"api/webhooks/{name}", PassGrainsClient.JsonBody(new { url, secret = Secret, passTypeIdentifier = PassType }));
 }

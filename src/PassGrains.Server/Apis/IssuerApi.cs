@@ -186,6 +186,10 @@ public static partial class IssuerApi
         {
             return null;
         }
+        catch (ArgumentException)
+        {
+            return $"url host '{uri.Host}' is not a name DNS can resolve";
+        }
         return Webhooks.WebhookAddresses.FirstForbidden(addresses, allowPrivateNetworks) is { } forbidden
             ? $"url host '{uri.Host}' resolves to {forbidden}, which is not a public address: webhooks may not reach loopback, private, link-local, "
               + "multicast or reserved networks (an operator can allow them with PassGrains:Webhooks:AllowPrivateNetworks)"

@@ -110,9 +110,11 @@ public sealed partial class WebhookSender(
         {
             await foreach (var queued in outbox.Events.Reader.ReadAllAsync(stopping).ConfigureAwait(false))
             {
-                await DeliverAsync(queued, stopping).ConfigureAwait(false);
+                var subscribed = await DeliverAsync(queued, stopping).ConfigureAwait(false);
                 if (Interlocked.Exchange(ref outbox.Dropped, 0) is var dropped and > 0)
                     LogDropped(logger, name, dropped, _options.QueueCapacity);
+                if (!subscribed)
+                    CloseIfIdle(name, outbox);
             }
         }
         catch (OperationCanceledException)
@@ -120,7 +122,22 @@ public sealed partial class WebhookSender(
         }
     }
 
-    private async Task DeliverAsync(Queued queued, CancellationToken stopping)
+    /// <summary>A deleted webhook's worker ends once nothing waits for it; an event for the name after that opens a new one.</summary>
+    private void CloseIfIdle(string name, Outbox outbox)
+    {
+        lock (_gate)
+        {
+            // Enqueue writes under the same lock, so nothing can slip in between the count and the removal.
+            if (outbox.Events.Reader.Count == 0 && _outboxes.GetValueOrDefault(name) == outbox)
+            {
+                _outboxes.Remove(name);
+                outbox.Events.Writer.TryComplete();
+            }
+        }
+    }
+
+    /// <returns>False when the webhook turned out to be deleted (the event was dropped).</returns>
+    private async Task<bool> DeliverAsync(Queued queued, CancellationToken stopping)
     {
         var deadline = time.GetUtcNow() + _options.RetryDeadline;
         var client = http.CreateClient(nameof(WebhookSender));
@@ -130,7 +147,7 @@ public sealed partial class WebhookSender(
             if (subscriptions.Current(queued.Hook, queued.QueuedAt) is not { } hook)
             {
                 LogDeleted(logger, queued.Hook.Name);
-                return;
+                return false;
             }
             string failure;
             try
@@ -144,7 +161,7 @@ public sealed partial class WebhookSender(
                 // Headers only: the status is the answer, and a receiver must not be able to make us buffer a huge body.
                 using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancel.Token).ConfigureAwait(false);
                 if (response.IsSuccessStatusCode)
-                    return;
+                    return true;
                 failure = (int)response.StatusCode is >= 300 and < 400
                     ? $"HTTP {(int)response.StatusCode}: redirects are not followed"
                     : $"HTTP {(int)response.StatusCode}";
@@ -153,7 +170,7 @@ public sealed partial class WebhookSender(
             {
                 // Not a passing fault: the host resolves to an address webhooks may not reach.
                 LogRefused(logger, hook.Name, refused.Host, refused.Address.ToString());
-                return;
+                return true;
             }
             catch (Exception e) when (e is HttpRequestException or OperationCanceledException && !stopping.IsCancellationRequested)
             {
@@ -164,7 +181,7 @@ public sealed partial class WebhookSender(
             if (time.GetUtcNow() + delay > deadline)
             {
                 LogGaveUp(logger, hook.Name, attempt, failure);
-                return;
+                return true;
             }
             LogRetrying(logger, hook.Name, attempt, failure);
             await Task.Delay(delay, time, stopping).ConfigureAwait(false);

@@ -125,7 +125,15 @@ public sealed class WebhookTestServer : IAsyncDisposable
             builder.Configuration.AddInMemoryCollection(configuration);
             builder.Logging.AddProvider(logs);
         });
-        await app.StartAsync();
+        try
+        {
+            await app.StartAsync();
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
         var server = new WebhookTestServer(app, settings, logs);
         using var upload = await server.Client.UploadTemplateAsync(InProcessServerFixture.BoardingTemplate, ModelZip.FromFolder(TestEnvironment.Model("boarding")));
         Assert.True(upload.IsSuccessStatusCode, $"template upload answered {(int)upload.StatusCode}");
