@@ -65,6 +65,27 @@ public sealed class WebhookSafetyTests(WebhookSafetyFixture fixture) : IClassFix
     }
 
     [Fact]
+    public async Task An_event_still_being_retried_when_its_webhook_is_deleted_is_dropped()
+    {
+        await using var failing = await WebhookReceiver.StartAsync();
+        failing.FailFirst = int.MaxValue;
+        await PutAsync("deleted-while-retrying", failing.Url, "retrying-secret-0123456789");
+        await Client.IssueAsync(new { templateId = InProcessServerFixture.BoardingTemplate, serialNumber = TestEnvironment.UniqueId("drop") });
+        await failing.WaitForCallsAsync(2, Deadline); // answered 503 and retried
+
+        await DeleteAsync("deleted-while-retrying");
+        await fixture.Server.Logs.WaitForAsync(l => l.Contains("Webhook deleted-while-retrying: deleted", StringComparison.Ordinal), Deadline);
+        var calls = failing.Calls;
+        await using var other = await WebhookReceiver.StartAsync();
+        await PutAsync("after-the-drop", other.Url, "other-secret-0123456789");
+        var serial = TestEnvironment.UniqueId("drop");
+        await Client.IssueAsync(new { templateId = InProcessServerFixture.BoardingTemplate, serialNumber = serial });
+        await other.WaitForAsync(e => e.GetProperty("serialNumber").GetString() == serial, Deadline);
+        Assert.Equal(calls, failing.Calls);
+        await DeleteAsync("after-the-drop");
+    }
+
+    [Fact]
     public async Task Webhook_secrets_appear_in_no_answer_and_no_log_line()
     {
         const string failingSecret = "failing-secret-must-stay-hidden-1";
