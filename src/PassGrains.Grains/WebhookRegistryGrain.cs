@@ -26,6 +26,22 @@ public sealed class WebhookRegistryGrain(
         return Task.FromResult(hooks);
     }
 
+    Task<Webhook?> IWebhookRegistryGrain.Find(string name) => Task.FromResult(state.State.Webhooks.GetValueOrDefault(name));
+
+    async Task<bool> IWebhookRegistryGrain.Delete(string name)
+    {
+        if (!state.State.Webhooks.Remove(name))
+            return false;
+        await state.WriteStateAsync();
+        return true;
+    }
+
+    Task<IReadOnlyList<Webhook>> IWebhookRegistryGrain.All()
+    {
+        IReadOnlyList<Webhook> hooks = state.State.Webhooks.Values.ToList();
+        return Task.FromResult(hooks);
+    }
+
     Task<IReadOnlyList<string>> IWebhookRegistryGrain.SubscribedPassTypes()
     {
         IReadOnlyList<string> passTypes = state.State.Webhooks.Values.Select(w => w.PassTypeIdentifier).Distinct(StringComparer.Ordinal).ToList();

@@ -11,10 +11,14 @@ using PassGrains.Server.Tests.Infrastructure;
 
 namespace PassGrains.Server.Tests;
 
-/// <summary>A webhook receiver on loopback: records every POST with its body and signature header.</summary>
+/// <summary>One POST a webhook receiver took: its body, both signature headers, and when it arrived.</summary>
+public sealed record ReceivedCall(string Body, string? Signature, string? TimestampedSignature, DateTimeOffset At);
+
+/// <summary>A webhook receiver on loopback: records every POST with its body and signature headers.</summary>
 public sealed class WebhookReceiver : IAsyncDisposable
 {
     private readonly WebApplication _app;
+    private int _calls;
 
     private WebhookReceiver(WebApplication app, string url)
     {
@@ -24,10 +28,17 @@ public sealed class WebhookReceiver : IAsyncDisposable
 
     public string Url { get; }
 
-    public ConcurrentQueue<(string Body, string? Signature)> Received { get; } = new();
+    /// <summary>The POSTs answered 2xx.</summary>
+    public ConcurrentQueue<ReceivedCall> Received { get; } = new();
+
+    /// <summary>Every POST, answered 2xx or not.</summary>
+    public int Calls => Volatile.Read(ref _calls);
 
     /// <summary>Answers 503 to the first N posts, to exercise the sender's retries.</summary>
     public int FailFirst { get; set; }
+
+    /// <summary>When set, answers every post with 302 to this URL.</summary>
+    public string? RedirectTo { get; set; }
 
     public static async Task<WebhookReceiver> StartAsync()
     {
@@ -37,34 +48,50 @@ public sealed class WebhookReceiver : IAsyncDisposable
         builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
         var app = builder.Build();
         var receiver = new WebhookReceiver(app, $"http://127.0.0.1:{port}/hook");
-        var calls = 0;
         app.MapPost("/hook", async (HttpRequest request) =>
         {
             using var reader = new StreamReader(request.Body, Encoding.UTF8);
             var body = await reader.ReadToEndAsync();
-            if (Interlocked.Increment(ref calls) <= receiver.FailFirst)
+            if (Interlocked.Increment(ref receiver._calls) <= receiver.FailFirst)
                 return Results.StatusCode(503);
-            receiver.Received.Enqueue((body, request.Headers["X-PassGrains-Signature"].ToString()));
+            if (receiver.RedirectTo is { } location)
+                return Results.Redirect(location);
+            receiver.Received.Enqueue(new ReceivedCall(body, request.Headers["X-PassGrains-Signature"].ToString(),
+                request.Headers["X-PassGrains-Webhook-Signature"].ToString(), DateTimeOffset.UtcNow));
             return Results.Ok();
         });
         await app.StartAsync();
         return receiver;
     }
 
-    public async Task<JsonElement> WaitForAsync(Func<JsonElement, bool> match, TimeSpan timeout)
+    public async Task<JsonElement> WaitForAsync(Func<JsonElement, bool> match, TimeSpan timeout) =>
+        JsonDocument.Parse((await WaitForCallAsync(match, timeout)).Body).RootElement;
+
+    public async Task<ReceivedCall> WaitForCallAsync(Func<JsonElement, bool> match, TimeSpan timeout)
     {
         var until = DateTime.UtcNow + timeout;
         while (DateTime.UtcNow < until)
         {
-            foreach (var (body, _) in Received)
+            foreach (var call in Received)
             {
-                var json = JsonDocument.Parse(body).RootElement;
-                if (match(json))
-                    return json;
+                if (match(JsonDocument.Parse(call.Body).RootElement))
+                    return call;
             }
             await Task.Delay(25);
         }
         throw new TimeoutException($"no matching webhook call within {timeout}; got {Received.Count}: {string.Join(" | ", Received.Select(r => r.Body))}");
+    }
+
+    /// <summary>Waits until the receiver was POSTed to at least <paramref name="count"/> times, answered 2xx or not.</summary>
+    public async Task WaitForCallsAsync(int count, TimeSpan timeout)
+    {
+        var until = DateTime.UtcNow + timeout;
+        while (Calls < count)
+        {
+            if (DateTime.UtcNow > until)
+                throw new TimeoutException($"{Calls} POSTs within {timeout}, expected {count}");
+            await Task.Delay(25);
+        }
     }
 
     public async ValueTask DisposeAsync()
@@ -108,11 +135,113 @@ public sealed class WebhookTests(InProcessServerFixture server) : IClassFixture<
             && e.GetProperty("serialNumber").GetString() == serial, Deadline);
 
         // Every body carries the HMAC-SHA256 of its bytes with the webhook's secret.
-        foreach (var (body, signature) in receiver.Received)
+        foreach (var (body, signature, _, _) in receiver.Received)
         {
             var expected = "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(Secret), Encoding.UTF8.GetBytes(body)));
             Assert.Equal(expected, signature);
         }
+    }
+
+    [Fact]
+    public async Task Every_event_carries_a_timestamped_signature_so_receivers_can_refuse_replays()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await PutAsync("timestamped", receiver.Url, HttpStatusCode.Created);
+        try
+        {
+            var serial = TestEnvironment.UniqueId("stamp");
+            await server.Client.IssueAsync(new { templateId = InProcessServerFixture.BoardingTemplate, serialNumber = serial });
+            var call = await receiver.WaitForCallAsync(e => e.GetProperty("serialNumber").GetString() == serial, Deadline);
+
+            // X-PassGrains-Webhook-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">, as a receiver checks it.
+            var parts = (call.TimestampedSignature ?? "").Split(',').Select(p => p.Split('=', 2)).ToDictionary(p => p[0], p => p.Length > 1 ? p[1] : "");
+            Assert.True(parts.ContainsKey("t") && parts.ContainsKey("v1"), $"header was '{call.TimestampedSignature}'");
+            var t = long.Parse(parts["t"], System.Globalization.CultureInfo.InvariantCulture);
+            var expected = Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(Secret), Encoding.UTF8.GetBytes($"{t}.{call.Body}")));
+            Assert.Equal(expected, parts["v1"]);
+            Assert.InRange(DateTimeOffset.FromUnixTimeSeconds(t), call.At.AddSeconds(-5), call.At.AddSeconds(5));
+            // The older header stays as it was.
+            Assert.Equal("sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(Secret), Encoding.UTF8.GetBytes(call.Body))), call.Signature);
+        }
+        finally
+        {
+            await DeleteAsync("timestamped");
+        }
+    }
+
+    [Fact]
+    public async Task A_webhook_can_be_read_without_its_secret_and_once_deleted_hears_nothing_more()
+    {
+        await using var kept = await WebhookReceiver.StartAsync();
+        await using var deleted = await WebhookReceiver.StartAsync();
+        await PutAsync("kept", kept.Url, HttpStatusCode.Created);
+        await PutAsync("deleted", deleted.Url, HttpStatusCode.Created);
+
+        using (var get = await server.Client.SendAsync(HttpMethod.Get, "api/webhooks/deleted"))
+        {
+            var shown = await Expect.Json(get, HttpStatusCode.OK);
+            Assert.Equal("deleted", shown.GetProperty("name").GetString());
+            Assert.Equal(deleted.Url, shown.GetProperty("url").GetString());
+            Assert.Equal(PassType, shown.GetProperty("passTypeIdentifier").GetString());
+            Assert.False(shown.TryGetProperty("secret", out _));
+            Assert.DoesNotContain(Secret, shown.GetRawText(), StringComparison.Ordinal);
+        }
+
+        var before = TestEnvironment.UniqueId("before");
+        await server.Client.IssueAsync(new { templateId = InProcessServerFixture.BoardingTemplate, serialNumber = before });
+        await kept.WaitForAsync(e => e.GetProperty("serialNumber").GetString() == before, Deadline);
+        await deleted.WaitForAsync(e => e.GetProperty("serialNumber").GetString() == before, Deadline);
+
+        using (var delete = await server.Client.SendAsync(HttpMethod.Delete, "api/webhooks/deleted"))
+            await Expect.Status(delete, HttpStatusCode.NoContent);
+        using (var get = await server.Client.SendAsync(HttpMethod.Get, "api/webhooks/deleted"))
+            await Expect.Problem(get, HttpStatusCode.NotFound);
+        using (var again = await server.Client.SendAsync(HttpMethod.Delete, "api/webhooks/deleted"))
+            await Expect.Problem(again, HttpStatusCode.NotFound);
+
+        // Events after the DELETE reach the webhook that is left, and not the deleted one.
+        var callsBefore = deleted.Calls;
+        var after = new[] { TestEnvironment.UniqueId("after"), TestEnvironment.UniqueId("after") };
+        foreach (var serial in after)
+        {
+            await server.Client.IssueAsync(new { templateId = InProcessServerFixture.BoardingTemplate, serialNumber = serial });
+            await kept.WaitForAsync(e => e.GetProperty("serialNumber").GetString() == serial, Deadline);
+        }
+        Assert.Equal(callsBefore, deleted.Calls);
+        await DeleteAsync("kept");
+    }
+
+    [Fact]
+    public async Task A_redirect_is_a_failed_delivery_and_is_never_followed()
+    {
+        await using var target = await WebhookReceiver.StartAsync();
+        await using var redirecting = await WebhookReceiver.StartAsync();
+        redirecting.RedirectTo = target.Url;
+        await PutAsync("redirecting", redirecting.Url, HttpStatusCode.Created);
+        try
+        {
+            await server.Client.IssueAsync(new { templateId = InProcessServerFixture.BoardingTemplate, serialNumber = TestEnvironment.UniqueId("redirect") });
+            // A second POST to the same URL: the 302 failed the delivery, which is retried where it was subscribed.
+            await redirecting.WaitForCallsAsync(2, Deadline);
+            Assert.Equal(0, target.Calls);
+        }
+        finally
+        {
+            await DeleteAsync("redirecting");
+        }
+    }
+
+    private async Task PutAsync(string name, string url, HttpStatusCode expected)
+    {
+        using var put = await server.Client.SendAsync(HttpMethod.Put, $"api/webhooks/{name}",
+            PassGrainsClient.JsonBody(new { url, secret = Secret, passTypeIdentifier = PassType }));
+        await Expect.Status(put, expected);
+    }
+
+    private async Task DeleteAsync(string name)
+    {
+        using var delete = await server.Client.SendAsync(HttpMethod.Delete, $"api/webhooks/{name}");
+        await Expect.Status(delete, HttpStatusCode.NoContent);
     }
 
     [Fact]

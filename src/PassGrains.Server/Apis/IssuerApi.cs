@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Http.HttpResults;
 using PassGrains.Abstractions;
 using PassGrains.Packaging.Models;
 using PassGrains.Packaging.Validation;
@@ -38,6 +39,8 @@ public static partial class IssuerApi
         api.MapPost("/downloads", CreateBundleLink).WithSummary("A signed .pkpasses link for up to 10 passes of one pass type");
         api.MapGet("/device-logs", GetDeviceLogs).WithSummary("Recent messages devices sent to /v1/log");
         api.MapPut("/webhooks/{name}", PutWebhook).WithSummary("Subscribe a URL to a pass type's lifecycle events (signed JSON POSTs)");
+        api.MapGet("/webhooks/{name}", GetWebhook).WithSummary("Show a webhook (its secret is never shown)");
+        api.MapDelete("/webhooks/{name}", DeleteWebhook).WithSummary("Delete a webhook; its undelivered events are dropped");
         api.MapGet("/pass-types", ListPassTypes).WithSummary("Pass types this server signs for, with the expiry of their certificates");
         api.MapGet("/alarms", (Pushes.PushAlarms alarms) => Results.Ok(alarms.All)).WithSummary("Pass types whose pushes APNs refused (403): stopped until cleared");
         api.MapDelete("/alarms/{passTypeIdentifier}", (string passTypeIdentifier, Pushes.PushAlarms alarms) =>
@@ -139,7 +142,8 @@ public static partial class IssuerApi
             : Results.Ok(new JobResponse(jobId, status.State == BatchJobState.Completed ? "completed" : "running", status.Total, status.Done, status.Failed, status.Errors));
     }
 
-    private static async Task<IResult> PutWebhook(string name, HttpRequest request, IGrainFactory grains, PassTypeRegistry passTypes, Webhooks.WebhookSubscriptions subscriptions)
+    private static async Task<IResult> PutWebhook(string name, HttpRequest request, IGrainFactory grains, PassTypeRegistry passTypes,
+        Webhooks.WebhookSubscriptions subscriptions, Microsoft.Extensions.Options.IOptions<Webhooks.WebhookOptions> webhookOptions)
     {
         if (!IdShape().IsMatch(name))
             return Problems.Invalid("name", "webhook names are 1–100 letters, digits, '.', '_' or '-'");
@@ -155,10 +159,59 @@ public static partial class IssuerApi
         var passType = RequestContent.OptionalString(body!, "passTypeIdentifier");
         if (passType is null || passTypes.Find(passType) is null)
             return Problems.Invalid("passTypeIdentifier", $"passTypeIdentifier must be a pass type this server signs for ({string.Join(", ", passTypes.All.Select(t => t.Identifier))})");
+        if (await RefuseWebhookHost(uri, webhookOptions.Value.AllowPrivateNetworks, request.HttpContext.RequestAborted) is { } refusal)
+            return Problems.Invalid("url", refusal);
         var created = await grains.GetGrain<IWebhookRegistryGrain>(Grains.WebhookRegistryGrain.Key).Put(new Webhook(name, uri.ToString(), secret, passType));
         await subscriptions.RefreshAsync(); // this silo publishes at once; the others within WebhookSubscriptions.RefreshInterval
         var response = new WebhookResponse(name, uri.ToString(), passType);
         return created ? Results.Created($"/api/webhooks/{name}", response) : Results.Ok(response);
+    }
+
+    /// <summary>
+    /// Why a webhook URL's host may not be stored: an IP literal or a name that resolves, now, to an address
+    /// webhooks may not reach. A name that does not resolve (yet) is accepted, since a receiver's DNS may be
+    /// published after its subscription; every delivery vets the addresses it connects to anyway, so this
+    /// check only tells the issuer early.
+    /// </summary>
+    private static async Task<string?> RefuseWebhookHost(Uri uri, bool allowPrivateNetworks, CancellationToken aborted)
+    {
+        if (allowPrivateNetworks)
+            return null;
+        System.Net.IPAddress[] addresses;
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+            timeout.CancelAfter(TimeSpan.FromSeconds(5));
+            addresses = await Webhooks.WebhookAddresses.ResolveAsync(uri.IdnHost, timeout.Token);
+        }
+        catch (Exception e) when (e is System.Net.Sockets.SocketException or OperationCanceledException && !aborted.IsCancellationRequested)
+        {
+            return null;
+        }
+        catch (ArgumentException)
+        {
+            return $"url host '{uri.Host}' is not a name DNS can resolve";
+        }
+        return Webhooks.WebhookAddresses.FirstForbidden(addresses, allowPrivateNetworks) is { } forbidden
+            ? $"url host '{uri.Host}' resolves to {forbidden}, which is not a public address: webhooks may not reach loopback, private, link-local, "
+              + "multicast or reserved networks (an operator can allow them with PassGrains:Webhooks:AllowPrivateNetworks)"
+            : null;
+    }
+
+    private static async Task<Results<Ok<WebhookResponse>, ProblemHttpResult>> GetWebhook(string name, IGrainFactory grains)
+    {
+        var hook = await grains.GetGrain<IWebhookRegistryGrain>(Grains.WebhookRegistryGrain.Key).Find(name);
+        return hook is null
+            ? Problems.NotFound($"webhook {name} does not exist")
+            : TypedResults.Ok(new WebhookResponse(hook.Name, hook.Url, hook.PassTypeIdentifier));
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteWebhook(string name, IGrainFactory grains, Webhooks.WebhookSubscriptions subscriptions)
+    {
+        if (!await grains.GetGrain<IWebhookRegistryGrain>(Grains.WebhookRegistryGrain.Key).Delete(name))
+            return Problems.NotFound($"webhook {name} does not exist");
+        await subscriptions.RefreshAsync(); // this silo stops at once, undelivered events included; the others within WebhookSubscriptions.RefreshInterval
+        return TypedResults.NoContent();
     }
 
     private static async Task<IResult> PatchPass(string passTypeIdentifier, string serialNumber, HttpRequest request, IGrainFactory grains, PassRenderer renderer)

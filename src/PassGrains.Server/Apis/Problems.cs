@@ -1,3 +1,9 @@
+<<<<<<< HEAD
+=======
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http.HttpResults;
+>>>>>>> webhooks
 using PassGrains.Packaging.Validation;
 
 namespace PassGrains.Server.Apis;
@@ -25,7 +31,7 @@ public static class Problems
             problems.Where(p => !p.IsError).Select(p => p.ToString()).ToList());
     }
 
-    public static IResult NotFound(string message) => Create(StatusCodes.Status404NotFound, "not found", message, []);
+    public static ProblemHttpResult NotFound(string message) => Create(StatusCodes.Status404NotFound, "not found", message, []);
 
     public static IResult Conflict(string field, string message) =>
         Create(StatusCodes.Status409Conflict, "conflict", message, [new FieldProblem(field, "unique", message)]);
@@ -36,13 +42,13 @@ public static class Problems
 
     public static IResult UnsupportedMediaType(string message) => Create(StatusCodes.Status415UnsupportedMediaType, "unsupported media type", message, []);
 
-    private static IResult Create(int status, string title, string detail, List<FieldProblem> errors, List<string>? warnings = null)
+    private static ProblemHttpResult Create(int status, string title, string detail, List<FieldProblem> errors, List<string>? warnings = null)
     {
         var extensions = new Dictionary<string, object?>();
         if (errors.Count > 0)
             extensions["errors"] = errors;
         if (warnings is { Count: > 0 })
             extensions["warnings"] = warnings;
-        return Results.Problem(detail: detail, statusCode: status, title: title, extensions: extensions);
+        return TypedResults.Problem(detail: detail, statusCode: status, title: title, extensions: extensions);
     }
 }

@@ -68,7 +68,12 @@ public static class PassGrainsHosting
         builder.Services.AddSingleton<IPushDispatcher>(sp => sp.GetRequiredService<PushDispatcher>());
         builder.Services.AddHostedService(sp => sp.GetRequiredService<PushDispatcher>());
         builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, PushDrainOnShutdown>();
-        builder.Services.AddHttpClient(nameof(WebhookSender), client => client.Timeout = TimeSpan.FromSeconds(15));
+        builder.Services.AddOptions<WebhookOptions>().Bind(builder.Configuration.GetSection(WebhookOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        // The sender bounds every attempt itself (WebhookOptions.AttemptTimeout) and logs failures by webhook name; the
+        // factory's request logs would print URLs, whose query may carry a receiver's token. The handler vets every address it connects to.
+        builder.Services.AddHttpClient(nameof(WebhookSender), client => client.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(sp => WebhookAddresses.CreateHandler(sp.GetRequiredService<IOptions<WebhookOptions>>().Value))
+            .RemoveAllLoggers();
         builder.Services.AddSingleton<WebhookSender>();
         builder.Services.AddSingleton<IWebhookSender>(sp => sp.GetRequiredService<WebhookSender>());
         builder.Services.AddHostedService(sp => sp.GetRequiredService<WebhookSender>());

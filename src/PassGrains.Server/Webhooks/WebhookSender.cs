@@ -1,51 +1,100 @@
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Threading.Channels;
+using Microsoft.Extensions.Options;
 using PassGrains.Abstractions;
 using PassGrains.Grains;
 
 namespace PassGrains.Server.Webhooks;
 
 /// <summary>
-/// POSTs lifecycle events to webhook URLs as JSON, signed with <c>X-PassGrains-Signature: sha256=&lt;hex
-/// HMAC-SHA256 of the body with the webhook's secret&gt;</c>; failures (network, non-2xx) are retried with
-/// exponential backoff and jitter for up to <see cref="RetryDeadline"/>.
+/// POSTs lifecycle events to webhook URLs as JSON with two signatures: <c>X-PassGrains-Signature: sha256=&lt;hex
+/// HMAC-SHA256 of the body&gt;</c>, and <c>X-PassGrains-Webhook-Signature: t=&lt;unix seconds&gt;,v1=&lt;hex
+/// HMAC-SHA256 of "t.body"&gt;</c>, whose timestamp lets receivers refuse replayed requests. Failures (network,
+/// timeouts, non-2xx, redirects) are retried with exponential backoff and jitter for up to
+/// <see cref="WebhookOptions.RetryDeadline"/>. Every webhook has a queue and a worker of its own, so a receiver
+/// that is slow, down or holds connections open delays only its own events.
 /// </summary>
-public sealed partial class WebhookSender(IHttpClientFactory http, ILogger<WebhookSender> logger) : IWebhookSender, IHostedService, IDisposable
+public sealed partial class WebhookSender(
+    IHttpClientFactory http, IOptions<WebhookOptions> options, WebhookSubscriptions subscriptions, TimeProvider time, ILogger<WebhookSender> logger)
+    : IWebhookSender, IHostedService, IDisposable
 {
     public const string SignatureHeader = "X-PassGrains-Signature";
-    private static readonly TimeSpan RetryDeadline = TimeSpan.FromMinutes(10);
-    private const int Workers = 4;
+    public const string TimestampedSignatureHeader = "X-PassGrains-Webhook-Signature";
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
         DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
     };
 
-    private readonly Channel<(Webhook Hook, byte[] Body)> _queue = Channel.CreateBounded<(Webhook, byte[])>(
-        new BoundedChannelOptions(100_000) { FullMode = BoundedChannelFullMode.DropOldest });
-    private readonly CancellationTokenSource _stopping = new();
-    private Task[] _workers = [];
+    private sealed record Queued(Webhook Hook, byte[] Body, long QueuedAt);
 
-    public void Enqueue(Webhook webhook, LifecycleEvent lifecycleEvent) =>
-        _queue.Writer.TryWrite((webhook, JsonSerializer.SerializeToUtf8Bytes(lifecycleEvent, Json)));
+    /// <summary>One webhook's events, bounded (the oldest go first when its receiver falls far behind), and the worker that delivers them in order.</summary>
+    private sealed class Outbox
+    {
+        public Outbox(int capacity) => Events = Channel.CreateBounded<Queued>(
+            new BoundedChannelOptions(capacity) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true },
+            _ => Interlocked.Increment(ref Dropped));
+
+        public Channel<Queued> Events { get; }
+
+        public Task Worker { get; set; } = Task.CompletedTask;
+
+        public int Dropped;
+    }
+
+    private readonly WebhookOptions _options = options.Value;
+    private readonly Dictionary<string, Outbox> _outboxes = new(StringComparer.Ordinal);
+    private readonly Lock _gate = new();
+    private readonly CancellationTokenSource _stopping = new();
+
+    public void Enqueue(Webhook webhook, LifecycleEvent lifecycleEvent)
+    {
+        var queued = new Queued(webhook, JsonSerializer.SerializeToUtf8Bytes(lifecycleEvent, Json), time.GetTimestamp());
+        lock (_gate)
+        {
+            if (_stopping.IsCancellationRequested)
+                return;
+            if (!_outboxes.TryGetValue(webhook.Name, out var outbox))
+            {
+                outbox = new Outbox(_options.QueueCapacity);
+                _outboxes.Add(webhook.Name, outbox);
+                var name = webhook.Name;
+                outbox.Worker = Task.Run(() => RunAsync(name, outbox, _stopping.Token), CancellationToken.None);
+            }
+            outbox.Events.Writer.TryWrite(queued);
+        }
+    }
 
     public static string Sign(string secret, ReadOnlySpan<byte> body) =>
         "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), body));
 
-    public Task StartAsync(CancellationToken cancellationToken)
+    /// <summary>The Stripe scheme: the HMAC covers the timestamp too, so an old request cannot pass for a new one.</summary>
+    public static string SignWithTimestamp(string secret, long unixSeconds, ReadOnlySpan<byte> body)
     {
-        _workers = Enumerable.Range(0, Workers).Select(_ => Task.Run(() => RunAsync(_stopping.Token), CancellationToken.None)).ToArray();
-        return Task.CompletedTask;
+        var t = unixSeconds.ToString(CultureInfo.InvariantCulture);
+        var prefix = Encoding.UTF8.GetBytes(t + ".");
+        var signed = new byte[prefix.Length + body.Length];
+        prefix.CopyTo(signed, 0);
+        body.CopyTo(signed.AsSpan(prefix.Length));
+        return $"t={t},v1={Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), signed))}";
     }
+
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        await _stopping.CancelAsync().ConfigureAwait(false);
+        Task[] workers;
+        lock (_gate)
+        {
+            _stopping.Cancel();
+            workers = _outboxes.Values.Select(o => o.Worker).ToArray();
+        }
         try
         {
-            await Task.WhenAll(_workers).WaitAsync(cancellationToken).ConfigureAwait(false);
+            await Task.WhenAll(workers).WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
@@ -55,53 +104,113 @@ public sealed partial class WebhookSender(IHttpClientFactory http, ILogger<Webho
 
     public void Dispose() => _stopping.Dispose();
 
-    private async Task RunAsync(CancellationToken stopping)
+    private async Task RunAsync(string name, Outbox outbox, CancellationToken stopping)
     {
         try
         {
-            await foreach (var (hook, body) in _queue.Reader.ReadAllAsync(stopping).ConfigureAwait(false))
-                await DeliverAsync(hook, body, stopping).ConfigureAwait(false);
+            await foreach (var queued in outbox.Events.Reader.ReadAllAsync(stopping).ConfigureAwait(false))
+            {
+                var subscribed = await DeliverAsync(queued, stopping).ConfigureAwait(false);
+                if (Interlocked.Exchange(ref outbox.Dropped, 0) is var dropped and > 0)
+                    LogDropped(logger, name, dropped, _options.QueueCapacity);
+                if (!subscribed)
+                    CloseIfIdle(name, outbox);
+            }
         }
         catch (OperationCanceledException)
         {
         }
     }
 
-    private async Task DeliverAsync(Webhook hook, byte[] body, CancellationToken stopping)
+    /// <summary>A deleted webhook's worker ends once nothing waits for it; an event for the name after that opens a new one.</summary>
+    private void CloseIfIdle(string name, Outbox outbox)
     {
-        var deadline = DateTimeOffset.UtcNow + RetryDeadline;
-        var client = http.CreateClient(nameof(WebhookSender));
-        for (var attempt = 1; ; attempt++)
+        lock (_gate)
         {
-            string failure;
-            try
+            // Enqueue writes under the same lock, so nothing can slip in between the count and the removal.
+            if (outbox.Events.Reader.Count == 0 && _outboxes.GetValueOrDefault(name) == outbox)
             {
-                using var request = new HttpRequestMessage(HttpMethod.Post, hook.Url) { Content = new ByteArrayContent(body) };
-                request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
-                request.Headers.TryAddWithoutValidation(SignatureHeader, Sign(hook.Secret, body));
-                using var response = await client.SendAsync(request, stopping).ConfigureAwait(false);
-                if (response.IsSuccessStatusCode)
-                    return;
-                failure = $"HTTP {(int)response.StatusCode}";
+                _outboxes.Remove(name);
+                outbox.Events.Writer.TryComplete();
             }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !stopping.IsCancellationRequested)
-            {
-                failure = e.Message;
-            }
-            var delay = TimeSpan.FromMilliseconds(Math.Min(30_000, 200 * Math.Pow(2, attempt - 1)) * (0.5 + Random.Shared.NextDouble() * 0.5));
-            if (DateTimeOffset.UtcNow + delay > deadline)
-            {
-                LogGaveUp(logger, hook.Name, attempt, failure);
-                return;
-            }
-            LogRetrying(logger, hook.Name, attempt, failure);
-            await Task.Delay(delay, stopping).ConfigureAwait(false);
         }
     }
 
+    /// <returns>False when the webhook turned out to be deleted (the event was dropped).</returns>
+    private async Task<bool> DeliverAsync(Queued queued, CancellationToken stopping)
+    {
+        var deadline = time.GetUtcNow() + _options.RetryDeadline;
+        var client = http.CreateClient(nameof(WebhookSender));
+        for (var attempt = 1; ; attempt++)
+        {
+            // Deleted, or changed, while the event waited (or between retries): follow the webhook as it is now.
+            if (subscriptions.Current(queued.Hook, queued.QueuedAt) is not { } hook)
+            {
+                LogDeleted(logger, queued.Hook.Name);
+                return false;
+            }
+            string failure;
+            try
+            {
+                using var attemptTimeout = new CancellationTokenSource(_options.AttemptTimeout, time);
+                using var cancel = CancellationTokenSource.CreateLinkedTokenSource(stopping, attemptTimeout.Token);
+                using var request = new HttpRequestMessage(HttpMethod.Post, hook.Url) { Content = new ByteArrayContent(queued.Body) };
+                request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+                request.Headers.TryAddWithoutValidation(SignatureHeader, Sign(hook.Secret, queued.Body));
+                request.Headers.TryAddWithoutValidation(TimestampedSignatureHeader, SignWithTimestamp(hook.Secret, time.GetUtcNow().ToUnixTimeSeconds(), queued.Body));
+                // Headers only: the status is the answer, and a receiver must not be able to make us buffer a huge body.
+                using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancel.Token).ConfigureAwait(false);
+                if (response.IsSuccessStatusCode)
+                    return true;
+                failure = (int)response.StatusCode is >= 300 and < 400
+                    ? $"HTTP {(int)response.StatusCode}: redirects are not followed"
+                    : $"HTTP {(int)response.StatusCode}";
+            }
+            catch (HttpRequestException e) when (Refusal(e) is { } refused)
+            {
+                // Not a passing fault: the host resolves to an address webhooks may not reach.
+                LogRefused(logger, hook.Name, refused.Host, refused.Address.ToString());
+                return true;
+            }
+            catch (Exception e) when (e is HttpRequestException or OperationCanceledException && !stopping.IsCancellationRequested)
+            {
+                failure = e is OperationCanceledException ? $"no answer within {_options.AttemptTimeout.TotalSeconds:0.#} s"
+                    : e.InnerException is { } inner ? $"{e.Message} {inner.Message}" : e.Message;
+            }
+            var delay = TimeSpan.FromMilliseconds(Math.Min(30_000, 200 * Math.Pow(2, attempt - 1)) * (0.5 + Random.Shared.NextDouble() * 0.5));
+            if (time.GetUtcNow() + delay > deadline)
+            {
+                LogGaveUp(logger, hook.Name, attempt, failure);
+                return true;
+            }
+            LogRetrying(logger, hook.Name, attempt, failure);
+            await Task.Delay(delay, time, stopping).ConfigureAwait(false);
+        }
+    }
+
+    private static WebhookAddressRefusedException? Refusal(Exception e)
+    {
+        for (Exception? inner = e; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is WebhookAddressRefusedException refused)
+                return refused;
+        }
+        return null;
+    }
+
+    // Log lines name the webhook, never its URL's query or its secret.
     [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook {Webhook}: attempt {Attempt} failed ({Failure}); retrying")]
     private static partial void LogRetrying(ILogger logger, string webhook, int attempt, string failure);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Webhook {Webhook}: gave up after {Attempt} attempts ({Failure})")]
     private static partial void LogGaveUp(ILogger logger, string webhook, int attempt, string failure);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Webhook {Webhook}: refused to connect, {Host} resolves to {Address}, which is not a public address (PassGrains:Webhooks:AllowPrivateNetworks is off); event dropped")]
+    private static partial void LogRefused(ILogger logger, string webhook, string host, string address);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Webhook {Webhook}: deleted (or moved to another pass type) before its event was delivered; event dropped")]
+    private static partial void LogDeleted(ILogger logger, string webhook);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook {Webhook}: {Dropped} events dropped, more than {Capacity} waited for the receiver")]
+    private static partial void LogDropped(ILogger logger, string webhook, int dropped, int capacity);
 }

@@ -5,36 +5,63 @@ using PassGrains.Grains;
 namespace PassGrains.Server.Webhooks;
 
 /// <summary>
-/// Which pass types have webhooks, known on every silo so that a million issued passes of a pass type
-/// nobody subscribed to put nothing on the lifecycle stream. Refreshed every
-/// <see cref="RefreshInterval"/> and at once on the silo that took a subscription; until the first load,
-/// and after a failed refresh, every event is published (losing an event is worse than carrying one).
+/// The webhooks of the service, known on every silo: so that a million issued passes of a pass type nobody
+/// subscribed to put nothing on the lifecycle stream, and so that events still queued for a webhook that was
+/// deleted (or changed) since are dropped (or sent to its new URL). Refreshed every <see cref="RefreshInterval"/>
+/// and at once on the silo that took a change; until the first load, and after a failed refresh, every event
+/// is published (losing an event is worse than carrying one).
 /// </summary>
-public sealed partial class WebhookSubscriptions(IGrainFactory grains, ILogger<WebhookSubscriptions> logger) : BackgroundService
+public sealed partial class WebhookSubscriptions(IGrainFactory grains, TimeProvider time, ILogger<WebhookSubscriptions> logger) : BackgroundService
 {
     public static readonly TimeSpan RefreshInterval = TimeSpan.FromSeconds(2);
 
-    private volatile FrozenSet<string>? _passTypes;
+    private sealed record Snapshot(FrozenDictionary<string, Webhook> ByName, FrozenSet<string> PassTypes, long ReadStartedAt);
 
-    public bool MayHaveSubscribers(string passTypeIdentifier) => _passTypes is not { } known || known.Contains(passTypeIdentifier);
+    private volatile Snapshot? _snapshot;
+
+    public bool MayHaveSubscribers(string passTypeIdentifier) => _snapshot is not { } known || known.PassTypes.Contains(passTypeIdentifier);
+
+    /// <summary>
+    /// What an event queued at <paramref name="queuedAt"/> (a <see cref="TimeProvider.GetTimestamp"/>) for
+    /// <paramref name="queued"/> should now go to: the webhook as stored now, or null when it was deleted or moved
+    /// to another pass type. Only a registry read that began after the event was queued can say so; until
+    /// then the webhook as queued stands (a webhook created a moment ago is not yet in an older read).
+    /// </summary>
+    public Webhook? Current(Webhook queued, long queuedAt)
+    {
+        if (_snapshot is not { } known || known.ReadStartedAt <= queuedAt)
+            return queued;
+        return known.ByName.TryGetValue(queued.Name, out var current) && current.PassTypeIdentifier == queued.PassTypeIdentifier ? current : null;
+    }
 
     public async Task RefreshAsync()
     {
         try
         {
-            var passTypes = await grains.GetGrain<IWebhookRegistryGrain>(WebhookRegistryGrain.Key).SubscribedPassTypes();
-            _passTypes = passTypes.ToFrozenSet(StringComparer.Ordinal);
+            var startedAt = time.GetTimestamp();
+            var hooks = await grains.GetGrain<IWebhookRegistryGrain>(WebhookRegistryGrain.Key).All();
+            var next = new Snapshot(hooks.ToFrozenDictionary(h => h.Name, StringComparer.Ordinal),
+                hooks.Select(h => h.PassTypeIdentifier).ToFrozenSet(StringComparer.Ordinal), startedAt);
+            // A change's refresh and the timer's can overlap: an older read finishing last must not win.
+            Snapshot? seen;
+            do
+            {
+                seen = _snapshot;
+                if (seen is not null && seen.ReadStartedAt > startedAt)
+                    return;
+            }
+            while (Interlocked.CompareExchange(ref _snapshot, next, seen) != seen);
         }
         catch (Exception e) when (e is OrleansException or TimeoutException or InvalidOperationException)
         {
-            _passTypes = null;
+            _snapshot = null;
             LogRefreshFailed(logger, e);
         }
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(RefreshInterval);
+        using var timer = new PeriodicTimer(RefreshInterval, time);
         try
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))

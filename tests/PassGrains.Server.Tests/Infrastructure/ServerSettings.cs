@@ -35,6 +35,8 @@ public sealed record ServerSettings(string DataDirectory, SigningChain Chain, in
             // the limits stay on, far above that. RateLimitTests run a server with the small budgets they test.
             ["PassGrains:RateLimits:UnauthorizedRequests"] = "100000",
             ["PassGrains:RateLimits:AnonymousRequests"] = "100000",
+            // Test webhook receivers listen on loopback, which webhooks may not reach by default.
+            ["PassGrains:Webhooks:AllowPrivateNetworks"] = "true",
         };
         if (SecretKey is not null)
             configuration["PassGrains:SecretKey"] = SecretKey;
