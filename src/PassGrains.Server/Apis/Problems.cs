@@ -34,6 +34,9 @@ public static class Problems
 
     public static IResult Unauthorized(string message) => Create(StatusCodes.Status401Unauthorized, "unauthorized", message, []);
 
+    /// <summary>The key is valid but outside its scope; <paramref name="message"/> names the scope it lacks.</summary>
+    public static IResult Forbidden(string message) => Create(StatusCodes.Status403Forbidden, "forbidden", message, []);
+
     public static IResult TooLarge(string message) => Create(StatusCodes.Status413PayloadTooLarge, "request too large", message, []);
 
     public static IResult UnsupportedMediaType(string message) => Create(StatusCodes.Status415UnsupportedMediaType, "unsupported media type", message, []);

@@ -16,7 +16,7 @@ public sealed class PassGrainsOptions : IValidatableObject
 
     public ClusterSettings Cluster { get; set; } = new();
 
-    public List<string> IssuerApiKeys { get; set; } = [];
+    // PassGrains:IssuerApiKeys mixes strings and objects, which the binder cannot: Security.IssuerKeyConfiguration reads it.
 
     /// <summary>Keys for /metrics and the /dashboard (issuer keys also read /metrics).</summary>
     public List<string> OperatorApiKeys { get; set; } = [];
@@ -43,8 +43,6 @@ public sealed class PassGrainsOptions : IValidatableObject
             yield return new ValidationResult("PassGrains:Storage:MaxPoolSize must be between 1 and 1000", ["Storage.MaxPoolSize"]);
         if (Cluster.AdvertisedAddress is { } advertised && !System.Net.IPAddress.TryParse(advertised, out _))
             yield return new ValidationResult($"PassGrains:Cluster:AdvertisedAddress '{advertised}' must be an IP address", ["Cluster.AdvertisedAddress"]);
-        if (IssuerApiKeys.Any(k => k.Length < 16))
-            yield return new ValidationResult("every PassGrains:IssuerApiKeys entry needs at least 16 characters", [nameof(IssuerApiKeys)]);
         if (OperatorApiKeys.Any(k => k.Length < 16))
             yield return new ValidationResult("every PassGrains:OperatorApiKeys entry needs at least 16 characters", [nameof(OperatorApiKeys)]);
         for (var i = 0; i < PassTypes.Count; i++)

@@ -19,9 +19,16 @@ public sealed class OperatorAccess(IssuerApiKeys issuerKeys, OperatorApiKeys ope
         var authorization = context.Request.Headers.Authorization.ToString();
         if (path.StartsWithSegments(MetricsPath))
         {
-            if (issuerKeys.IsValid(authorization) || operatorKeys.Keys.IsValid(authorization))
+            // Metrics count every pass type: an issuer key scoped to some of them does not read the others' numbers.
+            if (issuerKeys.Find(authorization) is { Scope.IsUnrestricted: true } || operatorKeys.Keys.IsValid(authorization))
             {
                 await next(context);
+                return;
+            }
+            if (issuerKeys.IsValid(authorization))
+            {
+                await Results.Problem("this key is scoped to pass types: /metrics needs a key for every pass type or an operator key (PassGrains:OperatorApiKeys)",
+                    statusCode: StatusCodes.Status403Forbidden, title: "forbidden").ExecuteAsync(context);
                 return;
             }
             await Refuse(context, "Bearer", "send an issuer or operator API key as 'Authorization: Bearer <key>' (PassGrains:IssuerApiKeys, PassGrains:OperatorApiKeys)");
@@ -56,5 +63,5 @@ public sealed class OperatorAccess(IssuerApiKeys issuerKeys, OperatorApiKeys ope
 /// <summary>Keys for operators (metrics, dashboard), separate from issuers' keys.</summary>
 public sealed class OperatorApiKeys(IEnumerable<string> keys)
 {
-    public IssuerApiKeys Keys { get; } = new(keys);
+    public IssuerApiKeys Keys { get; } = IssuerApiKeys.Unscoped(keys);
 }
