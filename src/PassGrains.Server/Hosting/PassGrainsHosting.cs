@@ -69,7 +69,9 @@ public static class PassGrainsHosting
         builder.Services.AddSingleton<IPushDispatcher>(sp => sp.GetRequiredService<PushDispatcher>());
         builder.Services.AddHostedService(sp => sp.GetRequiredService<PushDispatcher>());
         builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, PushDrainOnShutdown>();
-        builder.Services.AddHttpClient(nameof(WebhookSender), client => client.Timeout = TimeSpan.FromSeconds(15));
+        // No request logging by the client factory: it would print each subscriber's URL (a secret may sit in its query);
+        // WebhookSender logs failures by the webhook's name.
+        builder.Services.AddHttpClient(nameof(WebhookSender), client => client.Timeout = TimeSpan.FromSeconds(15)).RemoveAllLoggers();
         builder.Services.AddSingleton<WebhookSender>();
         builder.Services.AddSingleton<IWebhookSender>(sp => sp.GetRequiredService<WebhookSender>());
         builder.Services.AddHostedService(sp => sp.GetRequiredService<WebhookSender>());

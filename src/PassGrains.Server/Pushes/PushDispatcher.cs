@@ -251,7 +251,7 @@ public sealed partial class PushDispatcher : IPushDispatcher, IHostedService, ID
         }
         catch (Exception e) when (e is OrleansException or TimeoutException)
         {
-            LogReportFailed(_logger, passType, token, e);
+            LogTokenRemovalFailed(_logger, passType, Security.SecretFingerprint.Of(token), e);
         }
     }
 
@@ -279,6 +279,10 @@ public sealed partial class PushDispatcher : IPushDispatcher, IHostedService, ID
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not report pushes for {PassType}/{Item}")]
     private static partial void LogReportFailed(ILogger logger, string passType, string item, Exception exception);
+
+    // A push token lets anyone holding the pass type's certificate push to the device: logs carry its fingerprint only.
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not remove the registrations of push token {TokenFingerprint} for {PassType}; APNs refuses it again on its next push")]
+    private static partial void LogTokenRemovalFailed(ILogger logger, string passType, string tokenFingerprint, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Shutting down with {Count} passes' pushes unanswered; they stay owed and go out from the remaining silos")]
     private static partial void LogDrainIncomplete(ILogger logger, int count);
