@@ -35,7 +35,7 @@ public static class PassGrainsHosting
 
         var dataDirectory = Path.GetFullPath(options.DataDirectory, Environment.CurrentDirectory);
         Directory.CreateDirectory(dataDirectory);
-        var secret = SecretKeyFile.LoadOrCreate(options.SecretKey, dataDirectory);
+        var secret = SecretKeyFile.LoadOrCreate(options.SecretKey, options.SecretKeyFile, dataDirectory);
         var publicUrl = PublicUrl.Resolve(options.PublicUrl, builder.Environment);
 
         var passTypes = PassTypeRegistry.Create(options.PassTypes, builder.Environment.IsDevelopment(), dataDirectory);
