@@ -3,8 +3,8 @@ using Microsoft.Net.Http.Headers;
 namespace PassGrains.Server.Security;
 
 /// <summary>
-/// Guards the operator surfaces: <c>/metrics</c> takes an issuer or operator key as a bearer token (what a
-/// Prometheus scrape config sends); <c>/dashboard</c> takes an operator key, as a bearer token or as the
+/// Guards the operator surfaces: <c>/metrics</c> takes an operator key, or an issuer key scoped to no pass type
+/// (metrics count every pass type), as a bearer token (what a Prometheus scrape config sends); <c>/dashboard</c> takes an operator key, as a bearer token or as the
 /// password of HTTP Basic authentication so that a browser can open it. Neither is ever anonymous: with no
 /// operator keys configured the dashboard refuses everyone and says which setting opens it.
 /// </summary>
