@@ -6,10 +6,12 @@ public sealed record BatchLine([property: Id(0)] int Number, [property: Id(1)] s
 
 /// <summary>
 /// A slice of a batch job's lines. <paramref name="Resumed"/>: the slice may have run before (a crash or
-/// a retry), so a pass that already exists counts as issued.
+/// a retry), so a pass that already exists counts as issued. <paramref name="PassTypes"/>: the pass types the
+/// submitting key may issue (null: every one); a line of another pass type fails with the reason.
 /// </summary>
 [GenerateSerializer, Immutable]
-public sealed record BatchChunk([property: Id(0)] string JobId, [property: Id(1)] IReadOnlyList<BatchLine> Lines, [property: Id(2)] bool Resumed);
+public sealed record BatchChunk([property: Id(0)] string JobId, [property: Id(1)] IReadOnlyList<BatchLine> Lines, [property: Id(2)] bool Resumed,
+    [property: Id(3)] IReadOnlyList<string>? PassTypes = null);
 
 [GenerateSerializer, Immutable]
 public sealed record BatchChunkResult([property: Id(0)] int Done, [property: Id(1)] int Failed, [property: Id(2)] IReadOnlyList<string> Errors);

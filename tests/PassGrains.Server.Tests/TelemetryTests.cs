@@ -44,6 +44,9 @@ public sealed partial class TelemetryTests : IAsyncLifetime, IDisposable
                 ["Logging:Console:FormatterName"] = "json",
                 ["Logging:Console:FormatterOptions:IncludeScopes"] = "true",
                 ["Logging:LogLevel:PassGrains"] = "Information",
+                // Request and HTTP client logging as verbose as an operator may make it: secrets must stay out even then.
+                ["Logging:LogLevel:Microsoft.AspNetCore"] = "Information",
+                ["Logging:LogLevel:System.Net.Http"] = "Information",
             },
         };
         _server = await ServerProcess.StartAsync(_settings);
@@ -115,6 +118,55 @@ public sealed partial class TelemetryTests : IAsyncLifetime, IDisposable
         Assert.Contains(scopes, scope => scope.ValueKind == System.Text.Json.JsonValueKind.Object
             && scope.TryGetProperty("passTypeIdentifier", out var type) && type.GetString() == PassType
             && scope.TryGetProperty("serialNumber", out var number) && number.GetString() == serial);
+    }
+
+    [Fact]
+    public async Task A_refused_push_token_and_the_pass_secrets_never_appear_in_the_logs()
+    {
+        var serial = TestEnvironment.UniqueId("secret");
+        var issued = await _client.IssueAsync(new { templateId = "boarding", serialNumber = serial });
+        var pass = await _client.DownloadAsync(issued.DownloadUrl, serial);
+        var device = new WalletDevice(_http, pass.WebServiceUrl);
+        _apns.Script(device.PushToken, ApnsReply.Unregistered(DateTimeOffset.UtcNow.AddDays(-1)));
+        Assert.Equal(HttpStatusCode.Created, await device.RegisterAsync(PassType, serial, pass.AuthenticationToken));
+        using (var fetched = await device.GetPassAsync(PassType, serial, pass.AuthenticationToken))
+            Assert.Equal(HttpStatusCode.OK, fetched.StatusCode);
+        Assert.Equal(2, await _client.ChangeAsync(PassType, serial, new { fields = new { gate = "D4" } }));
+
+        // APNs answers 410: the token is refused, logged, and its registration removed.
+        var fingerprint = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(device.PushToken)))[..8];
+        await WaitForLogLineAsync(l => l.Contains("no longer valid", StringComparison.Ordinal) && l.Contains(fingerprint, StringComparison.Ordinal));
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while ((await _client.GetPassInfoAsync(PassType, serial)).GetProperty("devices").GetInt32() != 0)
+        {
+            Assert.True(DateTime.UtcNow < until, "the refused token's registration was not removed");
+            await Task.Delay(50);
+        }
+
+        var signature = System.Web.HttpUtility.ParseQueryString(new Uri(issued.DownloadUrl).Query)["sig"]!;
+        var output = _server.Output;
+        Assert.Contains(serial, output); // the lines about this pass are there...
+        Assert.DoesNotContain(device.PushToken, output, StringComparison.OrdinalIgnoreCase); // ...without its secrets
+        Assert.DoesNotContain(pass.AuthenticationToken, output, StringComparison.Ordinal);
+        Assert.DoesNotContain(signature, output, StringComparison.Ordinal);
+        Assert.DoesNotContain(TestEnvironment.ApiKey, output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Metric_labels_carry_only_configured_pass_types_and_other_for_anything_else()
+    {
+        var attacker = $"pass.attacker.{Guid.NewGuid():N}";
+        var device = new WalletDevice(_http, _settings.BaseUrl);
+        using (var latest = await device.GetPassAsync(attacker, "x", "token-of-nobody-0123456789"))
+            Assert.Equal(HttpStatusCode.Unauthorized, latest.StatusCode);
+        await device.ListAsync(attacker);
+        Assert.Equal(HttpStatusCode.Unauthorized, await device.RegisterAsync(attacker, "x", "token-of-nobody-0123456789"));
+
+        var after = await ScrapeUntilAsync(m => Value(m, "passgrains_registrations_total", ("pass_type", "other"), ("change", "refused")) >= 1);
+        Assert.True(Value(after, "passgrains_registrations_total", ("pass_type", "other"), ("change", "refused")) >= 1, "a refused registration counts as pass type 'other'");
+        using var response = await SendAsync("metrics", new AuthenticationHeaderValue("Bearer", OperatorKey));
+        var text = await Expect.Status(response, HttpStatusCode.OK);
+        Assert.DoesNotContain("attacker", text, StringComparison.Ordinal);
     }
 
     private async Task<string> WaitForLogLineAsync(Func<string, bool> match)

@@ -27,42 +27,38 @@ public static partial class IssuerApi
 
     public static IEndpointRouteBuilder MapIssuerApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api").WithTags("Issuer API").AddEndpointFilter(RequireApiKey).WithPassLogScope();
-        api.MapPut("/templates/{templateId}", PutTemplate).WithSummary("Upload a pass model (zip) as a new template revision");
-        api.MapPut("/groups/{groupId}", PutGroup).WithSummary("Create or change a group; its passes follow");
-        api.MapPost("/passes", CreatePass).WithSummary("Issue a pass");
-        api.MapPost("/passes/batch", CreateBatch).WithSummary("Issue many passes from NDJSON, one POST /api/passes body a line; 202 with a job id");
-        api.MapGet("/jobs/{jobId}", GetJob).WithSummary("Progress of a batch job");
-        api.MapPatch("/passes/{passTypeIdentifier}/{serialNumber}", PatchPass).WithSummary("Change a pass");
-        api.MapGet("/passes/{passTypeIdentifier}/{serialNumber}", GetPass).WithSummary("Show a pass");
-        api.MapPost("/passes/{passTypeIdentifier}/{serialNumber}/void", VoidPass).WithSummary("Void a pass");
-        api.MapPost("/downloads", CreateBundleLink).WithSummary("A signed .pkpasses link for up to 10 passes of one pass type");
-        api.MapGet("/device-logs", GetDeviceLogs).WithSummary("Recent messages devices sent to /v1/log");
-        api.MapPut("/webhooks/{name}", PutWebhook).WithSummary("Subscribe a URL to a pass type's lifecycle events (signed JSON POSTs)");
-        api.MapGet("/webhooks/{name}", GetWebhook).WithSummary("Show a webhook (its secret is never shown)");
-        api.MapDelete("/webhooks/{name}", DeleteWebhook).WithSummary("Delete a webhook; its undelivered events are dropped");
-        api.MapGet("/pass-types", ListPassTypes).WithSummary("Pass types this server signs for, with the expiry of their certificates");
-        api.MapGet("/alarms", (Pushes.PushAlarms alarms) => Results.Ok(alarms.All)).WithSummary("Pass types whose pushes APNs refused (403): stopped until cleared");
+        var api = app.MapGroup("/api").WithTags("Issuer API").AddEndpointFilter(IssuerAuthorization.RequireIssuerKey).WithPassLogScope();
+        // Reads need any key; changes need a read-write key. A {passTypeIdentifier} in the route is checked against the
+        // key's pass types by the filter; a pass type learnt from a body or a lookup is checked where it is learnt.
+        api.MapPut("/templates/{templateId}", PutTemplate).WithSummary("Upload a pass model (zip) as a new template revision").RequireIssuerScope(IssuerAccess.Write);
+        api.MapPut("/groups/{groupId}", PutGroup).WithSummary("Create or change a group; its passes follow").RequireIssuerScope(IssuerAccess.Write);
+        api.MapPost("/passes", CreatePass).WithSummary("Issue a pass").RequireIssuerScope(IssuerAccess.Write);
+        api.MapPost("/passes/batch", CreateBatch).WithSummary("Issue many passes from NDJSON, one POST /api/passes body a line; 202 with a job id").RequireIssuerScope(IssuerAccess.Write);
+        api.MapGet("/jobs/{jobId}", GetJob).WithSummary("Progress of a batch job").RequireIssuerScope(IssuerAccess.Read);
+        api.MapPatch("/passes/{passTypeIdentifier}/{serialNumber}", PatchPass).WithSummary("Change a pass").RequireIssuerScope(IssuerAccess.Write);
+        api.MapGet("/passes/{passTypeIdentifier}/{serialNumber}", GetPass).WithSummary("Show a pass").RequireIssuerScope(IssuerAccess.Read);
+        api.MapPost("/passes/{passTypeIdentifier}/{serialNumber}/void", VoidPass).WithSummary("Void a pass").RequireIssuerScope(IssuerAccess.Write);
+        // A link changes nothing, and a read-only key already gets one with GET /api/passes/...: a read.
+        api.MapPost("/downloads", CreateBundleLink).WithSummary("A signed .pkpasses link for up to 10 passes of one pass type").RequireIssuerScope(IssuerAccess.Read);
+        api.MapGet("/device-logs", GetDeviceLogs).WithSummary("Recent messages devices sent to /v1/log").RequireIssuerScope(IssuerAccess.Read);
+        api.MapPut("/webhooks/{name}", PutWebhook).WithSummary("Subscribe a URL to a pass type's lifecycle events (signed JSON POSTs)").RequireIssuerScope(IssuerAccess.Write);
+        api.MapGet("/webhooks/{name}", GetWebhook).WithSummary("Show a webhook (its secret is never shown)").RequireIssuerScope(IssuerAccess.Read);
+        api.MapDelete("/webhooks/{name}", DeleteWebhook).WithSummary("Delete a webhook; its undelivered events are dropped").RequireIssuerScope(IssuerAccess.Write);
+        api.MapGet("/pass-types", ListPassTypes).WithSummary("Pass types this server signs for, with the expiry of their certificates").RequireIssuerScope(IssuerAccess.Read);
+        api.MapGet("/alarms", (HttpContext http, Pushes.PushAlarms alarms) => Results.Ok(alarms.All.Where(a => http.IssuerScope().Allows(a.PassTypeIdentifier))))
+            .WithSummary("Pass types whose pushes APNs refused (403): stopped until cleared").RequireIssuerScope(IssuerAccess.Read);
         api.MapDelete("/alarms/{passTypeIdentifier}", (string passTypeIdentifier, Pushes.PushAlarms alarms) =>
-            alarms.Clear(passTypeIdentifier) ? Results.NoContent() : Problems.NotFound($"no alarm for {passTypeIdentifier}")).WithSummary("Clear an alarm after fixing the certificate; owed pushes go out again");
+            alarms.Clear(passTypeIdentifier) ? Results.NoContent() : Problems.NotFound($"no alarm for {passTypeIdentifier}"))
+            .WithSummary("Clear an alarm after fixing the certificate; owed pushes go out again").RequireIssuerScope(IssuerAccess.Write);
         return app;
     }
 
-    private static async ValueTask<object?> RequireApiKey(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
-    {
-        var keys = context.HttpContext.RequestServices.GetRequiredService<IssuerApiKeys>();
-        if (!keys.Any)
-            return Problems.Unauthorized("the issuer API has no keys configured (PassGrains:IssuerApiKeys), so it refuses every request");
-        if (!keys.IsValid(context.HttpContext.Request.Headers.Authorization))
-            return Problems.Unauthorized("send an issuer API key as 'Authorization: Bearer <key>'");
-        return await next(context);
-    }
-
-    private static IResult ListPassTypes(PassTypeRegistry passTypes, TimeProvider time)
+    /// <summary>A scoped key sees only its own pass types.</summary>
+    private static IResult ListPassTypes(HttpContext http, PassTypeRegistry passTypes, TimeProvider time)
     {
         var now = time.GetUtcNow();
         CertificateResponse Describe(Packaging.Signing.PassCertificateInfo info) => new(info.Subject, info.NotAfter, info.DaysLeft(now));
-        return Results.Ok(passTypes.All.OrderBy(t => t.Identifier, StringComparer.Ordinal)
+        return Results.Ok(passTypes.All.Where(t => http.IssuerScope().Allows(t.Identifier)).OrderBy(t => t.Identifier, StringComparer.Ordinal)
             .Select(t => new PassTypeResponse(t.Identifier, t.TeamIdentifier, Describe(t.Signer.Certificate),
                 Describe(Packaging.Signing.PassCertificateInfo.From(t.Signer.Wwdr))))
             .ToList());
@@ -72,6 +68,9 @@ public static partial class IssuerApi
     {
         if (!IdShape().IsMatch(templateId))
             return Problems.Invalid("templateId", "template ids are 1–100 letters, digits, '.', '_' or '-'");
+        // Both the revision it replaces and the new one must be of the key's pass types.
+        if (await request.HttpContext.TemplateProblemAsync(renderer, templateId) is { } forbidden)
+            return forbidden;
         AllowBody(request, MaxTemplateBytes);
         var body = await RequestBodies.ReadBytes(request, MaxTemplateBytes);
         if (body is null)
@@ -84,6 +83,8 @@ public static partial class IssuerApi
         if (passTypes.Find(passType) is null)
             return Problems.Invalid("pass.json/passTypeIdentifier",
                 $"no signing certificate is configured for pass type '{passType}' (configured: {string.Join(", ", passTypes.All.Select(t => t.Identifier))})");
+        if (request.HttpContext.PassTypeProblem(passType) is { } outOfScope)
+            return outOfScope;
         var put = await grains.GetGrain<ITemplateGrain>(GrainKeys.Template(templateId)).Put(body, passType);
         var response = new TemplateResponse(templateId, put.Revision, passType, result.Problems.Select(p => p.ToString()).ToList());
         return put.Created ? Results.Created($"/api/templates/{templateId}", response) : Results.Ok(response);
@@ -104,6 +105,12 @@ public static partial class IssuerApi
         templateId ??= existing?.TemplateId;
         if (templateId is null)
             return Problems.Invalid("templateId", "a new group needs the templateId of its passes");
+        // A group's passes are of its template's pass type: the group's current template and the one it moves to.
+        foreach (var template in new[] { existing?.TemplateId, templateId }.OfType<string>().Distinct(StringComparer.Ordinal))
+        {
+            if (await request.HttpContext.TemplateProblemAsync(renderer, template) is { } forbidden)
+                return forbidden;
+        }
         var problems = await renderer.CheckAsync(templateId, "GROUP-CHECK", existing is null ? content : Grains.JsonContent.Merge(existing.Content, content), new PassContent(null, null));
         if (problems.Any(p => p.IsError))
             return Problems.FromPassProblems("the group's values would make invalid passes", problems);
@@ -117,7 +124,7 @@ public static partial class IssuerApi
         var (body, error) = await RequestBodies.ReadObject(request, MaxJsonBytes);
         if (error is not null)
             return error;
-        var outcome = await issuer.IssueAsync(body!);
+        var outcome = await issuer.IssueAsync(body!, scope: request.HttpContext.IssuerScope());
         return outcome.Created is { } created
             ? Results.Created($"/api/passes/{created.PassTypeIdentifier}/{created.SerialNumber}", created)
             : Problems.From(outcome);
@@ -128,7 +135,7 @@ public static partial class IssuerApi
         AllowBody(request, BatchJobs.MaxUploadBytes);
         if (request.ContentLength > BatchJobs.MaxUploadBytes)
             return Problems.TooLarge($"a batch may have at most {BatchJobs.MaxUploadBytes / 1024 / 1024} MiB");
-        var (jobId, error) = await jobs.SubmitAsync(request.Body, request.HttpContext.RequestAborted);
+        var (jobId, error) = await jobs.SubmitAsync(request.Body, request.HttpContext.IssuerScope(), request.HttpContext.RequestAborted);
         if (jobId is null)
             return error!.StartsWith("a batch may have at most", StringComparison.Ordinal) ? Problems.TooLarge(error) : Problems.Invalid("$", error);
         return Results.Accepted($"/api/jobs/{jobId}", new JobCreatedResponse(jobId));
@@ -159,6 +166,10 @@ public static partial class IssuerApi
         var passType = RequestContent.OptionalString(body!, "passTypeIdentifier");
         if (passType is null || passTypes.Find(passType) is null)
             return Problems.Invalid("passTypeIdentifier", $"passTypeIdentifier must be a pass type this server signs for ({string.Join(", ", passTypes.All.Select(t => t.Identifier))})");
+        if (request.HttpContext.PassTypeProblem(passType) is { } forbidden)
+            return forbidden;
+        if (await ReplacedWebhookProblem(request.HttpContext, grains, name) is { } replacesOther)
+            return replacesOther;
         if (await RefuseWebhookHost(uri, webhookOptions.Value.AllowPrivateNetworks, request.HttpContext.RequestAborted) is { } refusal)
             return Problems.Invalid("url", refusal);
         var created = await grains.GetGrain<IWebhookRegistryGrain>(Grains.WebhookRegistryGrain.Key).Put(new Webhook(name, uri.ToString(), secret, passType));
@@ -198,21 +209,33 @@ public static partial class IssuerApi
             : null;
     }
 
-    private static async Task<Results<Ok<WebhookResponse>, ProblemHttpResult>> GetWebhook(string name, IGrainFactory grains)
+    /// <summary>A scoped key sees and deletes only the webhooks of its pass types; others are answered as if they did not exist.</summary>
+    private static async Task<Webhook?> FindWebhookInScope(HttpContext http, IGrainFactory grains, string name) =>
+        await grains.GetGrain<IWebhookRegistryGrain>(Grains.WebhookRegistryGrain.Key).Find(name) is { } hook && http.IssuerScope().Allows(hook.PassTypeIdentifier)
+            ? hook
+            : null;
+
+    private static async Task<Results<Ok<WebhookResponse>, ProblemHttpResult>> GetWebhook(string name, HttpContext http, IGrainFactory grains)
     {
-        var hook = await grains.GetGrain<IWebhookRegistryGrain>(Grains.WebhookRegistryGrain.Key).Find(name);
+        var hook = await FindWebhookInScope(http, grains, name);
         return hook is null
             ? Problems.NotFound($"webhook {name} does not exist")
             : TypedResults.Ok(new WebhookResponse(hook.Name, hook.Url, hook.PassTypeIdentifier));
     }
 
-    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteWebhook(string name, IGrainFactory grains, Webhooks.WebhookSubscriptions subscriptions)
+    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteWebhook(string name, HttpContext http, IGrainFactory grains, Webhooks.WebhookSubscriptions subscriptions)
     {
-        if (!await grains.GetGrain<IWebhookRegistryGrain>(Grains.WebhookRegistryGrain.Key).Delete(name))
+        if (await FindWebhookInScope(http, grains, name) is null || !await grains.GetGrain<IWebhookRegistryGrain>(Grains.WebhookRegistryGrain.Key).Delete(name))
             return Problems.NotFound($"webhook {name} does not exist");
         await subscriptions.RefreshAsync(); // this silo stops at once, undelivered events included; the others within WebhookSubscriptions.RefreshInterval
         return TypedResults.NoContent();
     }
+
+    /// <summary>A webhook is replaced by name: a scoped key may not take over another pass type's webhook.</summary>
+    private static async Task<IResult?> ReplacedWebhookProblem(HttpContext http, IGrainFactory grains, string name) =>
+        http.IssuerScope().IsUnrestricted || await grains.GetGrain<IWebhookRegistryGrain>(Grains.WebhookRegistryGrain.Key).Find(name) is not { } existing
+            ? null
+            : http.PassTypeProblem(existing.PassTypeIdentifier);
 
     private static async Task<IResult> PatchPass(string passTypeIdentifier, string serialNumber, HttpRequest request, IGrainFactory grains, PassRenderer renderer)
     {
@@ -258,6 +281,8 @@ public static partial class IssuerApi
         var passType = RequestContent.OptionalString(body!, "passTypeIdentifier");
         if (passType is null)
             return Problems.Invalid("passTypeIdentifier", "passTypeIdentifier is required");
+        if (request.HttpContext.PassTypeProblem(passType) is { } forbidden)
+            return forbidden;
         if (body!["serialNumbers"] is not JsonArray serials || serials.Count is < 1 or > Packaging.Packaging.PassBundle.MaxPasses
             || serials.Any(s => s is not JsonValue v || !v.TryGetValue<string>(out var text) || !PassIssuer.IsValidSerial(text)))
             return Problems.Invalid("serialNumbers", $"serialNumbers must list 1 to {Packaging.Packaging.PassBundle.MaxPasses} serial numbers");
@@ -271,8 +296,9 @@ public static partial class IssuerApi
             feature.MaxRequestBodySize = limit + 1;
     }
 
-    private static IResult GetDeviceLogs(DeviceLogStore store, int? count) =>
-        Results.Ok(store.Recent(Math.Clamp(count ?? 100, 1, DeviceLogStore.Capacity)));
+    /// <summary>Devices' messages name no pass type, so only a key for every pass type reads them.</summary>
+    private static IResult GetDeviceLogs(HttpContext http, DeviceLogStore store, int? count) =>
+        http.UnscopedProblem("reading device logs") ?? Results.Ok(store.Recent(Math.Clamp(count ?? 100, 1, DeviceLogStore.Capacity)));
 
 }
 

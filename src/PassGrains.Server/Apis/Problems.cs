@@ -1,9 +1,4 @@
-<<<<<<< HEAD
-=======
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http.HttpResults;
->>>>>>> webhooks
 using PassGrains.Packaging.Validation;
 
 namespace PassGrains.Server.Apis;
@@ -37,6 +32,9 @@ public static class Problems
         Create(StatusCodes.Status409Conflict, "conflict", message, [new FieldProblem(field, "unique", message)]);
 
     public static IResult Unauthorized(string message) => Create(StatusCodes.Status401Unauthorized, "unauthorized", message, []);
+
+    /// <summary>The key is valid but outside its scope; <paramref name="message"/> names the scope it lacks.</summary>
+    public static IResult Forbidden(string message) => Create(StatusCodes.Status403Forbidden, "forbidden", message, []);
 
     public static IResult TooLarge(string message) => Create(StatusCodes.Status413PayloadTooLarge, "request too large", message, []);
 

@@ -29,9 +29,13 @@ public static class PassGrainsHosting
         if (!System.ComponentModel.DataAnnotations.Validator.TryValidateObject(options, new(options), problems, validateAllProperties: true))
             throw new OptionsValidationException(PassGrainsOptions.Section, typeof(PassGrainsOptions), problems.Select(p => p.ErrorMessage ?? "invalid"));
 
+        var (issuerKeys, keyProblems) = IssuerKeyConfiguration.Read(section.GetSection("IssuerApiKeys"));
+        if (keyProblems.Count > 0)
+            throw new OptionsValidationException(IssuerKeyConfiguration.Path, typeof(IssuerApiKeys), keyProblems);
+
         var dataDirectory = Path.GetFullPath(options.DataDirectory, Environment.CurrentDirectory);
         Directory.CreateDirectory(dataDirectory);
-        var secret = SecretKeyFile.LoadOrCreate(options.SecretKey, dataDirectory);
+        var secret = SecretKeyFile.LoadOrCreate(options.SecretKey, options.SecretKeyFile, dataDirectory);
         var publicUrl = PublicUrl.Resolve(options.PublicUrl, builder.Environment);
 
         var passTypes = PassTypeRegistry.Create(options.PassTypes, builder.Environment.IsDevelopment(), dataDirectory);
@@ -83,7 +87,7 @@ public static class PassGrainsHosting
         builder.Services.AddSingleton(sp => new BatchJobs(sp.GetRequiredService<IGrainFactory>(), dataDirectory, sp.GetRequiredService<Telemetry.PassGrainsMetrics>(), sp.GetRequiredService<ILogger<BatchJobs>>()));
         builder.Services.AddSingleton<IBatchChunkIssuer, BatchChunkIssuer>();
         builder.Services.AddHostedService<BatchJobResumer>();
-        builder.Services.AddSingleton<IssuerApiKeys>(_ => new IssuerApiKeys(options.IssuerApiKeys));
+        builder.Services.AddSingleton(new IssuerApiKeys(issuerKeys));
         builder.Services.AddSingleton(new OperatorApiKeys(options.OperatorApiKeys));
         builder.AddPassGrainsTelemetry();
         builder.Services.AddHostedService<StartupReport>();

@@ -16,7 +16,7 @@ public sealed class PassGrainsOptions : IValidatableObject
 
     public ClusterSettings Cluster { get; set; } = new();
 
-    public List<string> IssuerApiKeys { get; set; } = [];
+    // PassGrains:IssuerApiKeys mixes strings and objects, which the binder cannot: Security.IssuerKeyConfiguration reads it.
 
     /// <summary>Keys for /metrics and the /dashboard (issuer keys also read /metrics).</summary>
     public List<string> OperatorApiKeys { get; set; } = [];
@@ -25,6 +25,12 @@ public sealed class PassGrainsOptions : IValidatableObject
 
     /// <summary>Base64 key (32+ bytes) that derives pass authentication tokens and signs download links.</summary>
     public string? SecretKey { get; set; }
+
+    /// <summary>
+    /// A file holding the base64 secret instead (a mounted secret, outside the data directory): whoever has the
+    /// secret and a database backup can mint pass tokens and download links, so the two are best kept apart.
+    /// </summary>
+    public string? SecretKeyFile { get; set; }
 
     /// <summary>How long a download link works.</summary>
     public TimeSpan DownloadLinkLifetime { get; set; } = TimeSpan.FromDays(30);
@@ -37,14 +43,12 @@ public sealed class PassGrainsOptions : IValidatableObject
             yield return new ValidationResult($"PassGrains:Storage:Provider '{Storage.Provider}' must be Sqlite or Postgres", ["Storage.Provider"]);
         if (Storage.Provider == "Postgres" && string.IsNullOrWhiteSpace(Storage.ConnectionString))
             yield return new ValidationResult("PassGrains:Storage:ConnectionString is required with Provider=Postgres", ["Storage.ConnectionString"]);
-        if (Storage.Provider == "Postgres" && SecretKey is null)
-            yield return new ValidationResult("PassGrains:SecretKey is required with Provider=Postgres: every silo must derive the same pass tokens and link signatures", [nameof(SecretKey)]);
+        if (Storage.Provider == "Postgres" && SecretKey is null && SecretKeyFile is null)
+            yield return new ValidationResult("PassGrains:SecretKey or PassGrains:SecretKeyFile is required with Provider=Postgres: every silo must derive the same pass tokens and link signatures", [nameof(SecretKey)]);
         if (Storage.MaxPoolSize is < 1 or > 1000)
             yield return new ValidationResult("PassGrains:Storage:MaxPoolSize must be between 1 and 1000", ["Storage.MaxPoolSize"]);
         if (Cluster.AdvertisedAddress is { } advertised && !System.Net.IPAddress.TryParse(advertised, out _))
             yield return new ValidationResult($"PassGrains:Cluster:AdvertisedAddress '{advertised}' must be an IP address", ["Cluster.AdvertisedAddress"]);
-        if (IssuerApiKeys.Any(k => k.Length < 16))
-            yield return new ValidationResult("every PassGrains:IssuerApiKeys entry needs at least 16 characters", [nameof(IssuerApiKeys)]);
         if (OperatorApiKeys.Any(k => k.Length < 16))
             yield return new ValidationResult("every PassGrains:OperatorApiKeys entry needs at least 16 characters", [nameof(OperatorApiKeys)]);
         for (var i = 0; i < PassTypes.Count; i++)
@@ -57,9 +61,30 @@ public sealed class PassGrainsOptions : IValidatableObject
         }
         if (SecretKey is not null && (!TryDecode(SecretKey, out var key) || key.Length < 32))
             yield return new ValidationResult("PassGrains:SecretKey must be base64 of at least 32 bytes", [nameof(SecretKey)]);
+        if (SecretKey is not null && SecretKeyFile is not null)
+            yield return new ValidationResult("PassGrains:SecretKey and PassGrains:SecretKeyFile are mutually exclusive: set one", [nameof(SecretKeyFile)]);
+        else if (SecretKeyFile is not null && SecretKeyFileProblem(SecretKeyFile) is { } fileProblem)
+            yield return new ValidationResult($"PassGrains:SecretKeyFile '{SecretKeyFile}' {fileProblem}", [nameof(SecretKeyFile)]);
     }
 
-    private static bool TryDecode(string value, out byte[] bytes)
+    /// <summary>Why the secret key file cannot be used, or null. The message never includes the file's content.</summary>
+    private static string? SecretKeyFileProblem(string path)
+    {
+        string text;
+        try
+        {
+            if (!File.Exists(path))
+                return "does not exist";
+            text = File.ReadAllText(path).Trim();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return $"cannot be read: {e.Message}";
+        }
+        return TryDecode(text, out var secret) && secret.Length >= 32 ? null : "must hold base64 of at least 32 bytes";
+    }
+
+    internal static bool TryDecode(string value, out byte[] bytes)
     {
         bytes = new byte[value.Length];
         if (Convert.TryFromBase64String(value, bytes, out var written))

@@ -4,17 +4,23 @@ using System.Text;
 namespace PassGrains.Server.Hosting;
 
 /// <summary>
-/// The server secret: from configuration, or generated once into the data directory (single node).
+/// The server secret: from configuration (the value, or a file outside the data directory), or generated once into
+/// the data directory (single node).
 /// Two keys are derived from it: one for pass authentication tokens, one for download links.
 /// </summary>
 public sealed record SecretKeyFile(byte[] TokenKey, byte[] LinkKey)
 {
-    public static SecretKeyFile LoadOrCreate(string? configured, string dataDirectory)
+    /// <param name="configured">PassGrains:SecretKey; <paramref name="configuredFile"/> PassGrains:SecretKeyFile (both were validated).</param>
+    public static SecretKeyFile LoadOrCreate(string? configured, string? configuredFile, string dataDirectory)
     {
         byte[] secret;
         if (configured is not null)
         {
             secret = Convert.FromBase64String(configured);
+        }
+        else if (configuredFile is not null)
+        {
+            secret = Convert.FromBase64String(File.ReadAllText(configuredFile).Trim());
         }
         else
         {

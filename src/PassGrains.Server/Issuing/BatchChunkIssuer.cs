@@ -14,12 +14,13 @@ public sealed class BatchChunkIssuer(PassIssuer issuer) : IBatchChunkIssuer
     public async Task<BatchChunkResult> IssueAsync(BatchChunk chunk)
     {
         var lookups = issuer.NewLookups();
+        var scope = chunk.PassTypes is null ? Security.PassTypeScope.All : new Security.PassTypeScope(chunk.PassTypes.ToHashSet(StringComparer.Ordinal));
         var done = 0;
         var failed = 0;
         var errors = new List<string>();
         await Parallel.ForEachAsync(chunk.Lines, new ParallelOptions { MaxDegreeOfParallelism = Concurrency }, async (line, _) =>
         {
-            var error = await IssueLine(chunk.JobId, line, chunk.Resumed, lookups);
+            var error = await IssueLine(chunk.JobId, line, chunk.Resumed, lookups, scope);
             lock (errors)
             {
                 if (error is null)
@@ -37,7 +38,7 @@ public sealed class BatchChunkIssuer(PassIssuer issuer) : IBatchChunkIssuer
         return new BatchChunkResult(done, failed, errors);
     }
 
-    private async Task<string?> IssueLine(string jobId, BatchLine line, bool resumed, IssueLookups lookups)
+    private async Task<string?> IssueLine(string jobId, BatchLine line, bool resumed, IssueLookups lookups, Security.PassTypeScope scope)
     {
         var (body, problem) = Apis.StrictJson.ParseObject(line.Text);
         if (problem is { } refused)
@@ -45,7 +46,7 @@ public sealed class BatchChunkIssuer(PassIssuer issuer) : IBatchChunkIssuer
                 : body is null && refused.Message.StartsWith("the body must be", StringComparison.Ordinal) ? "each line must be a JSON object" : refused.Message;
         try
         {
-            var outcome = await issuer.IssueAsync(body!, PassIssuer.DerivedSerial(jobId, line.Number), lookups, fromBatch: true);
+            var outcome = await issuer.IssueAsync(body!, PassIssuer.DerivedSerial(jobId, line.Number), lookups, fromBatch: true, scope: scope);
             if (outcome.Created is not null || (resumed && outcome.Status == StatusCodes.Status409Conflict))
                 return null;
             return outcome.Describe();

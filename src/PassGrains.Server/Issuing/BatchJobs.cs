@@ -27,7 +27,8 @@ public sealed partial class BatchJobs(IGrainFactory grains, string dataDirectory
     private string JobsDirectory => Path.Combine(dataDirectory, "jobs");
 
     /// <summary>Stores the upload and starts the job; returns the job id, or an error for the request.</summary>
-    public async Task<(string? JobId, string? Error)> SubmitAsync(Stream body, CancellationToken cancellationToken)
+    /// <param name="scope">The submitting key's pass types: kept beside the upload, so a resumed job is held to them too.</param>
+    public async Task<(string? JobId, string? Error)> SubmitAsync(Stream body, Security.PassTypeScope scope, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(JobsDirectory);
         var jobId = $"{DateTimeOffset.UtcNow:yyyyMMddHHmmss}-{PassIssuer.NewSerial()[..8].ToLowerInvariant()}";
@@ -60,6 +61,8 @@ public sealed partial class BatchJobs(IGrainFactory grains, string dataDirectory
             File.Delete(path + ".part");
             return (null, "the batch is empty: send one JSON object per line");
         }
+        if (scope.PassTypes is { } allowed)
+            await File.WriteAllLinesAsync(ScopePath(jobId), allowed.Order(StringComparer.Ordinal), CancellationToken.None);
         File.Move(path + ".part", path);
         await grains.GetGrain<IBatchJobGrain>(GrainKeys.Job(jobId)).Start(CountLines(path));
         _ = Task.Run(() => RunAsync(jobId, resumed: false), CancellationToken.None);
@@ -96,13 +99,14 @@ public sealed partial class BatchJobs(IGrainFactory grains, string dataDirectory
         });
         try
         {
+            var passTypes = ReadScope(jobId);
             var chunks = File.ReadLines(path)
                 .Select((text, index) => new BatchLine(index + 1, text))
                 .Where(l => !string.IsNullOrWhiteSpace(l.Text))
                 .Chunk(ChunkSize);
             await Parallel.ForEachAsync(chunks, new ParallelOptions { MaxDegreeOfParallelism = ChunksInFlight }, async (lines, _) =>
             {
-                var result = await IssueChunk(jobId, lines, resumed);
+                var result = await IssueChunk(jobId, lines, resumed, passTypes);
                 progress.Add(result);
                 metrics.BatchLines(result.Done, result.Failed);
             });
@@ -121,14 +125,14 @@ public sealed partial class BatchJobs(IGrainFactory grains, string dataDirectory
     }
 
     /// <summary>One chunk on some silo; a chunk whose silo died or timed out runs again as a resumed chunk elsewhere.</summary>
-    private async Task<BatchChunkResult> IssueChunk(string jobId, BatchLine[] lines, bool resumed)
+    private async Task<BatchChunkResult> IssueChunk(string jobId, BatchLine[] lines, bool resumed, IReadOnlyList<string>? passTypes)
     {
         for (var attempt = 1; ; attempt++)
         {
             try
             {
                 var chunk = grains.GetGrain<IBatchChunkGrain>(GrainKeys.BatchChunk(jobId, lines[0].Number, attempt));
-                return await chunk.Issue(new BatchChunk(jobId, lines, resumed || attempt > 1));
+                return await chunk.Issue(new BatchChunk(jobId, lines, resumed || attempt > 1, passTypes));
             }
             catch (Exception e) when (e is TimeoutException or OrleansException && attempt < ChunkAttempts)
             {
@@ -142,6 +146,12 @@ public sealed partial class BatchJobs(IGrainFactory grains, string dataDirectory
             }
         }
     }
+
+    /// <summary>One pass type a line; no file for a job of a key scoped to no pass type (and for every job from before keys had scopes).</summary>
+    private string ScopePath(string jobId) => Path.Combine(JobsDirectory, jobId + ".passtypes");
+
+    private List<string>? ReadScope(string jobId) =>
+        File.Exists(ScopePath(jobId)) ? File.ReadAllLines(ScopePath(jobId)).Where(l => l.Length > 0).ToList() : null;
 
     private static int CountLines(string path) => File.ReadLines(path).Count(l => !string.IsNullOrWhiteSpace(l));
 

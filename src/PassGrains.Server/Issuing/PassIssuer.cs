@@ -16,6 +16,9 @@ public sealed record IssueOutcome(int Status, PassCreatedResponse? Created, stri
     public static IssueOutcome Invalid(string field, string message) =>
         new(StatusCodes.Status400BadRequest, null, "invalid request", [new FieldProblem(field, "invalid", message)]);
 
+    public static IssueOutcome Forbidden(string field, string message) =>
+        new(StatusCodes.Status403Forbidden, null, "forbidden", [new FieldProblem(field, "scope", message)]);
+
     public string Describe() => string.Join("; ", Errors.Select(e => $"{e.Field}: {e.Message}"));
 }
 
@@ -36,7 +39,8 @@ public sealed partial class PassIssuer(IGrainFactory grains, PassRenderer render
     /// <param name="defaultSerial">The serial to use when the body names none (batch jobs derive it from the job and line, so a resumed job issues the same serials).</param>
     /// <param name="lookups">Template and group lookups shared by the lines of a batch chunk.</param>
     /// <param name="fromBatch">Batch-issued passes are stored without activating their grains (nobody holds them yet) and get no download link (nobody reads it).</param>
-    public async Task<IssueOutcome> IssueAsync(JsonObject body, string? defaultSerial = null, IssueLookups? lookups = null, bool fromBatch = false)
+    /// <param name="scope">The pass types the issuer's key may issue; the pass type is known only once the template is looked up, so it is checked here.</param>
+    public async Task<IssueOutcome> IssueAsync(JsonObject body, string? defaultSerial = null, IssueLookups? lookups = null, bool fromBatch = false, PassTypeScope? scope = null)
     {
         lookups ??= NewLookups();
         if (RequestContent.PassBody.Check(body) is { } misfit)
@@ -55,12 +59,18 @@ public sealed partial class PassIssuer(IGrainFactory grains, PassRenderer render
         var template = await lookups.TemplateAsync(templateId);
         if (template is null)
             return IssueOutcome.Invalid("templateId", $"template '{templateId}' does not exist; upload it with PUT /api/templates/{templateId}");
+        if (template.PassTypeIdentifier is { } templateType && scope?.Allows(templateType) == false)
+            return IssueOutcome.Forbidden("templateId", PassTypeScope.Refusal(templateType));
         GroupSnapshot? group = null;
         if (groupId is not null)
         {
             group = await lookups.GroupAsync(groupId);
             if (group is null)
                 return IssueOutcome.Invalid("groupId", $"group '{groupId}' does not exist; create it with PUT /api/groups/{groupId}");
+            // Joining a group of another pass type's template would let the key change that group's passes with it.
+            if (scope is { IsUnrestricted: false } && group.TemplateId is { } groupTemplate && groupTemplate != templateId
+                && (await lookups.TemplateAsync(groupTemplate))?.PassTypeIdentifier is { } groupType && !scope.Allows(groupType))
+                return IssueOutcome.Forbidden("groupId", PassTypeScope.Refusal(groupType));
         }
         var problems = renderer.Check(template, serial, group?.Content, content);
         if (problems.Any(p => p.IsError))

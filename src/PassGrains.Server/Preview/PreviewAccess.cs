@@ -20,8 +20,8 @@ public static class PreviewAccess
         if (!keys.Any)
             return Problems.Unauthorized("previews need an issuer API key and none is configured (PassGrains:IssuerApiKeys), so they refuse every request");
         var authorization = http.Request.Headers.Authorization.ToString();
-        if (keys.IsValidBearerOrBasicPassword(authorization))
-            return await next(context);
+        if (keys.FindBearerOrBasicPassword(authorization) is { } key)
+            return IssuerAuthorization.Authorize(http, key) ?? await next(context);
         http.Response.Headers[HeaderNames.WWWAuthenticate] = Challenge;
         return Problems.Unauthorized("sign in with an issuer API key as the password (any user name), or send 'Authorization: Bearer <key>'; a key in the URL is never accepted");
     }

@@ -5,6 +5,7 @@ using PassGrains.Packaging.Packaging;
 using PassGrains.Packaging.Validation;
 using PassGrains.Server.Preview;
 using PassGrains.Server.Rendering;
+using PassGrains.Server.Security;
 
 // Beside the other Map*Api extensions, so that the app maps previews as it maps every API.
 namespace PassGrains.Server.Apis;
@@ -25,19 +26,21 @@ public static partial class PreviewApi
     {
         var preview = app.MapGroup("/preview").WithTags("Preview").AddEndpointFilter(PreviewAccess.RequireIssuerKey);
         preview.MapGet("/templates/{templateId}", PreviewTemplate)
-            .WithSummary("HTML preview of a template with its own sample values (?lang=de for a localization)").Produces(200, contentType: "text/html");
+            .WithSummary("HTML preview of a template with its own sample values (?lang=de for a localization)").Produces(200, contentType: "text/html").RequireIssuerScope(Security.IssuerAccess.Read);
         preview.MapGet("/passes/{passTypeIdentifier}/{serialNumber}", PreviewPass)
-            .WithSummary("HTML preview of an issued pass as its holder downloads it (?lang=de for a localization)").Produces(200, contentType: "text/html");
+            .WithSummary("HTML preview of an issued pass as its holder downloads it (?lang=de for a localization)").Produces(200, contentType: "text/html").RequireIssuerScope(Security.IssuerAccess.Read);
         return app;
     }
 
-    private static async Task<IResult> PreviewTemplate(string templateId, string? lang, PassRenderer renderer)
+    private static async Task<IResult> PreviewTemplate(string templateId, string? lang, HttpContext http, PassRenderer renderer)
     {
         if (LanguageError(lang) is { } error)
             return error;
         var template = await renderer.GetTemplateAsync(templateId, null);
         if (template is null)
             return Problems.NotFound($"template {templateId} does not exist; upload it with PUT /api/templates/{templateId}");
+        if (template.PassTypeIdentifier is { } passType && http.PassTypeProblem(passType) is { } forbidden)
+            return forbidden;
         // A template's own serial number (often a placeholder) stands in for the one each pass gets.
         var sample = template.PassJson;
         var serial = sample["serialNumber"] is System.Text.Json.Nodes.JsonValue v && v.TryGetValue<string>(out var s) && s.Length > 0 ? s : "TEMPLATE";

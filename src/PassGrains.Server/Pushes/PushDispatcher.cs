@@ -225,7 +225,8 @@ public sealed partial class PushDispatcher : IPushDispatcher, IHostedService, ID
             case ApnsOutcome.Delivered:
                 return PushOutcome.Delivered;
             case ApnsOutcome.TokenInvalid:
-                LogTokenInvalid(_logger, passType, result.Status, result.Reason);
+                var fingerprint = Security.SecretFingerprint.Of(token); // a dead token is rare: hashing it always costs nothing
+                LogTokenInvalid(_logger, fingerprint, passType, result.Status, result.Reason);
                 await RemoveToken(passType, token, devices).ConfigureAwait(false);
                 return PushOutcome.TokenInvalid;
             case ApnsOutcome.CredentialRejected:
@@ -251,7 +252,8 @@ public sealed partial class PushDispatcher : IPushDispatcher, IHostedService, ID
         }
         catch (Exception e) when (e is OrleansException or TimeoutException)
         {
-            LogReportFailed(_logger, passType, token, e);
+            var fingerprint = Security.SecretFingerprint.Of(token);
+            LogTokenRemovalFailed(_logger, passType, fingerprint, e);
         }
     }
 
@@ -265,8 +267,8 @@ public sealed partial class PushDispatcher : IPushDispatcher, IHostedService, ID
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "APNs: token for {PassType} is no longer valid ({Status} {Reason}); its registrations are removed")]
-    private static partial void LogTokenInvalid(ILogger logger, string passType, int? status, string? reason);
+    [LoggerMessage(Level = LogLevel.Information, Message = "APNs: push token {TokenFingerprint} for {PassType} is no longer valid ({Status} {Reason}); its registrations are removed")]
+    private static partial void LogTokenInvalid(ILogger logger, string tokenFingerprint, string passType, int? status, string? reason);
 
     [LoggerMessage(Level = LogLevel.Critical, Message = "APNs refused the certificate of {PassType} ({Reason}): pushes for this pass type are stopped until the alarm is cleared; they stay owed")]
     private static partial void LogCredentialRejected(ILogger logger, string passType, string? reason);
@@ -279,6 +281,10 @@ public sealed partial class PushDispatcher : IPushDispatcher, IHostedService, ID
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not report pushes for {PassType}/{Item}")]
     private static partial void LogReportFailed(ILogger logger, string passType, string item, Exception exception);
+
+    // A push token lets anyone holding the pass type's certificate push to the device: logs carry its fingerprint only.
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not remove the registrations of push token {TokenFingerprint} for {PassType}; APNs refuses it again on its next push")]
+    private static partial void LogTokenRemovalFailed(ILogger logger, string passType, string tokenFingerprint, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Shutting down with {Count} passes' pushes unanswered; they stay owed and go out from the remaining silos")]
     private static partial void LogDrainIncomplete(ILogger logger, int count);

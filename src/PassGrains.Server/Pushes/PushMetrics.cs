@@ -12,9 +12,11 @@ public sealed class PushMetrics : IDisposable
 
     private readonly Meter _meter;
     private readonly Counter<long> _pushes;
+    private readonly Rendering.PassTypeRegistry _passTypes;
 
-    public PushMetrics(IMeterFactory meters, PushAlarms alarms)
+    public PushMetrics(IMeterFactory meters, PushAlarms alarms, Rendering.PassTypeRegistry passTypes)
     {
+        _passTypes = passTypes;
         _meter = meters.Create(MeterName);
         _pushes = _meter.CreateCounter<long>("passgrains.pushes", unit: "{push}", description: "APNs pushes by outcome and reason");
         _meter.CreateObservableGauge("passgrains.push_alarms", () => alarms.All.Count, unit: "{pass type}",
@@ -22,7 +24,7 @@ public sealed class PushMetrics : IDisposable
     }
 
     public void Record(string passType, string outcome, string? reason) =>
-        _pushes.Add(1, new KeyValuePair<string, object?>("pass_type", passType), new KeyValuePair<string, object?>("outcome", outcome),
+        _pushes.Add(1, new KeyValuePair<string, object?>("pass_type", _passTypes.MetricLabel(passType)), new KeyValuePair<string, object?>("outcome", outcome),
             new KeyValuePair<string, object?>("reason", reason ?? ""));
 
     public void Dispose() => _meter.Dispose();

@@ -31,6 +31,14 @@ public sealed class PassTypeRegistry
 
     public PassType? Find(string passTypeIdentifier) => _types.GetValueOrDefault(passTypeIdentifier);
 
+    public const string OtherMetricLabel = "other";
+
+    /// <summary>
+    /// A pass type as a metric label: a configured one as itself, anything else (a route value anyone can send)
+    /// as <see cref="OtherMetricLabel"/>, so requests cannot mint label values without bound or write into metrics.
+    /// </summary>
+    public string MetricLabel(string passTypeIdentifier) => _types.ContainsKey(passTypeIdentifier) ? passTypeIdentifier : OtherMetricLabel;
+
     public static PassTypeRegistry Create(IReadOnlyList<PassTypeOptions> configured, bool isDevelopment, string dataDirectory)
     {
         if (configured.Count == 0)

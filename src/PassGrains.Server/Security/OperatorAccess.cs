@@ -3,8 +3,8 @@ using Microsoft.Net.Http.Headers;
 namespace PassGrains.Server.Security;
 
 /// <summary>
-/// Guards the operator surfaces: <c>/metrics</c> takes an issuer or operator key as a bearer token (what a
-/// Prometheus scrape config sends); <c>/dashboard</c> takes an operator key, as a bearer token or as the
+/// Guards the operator surfaces: <c>/metrics</c> takes an operator key, or an issuer key scoped to no pass type
+/// (metrics count every pass type), as a bearer token (what a Prometheus scrape config sends); <c>/dashboard</c> takes an operator key, as a bearer token or as the
 /// password of HTTP Basic authentication so that a browser can open it. Neither is ever anonymous: with no
 /// operator keys configured the dashboard refuses everyone and says which setting opens it.
 /// </summary>
@@ -19,9 +19,16 @@ public sealed class OperatorAccess(IssuerApiKeys issuerKeys, OperatorApiKeys ope
         var authorization = context.Request.Headers.Authorization.ToString();
         if (path.StartsWithSegments(MetricsPath))
         {
-            if (issuerKeys.IsValid(authorization) || operatorKeys.Keys.IsValid(authorization))
+            // Metrics count every pass type: an issuer key scoped to some of them does not read the others' numbers.
+            if (issuerKeys.Find(authorization) is { Scope.IsUnrestricted: true } || operatorKeys.Keys.IsValid(authorization))
             {
                 await next(context);
+                return;
+            }
+            if (issuerKeys.IsValid(authorization))
+            {
+                await Results.Problem("this key is scoped to pass types: /metrics needs a key for every pass type or an operator key (PassGrains:OperatorApiKeys)",
+                    statusCode: StatusCodes.Status403Forbidden, title: "forbidden").ExecuteAsync(context);
                 return;
             }
             await Refuse(context, "Bearer", "send an issuer or operator API key as 'Authorization: Bearer <key>' (PassGrains:IssuerApiKeys, PassGrains:OperatorApiKeys)");
@@ -56,5 +63,5 @@ public sealed class OperatorAccess(IssuerApiKeys issuerKeys, OperatorApiKeys ope
 /// <summary>Keys for operators (metrics, dashboard), separate from issuers' keys.</summary>
 public sealed class OperatorApiKeys(IEnumerable<string> keys)
 {
-    public IssuerApiKeys Keys { get; } = new(keys);
+    public IssuerApiKeys Keys { get; } = IssuerApiKeys.Unscoped(keys);
 }

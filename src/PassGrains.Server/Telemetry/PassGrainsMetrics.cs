@@ -19,10 +19,12 @@ public sealed class PassGrainsMetrics : IDisposable
     private readonly Counter<long> _latestPass;
     private readonly Counter<long> _registrations;
     private readonly Counter<long> _batchLines;
+    private readonly PassTypeRegistry _passTypes;
 
     public PassGrainsMetrics(IMeterFactory meters, PassTypeRegistry passTypes, PushDispatcher dispatcher, TimeProvider time)
     {
         _meter = meters.Create(PushMetrics.MeterName);
+        _passTypes = passTypes;
         _issued = _meter.CreateCounter<long>("passgrains.passes.issued", unit: "{pass}", description: "Passes issued, by pass type and source (api, batch)");
         _rendered = _meter.CreateCounter<long>("passgrains.passes.rendered", unit: "{pass}", description: "Signed .pkpass files rendered, by pass type");
         _renderDuration = _meter.CreateHistogram<double>("passgrains.render.duration", unit: "s", description: "Time to compose, sign and zip one pass");
@@ -39,19 +41,20 @@ public sealed class PassGrainsMetrics : IDisposable
     }
 
     public void Issued(string passType, bool fromBatch) =>
-        _issued.Add(1, new("pass_type", passType), new("source", fromBatch ? "batch" : "api"));
+        _issued.Add(1, new("pass_type", _passTypes.MetricLabel(passType)), new("source", fromBatch ? "batch" : "api"));
 
     public void Rendered(string passType, TimeSpan elapsed)
     {
-        _rendered.Add(1, new KeyValuePair<string, object?>("pass_type", passType));
-        _renderDuration.Record(elapsed.TotalSeconds, new KeyValuePair<string, object?>("pass_type", passType));
+        var label = new KeyValuePair<string, object?>("pass_type", _passTypes.MetricLabel(passType));
+        _rendered.Add(1, label);
+        _renderDuration.Record(elapsed.TotalSeconds, label);
     }
 
     public void LatestPass(string passType, int status) =>
-        _latestPass.Add(1, new("pass_type", passType), new("status", status));
+        _latestPass.Add(1, new("pass_type", _passTypes.MetricLabel(passType)), new("status", status));
 
     public void Registration(string passType, string change) =>
-        _registrations.Add(1, new("pass_type", passType), new("change", change));
+        _registrations.Add(1, new("pass_type", _passTypes.MetricLabel(passType)), new("change", change));
 
     public void BatchLines(int issued, int failed)
     {
