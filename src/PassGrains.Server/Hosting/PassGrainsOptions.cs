@@ -2,7 +2,7 @@ using System.ComponentModel.DataAnnotations;
 
 namespace PassGrains.Server.Hosting;
 
-/// <summary>The <c>PassGrains</c> configuration section (CONTRACT.md), checked at start-up.</summary>
+/// <summary>The <c>PassGrains</c> configuration section (README, Configuration), checked at start-up.</summary>
 public sealed class PassGrainsOptions : IValidatableObject
 {
     public const string Section = "PassGrains";

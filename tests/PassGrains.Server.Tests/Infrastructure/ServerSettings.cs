@@ -38,7 +38,7 @@ public sealed record ServerSettings(string DataDirectory, SigningChain Chain, in
     /// <summary>A base64 server secret, so a test can compute download-link signatures itself.</summary>
     public static string NewSecretKey() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
 
-    /// <summary>Configuration keys as CONTRACT.md names them (':' separated).</summary>
+    /// <summary>Configuration keys as the server reads them (':' separated).</summary>
     public Dictionary<string, string?> ToConfiguration()
     {
         var configuration = new Dictionary<string, string?>
