@@ -11,6 +11,7 @@ RUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf 
 COPY --from=build /out /app
 WORKDIR /data
 ENV ASPNETCORE_URLS=http://0.0.0.0:8080 PassGrains__DataDirectory=/data
-EXPOSE 8080 11111 30000
+# 8080: HTTP; 11111: the silo port (mutual TLS between silos). No Orleans client gateway is opened.
+EXPOSE 8080 11111
 HEALTHCHECK --interval=5s --timeout=3s --retries=12 CMD curl -fs http://127.0.0.1:8080/health || exit 1
 ENTRYPOINT ["dotnet", "/app/server/PassGrains.Server.dll"]

@@ -30,7 +30,7 @@ export PassGrains__PassTypes__0__Identifier=pass.com.example.event PassGrains__P
 export PassGrains__PassTypes__0__CertificatePath=$work/certs/pass.p12 PassGrains__PassTypes__0__CertificatePassword=dev
 export PassGrains__PassTypes__0__WwdrPath=$work/certs/wwdr.pem PassGrains__Apns__Endpoint=https://127.0.0.1:5301/
 export PassGrains__Apns__TrustedCaPath=$work/apns-ca.pem Logging__LogLevel__Default=Warning
-export PassGrains__Cluster__SiloPort=21311 PassGrains__Cluster__GatewayPort=23311
+export PassGrains__Cluster__SiloPort=21311
 dotnet "$root/src/PassGrains.Server/bin/Release/net10.0/PassGrains.Server.dll" >"$work/server.log" 2>&1 & pids+=($!)
 wait_for http://127.0.0.1:5300/openapi/v1.json
 python3 "$root/scripts/zip-model.py" "$shared/fixtures/small.pass" "$work/small.zip"

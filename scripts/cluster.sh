@@ -2,7 +2,9 @@
 # A PostgreSQL-backed PassGrains cluster on loopback, the docker-compose topology without Docker:
 # a throwaway PostgreSQL (initdb as the postgres user), N silos (each its own server process) and a
 # YARP load balancer in front. Silos inherit every PassGrains__* variable of the caller (pass types,
-# API keys, APNs); PublicUrl points at the balancer. State lives in .cluster/ of the repository.
+# API keys, APNs, a cluster certificate); PublicUrl points at the balancer. Without a cluster certificate
+# given, one is made (passgrains certs cluster) and silos authenticate each other with it (mutual TLS).
+# State lives in .cluster/ of the repository.
 #   scripts/cluster.sh up N      start PostgreSQL, N silos and the balancer; prints "lb URL" and "siloI URL" lines
 #   scripts/cluster.sh down      stop everything (the database files are removed)
 #   scripts/cluster.sh kill I    SIGKILL silo I
@@ -37,7 +39,7 @@ start_silo() {
     export ASPNETCORE_ENVIRONMENT=Production ASPNETCORE_URLS="http://127.0.0.1:$((lb_port + i))"
     export PassGrains__DataDirectory="$state/silo$i" PassGrains__PublicUrl="http://127.0.0.1:$lb_port/"
     export PassGrains__Storage__Provider=Postgres PassGrains__Storage__ConnectionString="$connection"
-    export PassGrains__Cluster__SiloPort=$((21100 + i)) PassGrains__Cluster__GatewayPort=$((31100 + i))
+    export PassGrains__Cluster__SiloPort=$((21100 + i))
     export PassGrains__Cluster__ClusterId=passgrains-local PassGrains__Cluster__AdvertisedAddress=127.0.0.1
     # Several silos share this machine's cores: idle thread-pool workers spinning for work steal CPU from
     # the silo that has work (measured: docs/benchmarks.md). On a machine of its own a silo may spin.
@@ -74,6 +76,11 @@ case "${1:-}" in
         echo "export PassGrains__PassTypes__0__WwdrPath=$state/certs/wwdr.pem PassGrains__Apns__Enabled=\${PassGrains__Apns__Enabled:-false}"
       fi
       [ -n "${PassGrains__IssuerApiKeys__0:-}" ] || echo "export PassGrains__IssuerApiKeys__0=local-cluster-issuer-key"
+      # Silos admit each other by mutual TLS with one cluster certificate (unless the caller gives its own).
+      if [ -z "${PassGrains__Cluster__Certificate__Path:-}" ] && [ "${PassGrains__Cluster__AllowInsecure:-}" != "true" ]; then
+        dotnet "$cli_dll" certs cluster --out "$state/cluster" >/dev/null
+        echo "export PassGrains__Cluster__Certificate__Path=$state/cluster/cluster.p12"
+      fi
     } > "$state/env"
     urls=""
     for i in $(seq 1 "$n"); do start_silo "$i"; urls="$urls,http://127.0.0.1:$((lb_port + i))/"; done
@@ -102,6 +109,6 @@ case "${1:-}" in
     start_silo "${2:?usage: cluster.sh start I}"
     ;;
   *)
-    sed -n '2,10p' "$0"; exit 2
+    sed -n '2,12p' "$0"; exit 2
     ;;
 esac

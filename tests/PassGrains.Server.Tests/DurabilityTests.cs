@@ -78,7 +78,7 @@ public sealed class DurabilityTests : IDisposable
             await first.KillAsync();
         }
 
-        await using var second = await ServerProcess.StartAsync(settings with { SiloPort = TestEnvironment.FreePort(), GatewayPort = TestEnvironment.FreePort() });
+        await using var second = await ServerProcess.StartAsync(settings with { SiloPort = TestEnvironment.FreePort() });
         using var client = new PassGrainsClient(new Uri(settings.BaseUrl));
         phone = new WalletDevice(client.Http, groupedPackage.WebServiceUrl, phone.DeviceLibraryIdentifier);
         watch = new WalletDevice(client.Http, groupedPackage.WebServiceUrl, watch.DeviceLibraryIdentifier);

@@ -28,7 +28,8 @@ public sealed class PostgresClusterTests : IDisposable
 
     public void Dispose() => _root.Dispose();
 
-    private static async Task<string> NewDatabaseAsync()
+    /// <summary>A database of its own on the test server (PASSGRAINS_TEST_POSTGRES), for one test's cluster.</summary>
+    internal static async Task<string> NewDatabaseAsync()
     {
         var admin = Environment.GetEnvironmentVariable(PostgresFactAttribute.Variable)!;
         var name = $"passgrains_{Guid.NewGuid():N}";
@@ -64,22 +65,10 @@ public sealed class PostgresClusterTests : IDisposable
         var database = await NewDatabaseAsync();
         var chain = SigningChain.Create(_root.Combine("chain"));
         var secret = ServerSettings.NewSecretKey();
-        ServerSettings Silo(string name)
-        {
-            var data = _root.Combine(name);
-            Directory.CreateDirectory(data);
-            return ServerSettings.Create(data, chain, secret) with
-            {
-                Extra = new Dictionary<string, string?>
-                {
-                    ["PassGrains:Storage:Provider"] = "Postgres",
-                    ["PassGrains:Storage:ConnectionString"] = database,
-                    ["PassGrains:Apns:Enabled"] = "false",
-                },
-            };
-        }
-        var first = Silo("silo1");
-        var second = Silo("silo2");
+        // Silos authenticate each other with one cluster certificate (mutual TLS), as in production.
+        var certificate = TestClusterCertificates.WriteSelfSigned(_root.Combine("cluster", "cluster.p12"));
+        var first = ServerSettings.ClusterSilo(_root.Combine("silo1"), chain, secret, database, certificate);
+        var second = ServerSettings.ClusterSilo(_root.Combine("silo2"), chain, secret, database, certificate);
 
         await using var one = await ServerProcess.StartAsync(first);
         await using var two = await ServerProcess.StartAsync(second);

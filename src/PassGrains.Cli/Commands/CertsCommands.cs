@@ -32,6 +32,53 @@ public static class CertsCommands
             return ExitCodes.Success;
         }));
 
-        return new Command("certs", "Signing certificates") { dev, CertsCheckCommand.Create() };
+        return new Command("certs", "Signing and cluster certificates") { dev, CertsCheckCommand.Create(), Cluster() };
+    }
+
+    public const string ClusterFileName = "cluster.p12";
+
+    /// <summary>
+    /// <c>passgrains certs cluster --out DIR</c>: the certificate cluster silos authenticate each other with. Every silo
+    /// gets the same file, so the key is written readable by its owner only; an existing file is never replaced
+    /// silently, since silos holding the old one would refuse the new ones.
+    /// </summary>
+    private static Command Cluster()
+    {
+        var output = new Option<string>("--out") { Description = $"Folder to write {ClusterFileName} into", Required = true };
+        var password = new Option<string?>("--password") { Description = $"Password of {ClusterFileName} (default: none; its file permissions protect it)" };
+        var days = new Option<int>("--days") { Description = "Days the certificate is valid", DefaultValueFactory = _ => 3650 };
+        var force = new Option<bool>("--force") { Description = $"Replace an existing {ClusterFileName} (then restart every silo with the new one)" };
+        var cluster = new Command("cluster", $"Write {ClusterFileName}: a self-signed TLS certificate and key that cluster silos authenticate each other with (PassGrains:Cluster:Certificate:Path)")
+        {
+            output, password, days, force,
+        };
+        cluster.SetAction(result => CommandRunner.Guard(() =>
+        {
+            var lifetime = result.GetValue(days);
+            if (lifetime < 1)
+                throw new UsageException("--days must be at least 1");
+            var directory = Path.GetFullPath(result.GetValue(output)!);
+            var file = Path.Combine(directory, ClusterFileName);
+            if (File.Exists(file))
+            {
+                if (!result.GetValue(force))
+                    throw new UsageException($"{file} exists; --force replaces it (every silo must then get the new file)");
+                File.Delete(file);
+            }
+            Directory.CreateDirectory(directory);
+            using var certificate = SelfSignedTlsCertificate.Create("PassGrains cluster", TimeSpan.FromDays(lifetime));
+            var secret = result.GetValue(password);
+            var bytes = certificate.Export(System.Security.Cryptography.X509Certificates.X509ContentType.Pkcs12, string.IsNullOrEmpty(secret) ? null : secret);
+            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+            if (!OperatingSystem.IsWindows())
+                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            using (var stream = new FileStream(file, options))
+                stream.Write(bytes);
+            Console.WriteLine($"cluster certificate {certificate.Subject} in {file}:");
+            Console.WriteLine($"  SHA-256 {certificate.GetCertHashString(System.Security.Cryptography.HashAlgorithmName.SHA256)}, valid until {certificate.NotAfter:yyyy-MM-dd}");
+            Console.WriteLine($"Give every silo this file: PassGrains__Cluster__Certificate__Path={file}" + (string.IsNullOrEmpty(secret) ? "" : " and PassGrains__Cluster__Certificate__Password"));
+            return ExitCodes.Success;
+        }));
+        return cluster;
     }
 }

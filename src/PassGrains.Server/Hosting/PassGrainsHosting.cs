@@ -101,14 +101,21 @@ public static class PassGrainsHosting
         return builder;
     }
 
-    /// <summary>Single node: localhost clustering, grain state and reminders in one SQLite file (WAL).</summary>
+    /// <summary>
+    /// Single node: localhost clustering, grain state and reminders in one SQLite file (WAL). The silo listens on
+    /// loopback only (UseLocalhostClustering advertises and binds 127.0.0.1), opens no client gateway (port 0: the
+    /// front end uses the in-silo client), and its port speaks TLS with a key that never leaves this process, so
+    /// not even another process on this machine can talk to it.
+    /// </summary>
     private static void AddSqliteSilo(WebApplicationBuilder builder, PassGrainsOptions options, string dataDirectory)
     {
         var connectionString = SqliteDatabase.ConnectionString(dataDirectory);
         SqliteDatabase.Migrate(connectionString);
+        var tls = ClusterCertificate.ForThisProcessOnly();
         builder.UseOrleans(silo =>
         {
-            silo.UseLocalhostClustering(options.Cluster.SiloPort, options.Cluster.GatewayPort, serviceId: options.Cluster.ServiceId, clusterId: options.Cluster.ClusterId);
+            silo.UseLocalhostClustering(options.Cluster.SiloPort, gatewayPort: 0, serviceId: options.Cluster.ServiceId, clusterId: options.Cluster.ClusterId);
+            tls.Apply(silo);
             silo.AddAdoNetGrainStorage(SqliteDatabase.StorageName, o =>
             {
                 o.Invariant = SqliteDatabase.Invariant;
@@ -129,10 +136,14 @@ public static class PassGrainsHosting
     /// <summary>
     /// Cluster: membership, grain state and reminders in PostgreSQL through Orleans' ADO.NET providers and our
     /// schema (applied at start unless PassGrains:Storage:MigrateOnStart is false). The connection pool is
-    /// bounded (PassGrains:Storage:MaxPoolSize) so that silos × pool stays under max_connections.
+    /// bounded (PassGrains:Storage:MaxPoolSize) so that silos × pool stays under max_connections. Silos admit
+    /// each other by mutual TLS with the cluster certificate (PassGrains:Cluster:Certificate), and open no client gateway.
     /// </summary>
     private static void AddPostgresSilo(WebApplicationBuilder builder, PassGrainsOptions options)
     {
+        // Loaded now, so that a wrong file or password stops the start with the setting's name.
+        var tls = options.Cluster.Certificate.Path is null ? null : ClusterCertificate.Load(options.Cluster.Certificate);
+        builder.Services.AddSingleton(new ClusterSecurity(tls?.Description));
         var connectionString = new Npgsql.NpgsqlConnectionStringBuilder(options.Storage.ConnectionString)
         {
             MaxPoolSize = options.Storage.MaxPoolSize,
@@ -153,9 +164,13 @@ public static class PassGrainsHosting
             });
             // Without an advertised address Orleans advertises this host's non-loopback address (the container's IP).
             if (options.Cluster.AdvertisedAddress is { } address)
-                silo.ConfigureEndpoints(System.Net.IPAddress.Parse(address), options.Cluster.SiloPort, options.Cluster.GatewayPort, listenOnAnyHostAddress: true);
+                silo.ConfigureEndpoints(System.Net.IPAddress.Parse(address), options.Cluster.SiloPort, gatewayPort: 0, listenOnAnyHostAddress: true);
             else
-                silo.ConfigureEndpoints(options.Cluster.SiloPort, options.Cluster.GatewayPort, listenOnAnyHostAddress: true);
+                silo.ConfigureEndpoints(options.Cluster.SiloPort, gatewayPort: 0, listenOnAnyHostAddress: true);
+            // listenOnAnyHostAddress also sets a gateway listening endpoint (any address, port 0), which some Orleans
+            // versions bind to an ephemeral port: clear it, so that no gateway listens at all.
+            silo.Configure<Orleans.Configuration.EndpointOptions>(o => o.GatewayListeningEndpoint = null);
+            tls?.Apply(silo);
             // Declare a dead silo within a few seconds (Orleans' defaults take 15+), so its grains move on quickly.
             silo.Configure<Orleans.Configuration.ClusterMembershipOptions>(o =>
             {

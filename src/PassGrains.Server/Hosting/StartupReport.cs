@@ -5,7 +5,7 @@ using PassGrains.Server.Security;
 
 namespace PassGrains.Server.Hosting;
 
-/// <summary>Says at start-up what an operator must know: refusing issuer API, http URL, expiring certificates, the demo.</summary>
+/// <summary>Says at start-up what an operator must know: refusing issuer API, http URL, expiring certificates, insecure silo connections, the demo.</summary>
 internal sealed partial class StartupReport(
     IOptions<PassGrainsOptions> options,
     PublicUrl publicUrl,
@@ -27,6 +27,13 @@ internal sealed partial class StartupReport(
             foreach (var warning in type.Signer.Warnings)
                 LogCertificateWarning(logger, type.Identifier, warning);
         }
+        if (services.GetService<ClusterSecurity>() is { } cluster)
+        {
+            if (cluster.Tls is { } tls)
+                LogClusterTls(logger, tls);
+            else
+                LogClusterInsecure(logger);
+        }
         if (environment.IsDevelopment() && passTypes.IsDevelopmentChain)
             lifetime.ApplicationStarted.Register(() => _ = DemoSetup.RunAsync(services, logger));
         _ = options.Value; // validated at start
@@ -40,6 +47,12 @@ internal sealed partial class StartupReport(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "PassGrains:PublicUrl {Url} uses http: only development devices with 'Allow HTTP Services' on will talk to it")]
     private static partial void LogHttpPublicUrl(ILogger logger, Uri url);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Silo connections use mutual TLS: {Admission}")]
+    private static partial void LogClusterTls(ILogger logger, string admission);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "PassGrains:Cluster:AllowInsecure=true: silo connections are neither encrypted nor authenticated, and anyone who reaches the silo port can join this cluster")]
+    private static partial void LogClusterInsecure(ILogger logger);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Pass type {PassType}: {Warning}")]
     private static partial void LogCertificateWarning(ILogger logger, string passType, string warning);

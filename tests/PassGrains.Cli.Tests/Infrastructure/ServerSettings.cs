@@ -10,7 +10,7 @@ namespace PassGrains.Cli.Tests.Infrastructure;
 /// How one test server runs: free ports, a data directory, a development signing chain and an issuer API key,
 /// as configuration keys (':' separated) that <see cref="ServerProcess"/> turns into environment variables.
 /// </summary>
-public sealed record ServerSettings(string DataDirectory, DevChain Chain, int HttpPort, int SiloPort, int GatewayPort) : IServerLaunch
+public sealed record ServerSettings(string DataDirectory, DevChain Chain, int HttpPort, int SiloPort) : IServerLaunch
 {
     public const string PassType = "pass.com.example.event";
     public const string Team = "ABCDE12345";
@@ -19,7 +19,7 @@ public sealed record ServerSettings(string DataDirectory, DevChain Chain, int Ht
     public string BaseUrl => $"http://127.0.0.1:{HttpPort}/";
 
     public static ServerSettings Create(string dataDirectory, DevChain chain) =>
-        new(dataDirectory, chain, FreePort(), FreePort(), FreePort());
+        new(dataDirectory, chain, FreePort(), FreePort());
 
     public Dictionary<string, string?> ToConfiguration() => new()
     {
@@ -27,7 +27,6 @@ public sealed record ServerSettings(string DataDirectory, DevChain Chain, int Ht
         ["PassGrains:PublicUrl"] = BaseUrl,
         ["PassGrains:IssuerApiKeys:0"] = ApiKey,
         ["PassGrains:Cluster:SiloPort"] = SiloPort.ToString(CultureInfo.InvariantCulture),
-        ["PassGrains:Cluster:GatewayPort"] = GatewayPort.ToString(CultureInfo.InvariantCulture),
         ["PassGrains:PassTypes:0:Identifier"] = PassType,
         ["PassGrains:PassTypes:0:TeamIdentifier"] = Team,
         ["PassGrains:PassTypes:0:CertificatePath"] = Chain.P12,

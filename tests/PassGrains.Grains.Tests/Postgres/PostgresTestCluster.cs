@@ -1,7 +1,10 @@
 using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Configuration;
+using Orleans.Connections.Security;
 using Orleans.Runtime;
 using Orleans.TestingHost;
 using PassGrains.Abstractions;
@@ -35,6 +38,27 @@ public sealed class PostgresRun
 
     public PushLedger Pushes { get; } = new();
 
+    /// <summary>The certificate the run's silos and client authenticate each other with (mutual TLS), as production silos do.</summary>
+    public X509Certificate2 ClusterCertificate { get; } = CreateClusterCertificate();
+
+    /// <summary>Mutual TLS that admits only peers presenting <see cref="ClusterCertificate"/> itself.</summary>
+    public void RequireClusterCertificate(TlsOptions tls)
+    {
+        tls.RemoteCertificateMode = RemoteCertificateMode.RequireCertificate;
+        tls.ClientCertificateMode = RemoteCertificateMode.RequireCertificate;
+        tls.RemoteCertificateValidation = (peer, _, _) => peer.RawDataMemory.Span.SequenceEqual(ClusterCertificate.RawDataMemory.Span);
+    }
+
+    private static X509Certificate2 CreateClusterCertificate()
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest("CN=PassGrains test cluster", key, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1"), new Oid("1.3.6.1.5.5.7.3.2")], critical: false));
+        var now = DateTimeOffset.UtcNow;
+        using var certificate = request.CreateSelfSigned(now.AddDays(-1), now.AddDays(7));
+        return X509CertificateLoader.LoadPkcs12(certificate.Export(X509ContentType.Pkcs12), password: null);
+    }
+
     public static PostgresRun Register(string connectionString, PassTokens tokens)
     {
         var run = new PostgresRun(Guid.NewGuid().ToString("N"), connectionString, tokens);
@@ -50,12 +74,16 @@ public sealed class PostgresRun
             : throw new InvalidOperationException($"no PostgreSQL test run registered under {ConfigurationKey}");
 }
 
-/// <summary>A silo as AddPostgresSilo configures it (clustering, storage, reminders on PostgreSQL), with the test's push ledger for APNs.</summary>
+/// <summary>
+/// A silo as AddPostgresSilo configures it (mutual TLS with a cluster certificate; clustering, storage, reminders on
+/// PostgreSQL), with the test's push ledger for APNs. Unlike production it keeps TestCluster's gateway, which the test's client needs.
+/// </summary>
 public sealed class PostgresSiloConfigurator : ISiloConfigurator
 {
     public void Configure(ISiloBuilder siloBuilder)
     {
         var run = PostgresRun.From(siloBuilder.Configuration);
+        siloBuilder.UseTls(run.ClusterCertificate, run.RequireClusterCertificate);
         // The production values (PassGrains:Cluster:ProbeTimeout defaults to 2 s): a killed silo is declared dead within seconds.
         siloBuilder.Configure<ClusterMembershipOptions>(o =>
         {
@@ -87,12 +115,14 @@ public sealed class PostgresSiloConfigurator : ISiloConfigurator
     }
 }
 
-/// <summary>The test's client finds gateways in the PostgreSQL membership table, like any client of a production cluster.</summary>
+/// <summary>The test's client finds the silos' gateways in the PostgreSQL membership table.</summary>
 public sealed class PostgresClientConfigurator : IClientBuilderConfigurator
 {
     public void Configure(IConfiguration configuration, IClientBuilder clientBuilder)
     {
         var run = PostgresRun.From(configuration);
+        // The gateways speak the silos' mutual TLS, so the client presents the cluster certificate too.
+        clientBuilder.UseTls(run.ClusterCertificate, run.RequireClusterCertificate);
         clientBuilder.UseAdoNetClustering(o =>
         {
             o.Invariant = PostgresSchema.Invariant;

@@ -46,8 +46,16 @@ public sealed class ServerProcess : IAsyncDisposable
 
     public static string ServerAssembly => Path.Combine(AppContext.BaseDirectory, "PassGrains.Server.dll");
 
-    /// <summary>Starts the process and waits (with a deadline) until GET /openapi/v1.json answers.</summary>
-    public static async Task<ServerProcess> StartAsync(IServerLaunch settings)
+    /// <summary>The operating system's id of the server process (its sockets are under /proc/ID/fd).</summary>
+    public int ProcessId => _process.Id;
+
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>
+    /// Starts the process and waits (with a deadline) until GET /openapi/v1.json answers; with
+    /// <paramref name="waitUntilReady"/> false, returns once it runs, for a server that is expected never to get ready.
+    /// </summary>
+    public static async Task<ServerProcess> StartAsync(IServerLaunch settings, bool waitUntilReady = true)
     {
         Assert.True(File.Exists(ServerAssembly), $"{ServerAssembly} is missing: the project reference should copy it to the test output");
         // The SDK's own dotnet when tests run under it, so a machine without dotnet on PATH still works.
@@ -76,6 +84,8 @@ public sealed class ServerProcess : IAsyncDisposable
             throw new InvalidOperationException("dotnet did not start");
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
+        if (!waitUntilReady)
+            return server;
         try
         {
             await server.WaitUntilReadyAsync();
@@ -93,7 +103,42 @@ public sealed class ServerProcess : IAsyncDisposable
         if (line is null)
             return;
         lock (_outputLock)
+        {
             _output.AppendLine(line);
+            foreach (var (text, seen) in _waiters)
+            {
+                if (line.Contains(text, StringComparison.Ordinal))
+                    seen.TrySetResult();
+            }
+        }
+    }
+
+    private readonly List<(string Text, TaskCompletionSource Seen)> _waiters = [];
+
+    /// <summary>Completes once a line of the output contains <paramref name="text"/>; false when the deadline passes first.</summary>
+    public async Task<bool> WaitForOutputAsync(string text, TimeSpan timeout)
+    {
+        var seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_outputLock)
+        {
+            if (_output.ToString().Contains(text, StringComparison.Ordinal))
+                return true;
+            _waiters.Add((text, seen));
+        }
+        try
+        {
+            await seen.Task.WaitAsync(timeout);
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            return false;
+        }
+        finally
+        {
+            lock (_outputLock)
+                _waiters.RemoveAll(w => w.Seen == seen);
+        }
     }
 
     private async Task WaitUntilReadyAsync()
