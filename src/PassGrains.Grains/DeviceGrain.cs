@@ -95,7 +95,12 @@ public sealed class DeviceGrain(
     async Task<ChangedSerials?> IDeviceGrain.GetChangedSerials(string passTypeIdentifier, long? since)
     {
         if (!state.State.PassTypes.TryGetValue(passTypeIdentifier, out var registrations) || registrations.Registrations.Count == 0)
+        {
+            // Anyone may ask for any device id: an activation that holds nothing goes, so random ids cannot pile up in memory.
+            if (state.State.PassTypes.Count == 0)
+                DeactivateOnIdle();
             return null;
+        }
         var start = time.GetUtcNow() - ListingMargin;
         var ceiling = (start.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10;
         var serials = registrations.Registrations.Keys.ToList();

@@ -153,11 +153,9 @@ public sealed class GroupShardGrain(
         if (state.State.Members.TryGetValue(key, out var existing) && existing == pushToken)
             return false;
         var wasEmpty = state.State.Members.Count == 0;
+        // Only this registration's token: another registration of the device keeps its own (one given by a stranger
+        // who registered this device id for a pass of theirs must never replace the holder's).
         state.State.Members[key] = pushToken;
-        // A device has one push token per pass type: its other passes here take the new one too.
-        var prefix = $"{deviceLibraryIdentifier}|{passTypeIdentifier}|";
-        foreach (var other in state.State.Members.Keys.Where(k => k.StartsWith(prefix, StringComparison.Ordinal)).ToList())
-            state.State.Members[other] = pushToken;
         await state.WriteStateAsync();
         return wasEmpty;
     }
@@ -170,11 +168,11 @@ public sealed class GroupShardGrain(
 
     Task<IReadOnlyList<GroupDevice>> IGroupShardGrain.GetDevices()
     {
-        // One push per device and pass type, however many of its passes are in the group.
+        // One push per device, pass type and token, however many of its passes (registered with that token) are in the group.
         IReadOnlyList<GroupDevice> devices = state.State.Members
             .Select(m => (Parts: m.Key.Split('|'), Token: m.Value))
             .Select(m => new GroupDevice(m.Parts[0], m.Parts[1], m.Token))
-            .DistinctBy(d => (d.DeviceLibraryIdentifier, d.PassTypeIdentifier))
+            .Distinct()
             .ToList();
         return Task.FromResult(devices);
     }

@@ -134,26 +134,26 @@ public sealed class PassGrain(
 
     async Task<PassSummary?> IPassGrain.GetSummary()
     {
-        if (!await IsIssued())
+        if (!await IsIssuedOrLeave())
             return null;
         var stamp = await GetEffectiveStamp();
         return new PassSummary(State.PassTypeIdentifier, State.SerialNumber, State.TemplateId, State.GroupId, State.Version, stamp, State.Voided, State.Registrations.Count);
     }
 
     async Task<PassRenderSource?> IPassGrain.GetRenderSource(string? authenticationToken) =>
-        await IsIssued() && PassTokens.Matches(authenticationToken, State.TokenHash) ? await RenderSource() : null;
+        await IsIssuedOrLeave() && PassTokens.Matches(authenticationToken, State.TokenHash) ? await RenderSource() : null;
 
     async Task<PassRenderSource?> IPassGrain.GetRenderSourceForIssuer() =>
         await IsIssued() ? await RenderSource() : null;
 
-    async Task<EffectiveStamp?> IPassGrain.GetStamp() => await IsIssued() ? await GetEffectiveStamp() : null;
+    async Task<EffectiveStamp?> IPassGrain.GetStamp() => await IsIssuedOrLeave() ? await GetEffectiveStamp() : null;
 
     async Task<bool> IPassGrain.Authenticate(string? authenticationToken) =>
-        await IsIssued() && PassTokens.Matches(authenticationToken, State.TokenHash);
+        await IsIssuedOrLeave() && PassTokens.Matches(authenticationToken, State.TokenHash);
 
     async Task<RegistrationStatus> IPassGrain.Register(string deviceLibraryIdentifier, string pushToken, string? authenticationToken)
     {
-        if (!await IsIssued())
+        if (!await IsIssuedOrLeave())
             return RegistrationStatus.Unauthorized;
         if (!PassTokens.Matches(authenticationToken, State.TokenHash))
             return RegistrationStatus.Unauthorized;
@@ -181,7 +181,7 @@ public sealed class PassGrain(
 
     async Task<RegistrationStatus> IPassGrain.Unregister(string deviceLibraryIdentifier, string? authenticationToken)
     {
-        if (!await IsIssued() || !PassTokens.Matches(authenticationToken, State.TokenHash))
+        if (!await IsIssuedOrLeave() || !PassTokens.Matches(authenticationToken, State.TokenHash))
             return RegistrationStatus.Unauthorized;
         if (State.Registrations.Remove(deviceLibraryIdentifier))
         {
@@ -256,6 +256,18 @@ public sealed class PassGrain(
         if (time.GetUtcNow() - _stateReadAt >= RecheckAfter)
             await (_reread ??= RereadState());
         return State.Issued;
+    }
+
+    /// <summary>
+    /// <see cref="IsIssued"/> for the calls anyone can make about any serial: an activation of a pass that does not exist
+    /// goes when idle, so requests for made-up serials cannot pile activations up in memory.
+    /// </summary>
+    private async ValueTask<bool> IsIssuedOrLeave()
+    {
+        if (await IsIssued())
+            return true;
+        DeactivateOnIdle();
+        return false;
     }
 
     /// <summary>One storage read shared by the read-only calls that interleave while it runs.</summary>

@@ -14,6 +14,17 @@ public sealed class PassJsonValidatorTests
     private static IReadOnlyList<PassProblem> Validate(string patch, PassValidationOptions? options = null) =>
         PassJsonValidator.Validate(PatchedBytes(patch), options);
 
+    [Theory]
+    [InlineData("{\"formatVersion\":1,\"passTypeIdentifier\":\"pass.a\",\"passTypeIdentifier\":\"pass.b\"}", "$.passTypeIdentifier")]
+    [InlineData("{\"formatVersion\":1,\"generic\":{\"headerFields\":[],\"headerFields\":[{\"key\":\"a\",\"value\":\"b\"}]}}", "$.generic.headerFields")]
+    [InlineData("{\"formatVersion\":1,\"description\":\"\\ud800\"}", "$.description")]
+    public void A_repeated_key_or_a_lone_surrogate_makes_pass_json_unacceptable(string passJson, string path)
+    {
+        // Either would let Wallet and this validator read different documents, or break the pass when it is composed.
+        var problem = PassJsonValidator.Validate(Encoding.UTF8.GetBytes(passJson)).AssertError(PassRules.Json, path: path);
+        Assert.Contains("not acceptable JSON", problem.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void The_base_pass_is_valid_without_warnings()
     {

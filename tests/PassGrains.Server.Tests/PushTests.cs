@@ -147,19 +147,23 @@ public sealed class PushTests(PushServerFixture server) : IClassFixture<PushServ
     [Fact]
     public async Task A_junk_token_registered_for_a_victims_device_id_leaves_the_victims_registration_and_pushes_intact()
     {
-        // The victim holds a pass; the attacker knows the victim's device library id (ids travel in logs and
-        // webhooks) and holds a pass of the same type, which they register for that id with a junk token.
-        var (victimSerial, victimPass) = await InstallAsync();
+        // The victim holds a pass of a group (an event's tickets); the attacker holds another ticket of the same event and
+        // knows the victim's device library id (ids travel in logs and webhooks). They register that id for their own
+        // ticket with a junk push token.
+        var groupId = TestEnvironment.UniqueId("grp");
+        using (var put = await server.Client.PutGroupAsync(groupId, new { templateId = PushServerFixture.Template, fields = new { gate = "A1" } }))
+            await Expect.Status(put, HttpStatusCode.Created);
+        var (victimSerial, victimPass) = await InstallAsync(groupId);
         var victim = await RegisterAsync(victimPass, victimSerial);
-        var (attackerSerial, attackerPass) = await InstallAsync();
+        var (attackerSerial, attackerPass) = await InstallAsync(groupId);
         var attacker = new WalletDevice(server.Http, attackerPass.WebServiceUrl, victim.DeviceLibraryIdentifier, pushToken: new string('0', 64));
         server.Apns.Script(attacker.PushToken, ApnsReply.BadDeviceToken());
         Assert.Equal(HttpStatusCode.Created, await attacker.RegisterAsync(PassType, attackerSerial, attackerPass.AuthenticationToken));
 
-        // The attacker's pass changes: its junk token is pushed and refused by APNs.
-        await server.Client.ChangeAsync(PassType, attackerSerial, new { fields = new { gate = "X1" } });
-        await server.Apns.WaitUntilAsync(a => a.RequestsFor(attacker.PushToken).Count >= 1, Deadline);
-        await WaitForOwedPushes(attackerSerial, 0);
+        // The event changes: the group pushes each registration's own token; APNs refuses the junk one.
+        using (var put = await server.Client.PutGroupAsync(groupId, new { fields = new { gate = "B2" } }))
+            await Expect.Status(put, HttpStatusCode.OK);
+        await server.Apns.WaitUntilAsync(a => a.RequestsFor(victim.PushToken).Count == 1 && a.RequestsFor(attacker.PushToken).Count == 1, Deadline);
         var until = DateTime.UtcNow + Deadline;
         while ((await server.Client.GetPassInfoAsync(PassType, attackerSerial)).GetProperty("devices").GetInt32() != 0 && DateTime.UtcNow < until)
             await Task.Delay(50);
@@ -171,11 +175,13 @@ public sealed class PushTests(PushServerFixture server) : IClassFixture<PushServ
         Assert.Equal(HttpStatusCode.OK, listed.Status);
         Assert.Equal([victimSerial], listed.SerialNumbers);
 
-        // ...and the victim's next change reaches the victim's own token, never the junk one.
-        await server.Client.ChangeAsync(PassType, victimSerial, new { fields = new { gate = "V2" } });
-        await server.Apns.WaitUntilAsync(a => a.RequestsFor(victim.PushToken).Count >= 1, Deadline);
+        // ...and the victim's next changes, its own and its group's, reach the victim's token, never the junk one.
+        await server.Client.ChangeAsync(PassType, victimSerial, new { fields = new { seat = "V2" } });
+        await server.Apns.WaitUntilAsync(a => a.RequestsFor(victim.PushToken).Count == 2, Deadline);
         await WaitForOwedPushes(victimSerial, 0);
-        Assert.Single(server.Apns.RequestsFor(victim.PushToken));
+        using (var put = await server.Client.PutGroupAsync(groupId, new { fields = new { gate = "C3" } }))
+            await Expect.Status(put, HttpStatusCode.OK);
+        await server.Apns.WaitUntilAsync(a => a.RequestsFor(victim.PushToken).Count == 3, Deadline);
         Assert.Single(server.Apns.RequestsFor(attacker.PushToken));
     }
 

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
 using PassGrains.Server.Tests.Infrastructure;
 
 namespace PassGrains.Server.Tests;
@@ -18,7 +19,9 @@ public sealed class RateLimitTests : IAsyncLifetime, IDisposable
     private const int AnonymousPerWindow = 5;
     private const int UnauthorizedPerWindow = 5;
     private const int LogEntriesPerWindow = 30;
+    private const int LogEntriesPerAddress = 20;
     private readonly TempDirectory _root = new("ratelimit");
+    private readonly LogSink _logs = new();
     private WebApplication? _app;
     private ServerSettings _settings = null!;
 
@@ -33,7 +36,13 @@ public sealed class RateLimitTests : IAsyncLifetime, IDisposable
         configuration["PassGrains:RateLimits:AnonymousRequests"] = AnonymousPerWindow.ToString(System.Globalization.CultureInfo.InvariantCulture);
         configuration["PassGrains:RateLimits:UnauthorizedRequests"] = UnauthorizedPerWindow.ToString(System.Globalization.CultureInfo.InvariantCulture);
         configuration["PassGrains:RateLimits:DeviceLogEntries"] = LogEntriesPerWindow.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        _app = PassGrainsApp.Build(["--urls", _settings.BaseUrl.TrimEnd('/')], builder => builder.Configuration.AddInMemoryCollection(configuration));
+        configuration["PassGrains:RateLimits:DeviceLogEntriesPerAddress"] = LogEntriesPerAddress.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        configuration["Logging:LogLevel:PassGrains.DeviceLog"] = "Information";
+        _app = PassGrainsApp.Build(["--urls", _settings.BaseUrl.TrimEnd('/')], builder =>
+        {
+            builder.Configuration.AddInMemoryCollection(configuration);
+            builder.Logging.AddProvider(_logs);
+        });
         await _app.StartAsync();
     }
 
@@ -135,27 +144,46 @@ public sealed class RateLimitTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
-    public async Task Device_log_entries_are_bounded_per_request_and_per_minute()
+    public async Task Device_log_entries_are_bounded_per_request_per_address_and_per_window()
     {
         var marker = Guid.NewGuid().ToString("N");
-        // One request of 500 entries keeps at most 100; the window's budget for all devices keeps the rest out.
-        using (var client = ClientFrom("127.0.0.6"))
+        async Task PostAsync(string source, int count, string label)
         {
-            var logs = Enumerable.Range(0, 500).Select(i => $"{marker} entry {i}").ToArray();
+            using var client = ClientFrom(source);
+            var logs = Enumerable.Range(0, count).Select(i => $"{marker} {label} {i}").ToArray();
             using var response = await client.PostAsync("v1/log", Json(JsonSerializer.Serialize(new { logs })));
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         }
-        using (var other = ClientFrom("127.0.0.7"))
-        {
-            using var response = await other.PostAsync("v1/log", Json(JsonSerializer.Serialize(new { logs = new[] { $"{marker} later" } })));
-            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        }
+        // One address cannot spend the budget of all devices, and all of them together cannot pass the window's budget.
+        await PostAsync("127.0.0.6", 500, "first");
+        await PostAsync("127.0.0.6", 1, "again");
+        await PostAsync("127.0.0.7", 50, "second");
+        await PostAsync("127.0.0.8", 1, "late");
 
         using var issuer = new PassGrainsClient(new Uri(_settings.BaseUrl));
         using var recent = await issuer.SendAsync(HttpMethod.Get, "api/device-logs?count=1000");
         var kept = (await Expect.Json(recent, HttpStatusCode.OK)).EnumerateArray()
             .Select(e => e.GetProperty("message").GetString()!).Where(m => m.StartsWith(marker, StringComparison.Ordinal)).ToList();
-        Assert.Equal(LogEntriesPerWindow, kept.Count);
-        Assert.DoesNotContain($"{marker} later", kept);
+        Assert.Equal(LogEntriesPerAddress, kept.Count(m => m.Contains(" first ", StringComparison.Ordinal)));
+        Assert.DoesNotContain(kept, m => m.Contains(" again ", StringComparison.Ordinal));
+        Assert.Equal(LogEntriesPerWindow - LogEntriesPerAddress, kept.Count(m => m.Contains(" second ", StringComparison.Ordinal)));
+        Assert.DoesNotContain(kept, m => m.Contains(" late ", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_device_log_message_cannot_forge_lines_of_the_servers_log()
+    {
+        using var client = ClientFrom("127.0.0.9");
+        var forged = $"real {Guid.NewGuid():N}\r\nfail: Forged.Logger[0]\r\n      forged line\u2028more";
+        using var request = new HttpRequestMessage(HttpMethod.Post, "v1/log") { Content = Json(JsonSerializer.Serialize(new { logs = new[] { forged } })) };
+        request.Headers.TryAddWithoutValidation("User-Agent", "Agent\u0007Bell");
+        using var response = await client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+
+        var line = await _logs.WaitForAsync(l => l.Contains(forged[..37], StringComparison.Ordinal), TimeSpan.FromSeconds(10));
+        Assert.DoesNotContain('\n', line);
+        Assert.DoesNotContain('\r', line);
+        Assert.DoesNotContain('\u2028', line);
+        Assert.Contains("\\u000d\\u000afail: Forged.Logger[0]", line, StringComparison.Ordinal);
     }
 }

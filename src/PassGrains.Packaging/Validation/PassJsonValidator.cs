@@ -1,3 +1,4 @@
+using PassGrains.Packaging.Json;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -47,6 +48,12 @@ public static partial class PassJsonValidator
     public static IReadOnlyList<PassProblem> Validate(ReadOnlySpan<byte> passJson, PassValidationOptions? options = null)
     {
         var problems = new List<PassProblem>();
+        // A repeated key is ambiguous (Wallet and our checks could each read a different one), and a lone surrogate is no text.
+        if (StrictJson.Check(passJson) is { } strict)
+        {
+            problems.Add(PassProblem.Error(File, StrictJson.ToJsonPath(strict.Member), PassRules.Json, $"pass.json is not acceptable JSON: {strict.Message}"));
+            return problems;
+        }
         JsonDocument document;
         try
         {

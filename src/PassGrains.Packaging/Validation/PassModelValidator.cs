@@ -1,3 +1,4 @@
+using PassGrains.Packaging.Json;
 using System.Text.Json;
 using PassGrains.Packaging.Models;
 
@@ -165,6 +166,11 @@ public static class PassModelValidator
         if (file is null)
             return;
         const string name = "personalization.json";
+        if (StrictJson.Check(file.Content.Span) is { } strict)
+        {
+            problems.Add(PassProblem.Error(name, StrictJson.ToJsonPath(strict.Member), PassRules.Json, $"personalization.json is not acceptable JSON: {strict.Message}"));
+            return;
+        }
         try
         {
             using var document = JsonDocument.Parse(file.Content);

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using PassGrains.Packaging.Json;
 
 namespace PassGrains.Server.Apis;
 

@@ -128,12 +128,17 @@ public static partial class WalletWebServiceApi
         var agent = request.Headers.UserAgent.ToString();
         if (agent.Length > DeviceLogStore.MaxMessageLength)
             agent = agent[..DeviceLogStore.MaxMessageLength];
+        var client = RateLimiting.ClientPartition(request.HttpContext);
+        var agentForLog = LogText.Escape(agent);
         foreach (var message in logs.Take(DeviceLogStore.MaxEntriesPerRequest).Select(e => e!.GetValue<string>()))
         {
             var entry = message.Length > DeviceLogStore.MaxMessageLength ? message[..DeviceLogStore.MaxMessageLength] : message;
-            // Past the per-minute budget entries are dropped (and counted): a flood must not push real messages out.
-            if (store.TryAdd(new DeviceLogEntry(time.GetUtcNow(), entry, agent)))
-                LogDeviceMessage(logger, agent, entry);
+            // Past a budget entries are dropped (and counted): a flood must not push real messages out. Written to the
+            // server's log with control characters escaped, so a device cannot forge log lines of its own.
+            if (!store.TryAdd(new DeviceLogEntry(time.GetUtcNow(), entry, agent), client))
+                continue;
+            var entryForLog = LogText.Escape(entry);
+            LogDeviceMessage(logger, agentForLog, entryForLog);
         }
         return Results.Ok();
     }

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using PassGrains.Abstractions;
 using PassGrains.Grains;
+using PassGrains.Packaging.Json;
 
 namespace PassGrains.Server.Issuing;
 
@@ -40,7 +41,7 @@ public sealed class BatchChunkIssuer(PassIssuer issuer) : IBatchChunkIssuer
 
     private async Task<string?> IssueLine(string jobId, BatchLine line, bool resumed, IssueLookups lookups, Security.PassTypeScope scope)
     {
-        var (body, problem) = Apis.StrictJson.ParseObject(line.Text);
+        var (body, problem) = StrictJson.ParseObject(line.Text);
         if (problem is { } refused)
             return refused.Member != "$" ? $"{refused.Member}: {refused.Message}"
                 : body is null && refused.Message.StartsWith("the body must be", StringComparison.Ordinal) ? "each line must be a JSON object" : refused.Message;

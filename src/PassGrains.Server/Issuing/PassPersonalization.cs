@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 using PassGrains.Abstractions;
 using PassGrains.Server.Apis;
 using PassGrains.Server.Rendering;
+using PassGrains.Packaging.Json;
 
 namespace PassGrains.Server.Issuing;
 

@@ -9,8 +9,9 @@ public sealed record DeviceLogEntry(DateTimeOffset At, string Message, string? U
 
 /// <summary>
 /// The most recent device log messages of this silo, bounded, for the issuer API. Anyone may post to /v1/log,
-/// so what is kept is bounded three ways: entries per request, characters per entry, and entries per window
-/// (a minute by default) for all devices together; past the window's budget entries are dropped rather than pushing real ones out.
+/// so what is kept is bounded four ways: entries per request, characters per entry, entries per client address and
+/// window (a minute by default), and entries per window for all devices together; past a budget entries are dropped
+/// rather than pushing real ones out.
 /// </summary>
 public sealed class DeviceLogStore(IOptions<RateLimitOptions> options) : IDisposable
 {
@@ -26,15 +27,19 @@ public sealed class DeviceLogStore(IOptions<RateLimitOptions> options) : IDispos
         Window = options.Value.Window,
         QueueLimit = 0,
     });
+    private readonly PartitionedRateLimiter<string> _perAddress = PartitionedRateLimiter.Create<string, string>(address =>
+        RateLimitPartition.GetFixedWindowLimiter(address, _ => RateLimiting.PerWindow(options.Value.DeviceLogEntriesPerAddress, options.Value.Window)));
     private long _dropped;
 
     /// <summary>Entries refused since start because the window's budget was spent.</summary>
     public long Dropped => Interlocked.Read(ref _dropped);
 
-    /// <summary>Keeps the entry unless this window's budget is spent; true when kept.</summary>
-    public bool TryAdd(DeviceLogEntry entry)
+    /// <summary>Keeps the entry unless this window's budget (the address's or everyone's) is spent; true when kept.</summary>
+    /// <param name="clientPartition">The sender's address (<see cref="RateLimiting.ClientPartition"/>).</param>
+    public bool TryAdd(DeviceLogEntry entry, string clientPartition)
     {
-        using var lease = _budget.AttemptAcquire();
+        using var mine = _perAddress.AttemptAcquire(clientPartition);
+        using var lease = mine.IsAcquired ? _budget.AttemptAcquire() : mine;
         if (!lease.IsAcquired)
         {
             Interlocked.Increment(ref _dropped);
@@ -55,5 +60,9 @@ public sealed class DeviceLogStore(IOptions<RateLimitOptions> options) : IDispos
             return _entries.Reverse().Take(count).ToList();
     }
 
-    public void Dispose() => _budget.Dispose();
+    public void Dispose()
+    {
+        _budget.Dispose();
+        _perAddress.Dispose();
+    }
 }

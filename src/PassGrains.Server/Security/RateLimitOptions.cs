@@ -26,6 +26,9 @@ public sealed class RateLimitOptions : IValidatableObject
     /// <summary>Device-log entries kept per window, all devices together (each request keeps at most 100).</summary>
     public int DeviceLogEntries { get; set; } = 600;
 
+    /// <summary>Device-log entries kept per client address and window, so that one address cannot spend everyone's budget.</summary>
+    public int DeviceLogEntriesPerAddress { get; set; } = 100;
+
     /// <summary>
     /// Addresses of proxies (the cluster's load balancer) whose X-Forwarded-For names the client; loopback is always
     /// trusted. Without them every client behind a balancer would share one address, and one budget.
@@ -40,6 +43,8 @@ public sealed class RateLimitOptions : IValidatableObject
             yield return new ValidationResult($"{Section}:AnonymousRequests must be at least 1", [nameof(AnonymousRequests)]);
         if (UnauthorizedRequests < 1)
             yield return new ValidationResult($"{Section}:UnauthorizedRequests must be at least 1", [nameof(UnauthorizedRequests)]);
+        if (DeviceLogEntriesPerAddress < 1)
+            yield return new ValidationResult($"{Section}:DeviceLogEntriesPerAddress must be at least 1", [nameof(DeviceLogEntriesPerAddress)]);
         if (DeviceLogEntries < 1)
             yield return new ValidationResult($"{Section}:DeviceLogEntries must be at least 1", [nameof(DeviceLogEntries)]);
         for (var i = 0; i < TrustedProxies.Count; i++)

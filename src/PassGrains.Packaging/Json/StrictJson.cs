@@ -2,7 +2,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace PassGrains.Server.Apis;
+namespace PassGrains.Packaging.Json;
 
 /// <summary>Why a JSON text was refused: the member (a path such as <c>fields.seat</c>, or <c>$</c> for the whole text) and what is wrong.</summary>
 public readonly record struct JsonProblem(string Member, string Message);
@@ -91,6 +91,9 @@ public static class StrictJson
         }
         return null;
     }
+
+    /// <summary>A member as a JSONPath ("$.a.b[0]"), the form pass.json problems use.</summary>
+    public static string ToJsonPath(string member) => member == "$" ? "$" : member.StartsWith('[') ? "$" + member : "$." + member;
 
     private static string ChildPath(Stack<Frame> frames, string? pendingName)
     {
