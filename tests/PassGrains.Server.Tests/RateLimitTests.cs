@@ -144,6 +144,26 @@ public sealed class RateLimitTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task Behind_the_balancer_each_forwarded_client_has_a_budget_of_its_own()
+    {
+        // The local cluster's balancer connects from loopback and names the client in X-Forwarded-For (right-most entry).
+        using var balancer = ClientFrom("127.0.0.10");
+        async Task<HttpStatusCode> LogAsync(string forwardedFor)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "v1/log") { Content = Json("""{"logs":["via the balancer"]}""") };
+            request.Headers.TryAddWithoutValidation("X-Forwarded-For", forwardedFor);
+            using var response = await balancer.SendAsync(request);
+            return response.StatusCode;
+        }
+        for (var i = 0; i < AnonymousPerWindow; i++)
+            Assert.Equal(HttpStatusCode.OK, await LogAsync("203.0.113.7"));
+        Assert.Equal(HttpStatusCode.TooManyRequests, await LogAsync("203.0.113.7"));
+        // A client cannot pick a fresh budget by claiming an address of its own: the balancer's entry is the right-most.
+        Assert.Equal(HttpStatusCode.TooManyRequests, await LogAsync("198.51.100.1, 203.0.113.7"));
+        Assert.Equal(HttpStatusCode.OK, await LogAsync("203.0.113.8"));
+    }
+
+    [Fact]
     public async Task Device_log_entries_are_bounded_per_request_per_address_and_per_window()
     {
         var marker = Guid.NewGuid().ToString("N");

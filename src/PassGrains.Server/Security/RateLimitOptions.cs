@@ -30,8 +30,8 @@ public sealed class RateLimitOptions : IValidatableObject
     public int DeviceLogEntriesPerAddress { get; set; } = 100;
 
     /// <summary>
-    /// Addresses of proxies (the cluster's load balancer) whose X-Forwarded-For names the client; loopback is always
-    /// trusted. Without them every client behind a balancer would share one address, and one budget.
+    /// Addresses (or networks, as 10.0.0.0/8) of proxies, such as the cluster's load balancer, whose X-Forwarded-For names
+    /// the client; loopback is always trusted. Without them every client behind a balancer would share one address, and one budget.
     /// </summary>
     public List<string> TrustedProxies { get; set; } = [];
 
@@ -49,8 +49,8 @@ public sealed class RateLimitOptions : IValidatableObject
             yield return new ValidationResult($"{Section}:DeviceLogEntries must be at least 1", [nameof(DeviceLogEntries)]);
         for (var i = 0; i < TrustedProxies.Count; i++)
         {
-            if (!IPAddress.TryParse(TrustedProxies[i], out _))
-                yield return new ValidationResult($"{Section}:TrustedProxies:{i} '{TrustedProxies[i]}' must be an IP address", [nameof(TrustedProxies)]);
+            if (!IPAddress.TryParse(TrustedProxies[i], out _) && !IPNetwork.TryParse(TrustedProxies[i], out _))
+                yield return new ValidationResult($"{Section}:TrustedProxies:{i} '{TrustedProxies[i]}' must be an IP address or a network (10.0.0.0/8)", [nameof(TrustedProxies)]);
         }
     }
 }

@@ -26,7 +26,12 @@ public static class RateLimiting
             forwarded.ForwardedHeaders = ForwardedHeaders.XForwardedFor;
             forwarded.ForwardLimit = 1; // only the address our own balancer saw; anything further left is the client's claim
             foreach (var proxy in limits.Value.TrustedProxies)
-                forwarded.KnownProxies.Add(IPAddress.Parse(proxy));
+            {
+                if (IPAddress.TryParse(proxy, out var address))
+                    forwarded.KnownProxies.Add(address);
+                else
+                    forwarded.KnownIPNetworks.Add(System.Net.IPNetwork.Parse(proxy));
+            }
         });
         builder.Services.AddRateLimiter(limiter =>
         {
