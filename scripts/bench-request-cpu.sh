@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Server CPU per device request (list 204, latest pass 304), read from /proc/<pid>/stat around wrk runs.
+# Server CPU per device request (list 204, latest pass 304, a full signed download), read from /proc/<pid>/stat around wrk runs.
 # Throughput on this machine drifts by a third within minutes; CPU per request drifts less, and
 # alternating checkouts round by round lets the drift hit every build alike.
 # usage: scripts/bench-request-cpu.sh [SECONDS] [ROUNDS] [CHECKOUT...]   (default: this checkout)
@@ -57,6 +57,7 @@ for round in $(seq 1 "$rounds"); do
     wrk -t2 -c64 -d3s -H "Authorization: ApplePass $T" -H "If-Modified-Since: $lm" $B/v1/passes/$P/BENCH-1 >/dev/null
     measure "list 204" "$B/v1/devices/$D/registrations/$P?passesUpdatedSince=$tag"
     measure "304" -H "Authorization: ApplePass $T" -H "If-Modified-Since: $lm" $B/v1/passes/$P/BENCH-1
+    measure "download" "$url"
     kill "$server"; wait "$server" 2>/dev/null || true; server=
   done
 done

@@ -35,4 +35,36 @@ public sealed class BatchUploadTests(InProcessServerFixture server) : IClassFixt
         Assert.Equal(1, status.GetProperty("done").GetInt32());
         Assert.Equal(TestEnvironment.PassType, (await server.Client.GetPassInfoAsync(TestEnvironment.PassType, serial)).GetProperty("passTypeIdentifier").GetString());
     }
+
+    [Fact]
+    public async Task An_upload_abandoned_midway_leaves_no_file_behind()
+    {
+        var jobs = Path.Combine(server.Settings.DataDirectory, "jobs");
+        bool Partial() => Directory.Exists(jobs) && Directory.EnumerateFiles(jobs, "*.part").Any();
+        Assert.False(Partial());
+
+        // A client that announces 10 MB, sends one and hangs up.
+        var uri = new Uri(server.Settings.BaseUrl);
+        using (var client = new System.Net.Sockets.TcpClient())
+        {
+            await client.ConnectAsync(uri.Host, uri.Port);
+            var stream = client.GetStream();
+            var head = $"POST /api/passes/batch HTTP/1.1\r\nHost: {uri.Authority}\r\nAuthorization: Bearer {TestEnvironment.ApiKey}\r\n"
+                + "Content-Type: application/x-ndjson\r\nContent-Length: 10485760\r\n\r\n";
+            await stream.WriteAsync(Encoding.ASCII.GetBytes(head));
+            var chunk = Encoding.ASCII.GetBytes(new string(' ', 64 * 1024));
+            for (var sent = 0; sent < 1024 * 1024; sent += chunk.Length)
+                await stream.WriteAsync(chunk);
+            await stream.FlushAsync();
+            var until = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+            while (!Partial() && DateTime.UtcNow < until)
+                await Task.Delay(20);
+            Assert.True(Partial(), "the upload was being written");
+        }
+
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (Partial() && DateTime.UtcNow < deadline)
+            await Task.Delay(50);
+        Assert.False(Partial(), "an abandoned upload left its partial file behind");
+    }
 }

@@ -403,7 +403,7 @@ public sealed class IssuerApiTests(InProcessServerFixture server) : IClassFixtur
         using (var missing = await Issuer.SendAsync(HttpMethod.Get, $"api/passes/{PassType}/{serial}"))
             await Expect.Problem(missing, HttpStatusCode.NotFound);
 
-        // The same for the other JSON bodies: a group, a change, a download bundle.
+        // The same for the other JSON bodies: a group, a change, a download bundle, a webhook.
         var issued = await Issuer.IssueAsync(new { templateId = Template, serialNumber = serial, fields = new { seat = "1A" } });
         var group = TestEnvironment.UniqueId("grp");
         foreach (var (method, path, body, member) in new (HttpMethod, string, string, string)[]
@@ -414,6 +414,9 @@ public sealed class IssuerApiTests(InProcessServerFixture server) : IClassFixtur
             (HttpMethod.Patch, $"api/passes/{PassType}/{serial}", """{"fields":"2B"}""", "fields"),
             (HttpMethod.Patch, $"api/passes/{PassType}/{serial}", """{"feilds":{"seat":"2B"}}""", "feilds"),
             (HttpMethod.Post, "api/downloads", $$"""{"passTypeIdentifier":"{{PassType}}","serialNumbers":"{{serial}}"}""", "serialNumbers"),
+            (HttpMethod.Put, "api/webhooks/strict", """{"url":"https://example.com/a","url":"https://example.com/b","secret":"0123456789abcdef","passTypeIdentifier":"pass.com.example.event"}""", "url"),
+            (HttpMethod.Put, "api/webhooks/strict", """{"url":5,"secret":"0123456789abcdef","passTypeIdentifier":"pass.com.example.event"}""", "url"),
+            (HttpMethod.Put, "api/webhooks/strict", """{"url":"https://example.com/a","secret":"0123456789abcdef","passTypeIdentifier":"pass.com.example.event","passType":"x"}""", "passType"),
         })
         {
             using var response = await Issuer.SendAsync(method, path, PassGrainsClient.RawJson(body));
@@ -423,6 +426,8 @@ public sealed class IssuerApiTests(InProcessServerFixture server) : IClassFixtur
         Assert.Equal(issued.Version, info.GetProperty("version").GetInt64());
         using (var noGroup = await Issuer.PutGroupAsync(group, new { fields = new { gate = "1" } }))
             await Expect.Problem(noGroup, HttpStatusCode.BadRequest, "templateId"); // the refused PUTs created no group
+        using (var noWebhook = await Issuer.SendAsync(HttpMethod.Get, "api/webhooks/strict"))
+            await Expect.Problem(noWebhook, HttpStatusCode.NotFound);
     }
 
     /// <summary>JSON sent with Transfer-Encoding: chunked (no Content-Length), so the server must count while reading.</summary>

@@ -20,6 +20,8 @@ public static partial class IssuerApi
     private const long MaxJsonBytes = 1024 * 1024;
     private const long MaxTemplateBytes = 32 * 1024 * 1024;
 
+    private static readonly BodyShape WebhookBody = new(("url", JsonValueKind.String), ("secret", JsonValueKind.String), ("passTypeIdentifier", JsonValueKind.String));
+
     private static readonly BodyShape BundleLinkBody = new(("passTypeIdentifier", JsonValueKind.String), ("serialNumbers", JsonValueKind.Array));
 
     [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$", RegexOptions.CultureInvariant)]
@@ -154,7 +156,7 @@ public static partial class IssuerApi
     {
         if (!IdShape().IsMatch(name))
             return Problems.Invalid("name", "webhook names are 1–100 letters, digits, '.', '_' or '-'");
-        var (body, error) = await RequestBodies.ReadObject(request, MaxJsonBytes);
+        var (body, error) = await RequestBodies.ReadObject(request, MaxJsonBytes, WebhookBody);
         if (error is not null)
             return error;
         var url = RequestContent.OptionalString(body!, "url");

@@ -5,9 +5,9 @@ namespace PassGrains.Server.Hosting;
 /// malformed chunking) answers its status, and a client that hangs up mid-request is let go without an error in
 /// the log, since no one is left to answer.
 /// </summary>
-public sealed class ClientFaults : IMiddleware
+public static class ClientFaults
 {
-    public async Task InvokeAsync(HttpContext context, RequestDelegate next)
+    public static async Task InvokeAsync(HttpContext context, RequestDelegate next)
     {
         try
         {

@@ -49,7 +49,6 @@ public static class PassGrainsHosting
         builder.Services.AddSingleton<NewPassWriter>();
         builder.Services.AddSingleton<PassIssuer>();
         builder.Services.AddSingleton<PassPersonalization>();
-        builder.Services.AddSingleton<ClientFaults>();
         builder.AddPassGrainsRateLimits();
         var apns = builder.Configuration.GetSection(ApnsSettings.Section).Get<ApnsSettings>() ?? new ApnsSettings();
         if (!Uri.TryCreate(apns.Endpoint, UriKind.Absolute, out var apnsEndpoint) || apnsEndpoint.Scheme != Uri.UriSchemeHttps)
@@ -229,7 +228,7 @@ public static class PassGrainsHosting
                 ? StatusCodes.Status503ServiceUnavailable
                 : StatusCodes.Status500InternalServerError,
         });
-        app.UseMiddleware<ClientFaults>();
+        app.Use(ClientFaults.InvokeAsync);
         app.UseStatusCodePages();
         app.UsePassGrainsRateLimits();
         return app;

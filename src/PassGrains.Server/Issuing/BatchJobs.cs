@@ -35,26 +35,35 @@ public sealed partial class BatchJobs(IGrainFactory grains, string dataDirectory
         var path = Path.Combine(JobsDirectory, jobId + ".ndjson");
         var lines = 0;
         long bytes = 0;
-        await using (var file = File.Create(path + ".part"))
+        // An upload that fails or is abandoned midway (the client hangs up, Kestrel refuses the body) leaves nothing behind.
+        try
         {
-            var buffer = new byte[81920];
-            int read;
-            var last = (byte)'\n';
-            while ((read = await body.ReadAsync(buffer, cancellationToken)) > 0)
+            await using (var file = File.Create(path + ".part"))
             {
-                bytes += read;
-                if (bytes > MaxUploadBytes)
+                var buffer = new byte[81920];
+                int read;
+                var last = (byte)'\n';
+                while ((read = await body.ReadAsync(buffer, cancellationToken)) > 0)
                 {
-                    file.Close();
-                    File.Delete(path + ".part");
-                    return (null, $"a batch may have at most {MaxUploadBytes / 1024 / 1024} MiB");
+                    bytes += read;
+                    if (bytes > MaxUploadBytes)
+                    {
+                        file.Close();
+                        File.Delete(path + ".part");
+                        return (null, $"a batch may have at most {MaxUploadBytes / 1024 / 1024} MiB");
+                    }
+                    lines += buffer.AsSpan(0, read).Count((byte)'\n');
+                    last = buffer[read - 1];
+                    await file.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
                 }
-                lines += buffer.AsSpan(0, read).Count((byte)'\n');
-                last = buffer[read - 1];
-                await file.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+                if (last != '\n' && bytes > 0)
+                    lines++;
             }
-            if (last != '\n' && bytes > 0)
-                lines++;
+        }
+        catch
+        {
+            File.Delete(path + ".part");
+            throw;
         }
         if (lines == 0)
         {
