@@ -5,7 +5,7 @@
 # usage: scripts/bench-push.sh [DEVICES]        (default 100000; takes a few minutes)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-shared=$root/../shared
+models=$root/samples/models
 devices=${1:-100000}
 work=${BENCH_WORK:-$root/.bench}/push; rm -rf "$work"; mkdir -p "$work"
 dotnet build -c Release "$root/src/PassGrains.Server" -v quiet -nologo >/dev/null
@@ -33,7 +33,7 @@ export PassGrains__Apns__TrustedCaPath=$work/apns-ca.pem Logging__LogLevel__Defa
 export PassGrains__Cluster__SiloPort=21311
 dotnet "$root/src/PassGrains.Server/bin/Release/net10.0/PassGrains.Server.dll" >"$work/server.log" 2>&1 & pids+=($!)
 wait_for http://127.0.0.1:5300/openapi/v1.json
-python3 "$root/scripts/zip-model.py" "$shared/fixtures/small.pass" "$work/small.zip"
+python3 "$root/scripts/zip-model.py" "$models/small.pass" "$work/small.zip"
 curl -sf -X PUT -H "Authorization: Bearer $key" -H 'Content-Type: application/zip' --data-binary @"$work/small.zip" http://127.0.0.1:5300/api/templates/bench >/dev/null
 echo "## group fan-out through the server, $devices devices"
 "${bench[@]}" group --server http://127.0.0.1:5300/ --api-key $key --template bench --devices "$devices" --stats http://127.0.0.1:5302/

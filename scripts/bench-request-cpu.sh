@@ -4,10 +4,10 @@
 # alternating checkouts round by round lets the drift hit every build alike.
 # usage: scripts/bench-request-cpu.sh [SECONDS] [ROUNDS] [CHECKOUT...]   (default: this checkout)
 #   e.g. git worktree add /tmp/old 97610b6 && scripts/bench-request-cpu.sh 6 2 /tmp/old .
-# needs: wrk, curl, python3, unzip; ../shared beside this checkout
+# needs: wrk, curl, python3, unzip
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
-shared=$here/../shared
+models=$here/samples/models
 seconds=${1:-6}; rounds=${2:-2}; shift $(( $# > 2 ? 2 : $# ))
 checkouts=("$@"); [ ${#checkouts[@]} -gt 0 ] || checkouts=("$here")
 work=${BENCH_WORK:-$here/.bench}/request-cpu; rm -rf "$work"; mkdir -p "$work"
@@ -16,7 +16,7 @@ command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; ex
 dotnet build -c Release "$here/src/PassGrains.Cli" -v quiet -nologo >/dev/null
 for c in "${checkouts[@]}"; do dotnet build -c Release "$c/src/PassGrains.Server" -v quiet -nologo >/dev/null; done
 dotnet "$here/src/PassGrains.Cli/bin/Release/net10.0/passgrains.dll" certs dev --out "$work/certs" --pass-type-id pass.com.example.event --team-id ABCDE12345 >/dev/null
-python3 "$here/scripts/zip-model.py" "$shared/fixtures/event.pass" "$work/event.zip"
+python3 "$here/scripts/zip-model.py" "$models/event.pass" "$work/event.zip"
 
 server=
 trap '[ -n "$server" ] && kill "$server" 2>/dev/null || true' EXIT

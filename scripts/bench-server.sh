@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Load benchmarks of the single-node server on loopback (docs/benchmarks.md), server and driver on
 # the same machine: a bare Kestrel constant-JSON endpoint as yardstick, then the device list (204),
-# the 304 path, full signed downloads of ../shared/fixtures/event.pass, and batch issuing into SQLite.
+# the 304 path, full signed downloads of samples/models/event.pass, and batch issuing into SQLite.
 # usage: scripts/bench-server.sh [SECONDS] [BATCH_PASSES]      needs: wrk (apt-get install wrk), curl, python3
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-shared=$root/../shared
+models=$root/samples/models
 seconds=${1:-10}; batch=${2:-20000}
 work=${BENCH_WORK:-$root/.bench}/server; rm -rf "$work"; mkdir -p "$work"
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 2; }
@@ -40,7 +40,7 @@ dotnet "$root/src/PassGrains.Server/bin/Release/net10.0/PassGrains.Server.dll" >
 wait_for http://127.0.0.1:5100/openapi/v1.json
 B=http://127.0.0.1:5100; A="Authorization: Bearer $key"; P=pass.com.example.event; D=benchdevice0123456789
 
-python3 "$root/scripts/zip-model.py" "$shared/fixtures/event.pass" "$work/event.zip"
+python3 "$root/scripts/zip-model.py" "$models/event.pass" "$work/event.zip"
 curl -sf -X PUT -H "$A" -H 'Content-Type: application/zip' --data-binary @"$work/event.zip" $B/api/templates/event >/dev/null
 curl -sf -X POST -H "$A" -H 'Content-Type: application/json' -d '{"templateId":"event","serialNumber":"BENCH-1"}' $B/api/passes >/dev/null
 url=$(curl -sf -H "$A" $B/api/passes/$P/BENCH-1 | python3 -c 'import json,sys; print(json.load(sys.stdin)["downloadUrl"])')

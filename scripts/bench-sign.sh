@@ -1,16 +1,16 @@
 #!/usr/bin/env bash
 # Signing benchmark, side by side with the Node.js anchors in one run (docs/benchmarks.md):
-#   passgrains bench sign --threads 1, then on all cores, then ../shared/bench/anchors.sh
+#   passgrains bench sign --threads 1, then on all cores, then bench/anchors/anchors.sh
 # on the same model with the same throwaway signing chain (RSA-2048).
 # usage: scripts/bench-sign.sh [MODEL_DIR] [SECONDS]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-shared=$root/../shared
-model=${1:-$shared/fixtures/event.pass}
+models=$root/samples/models
+model=${1:-$models/event.pass}
 seconds=${2:-10}
 work=${BENCH_WORK:-$root/.bench}
 mkdir -p "$work"
-"$shared/bench/make-certs.sh" "$work/certs" >/dev/null
+"$root/bench/anchors/make-certs.sh" "$work/certs" >/dev/null
 
 dotnet build -c Release "$root/src/PassGrains.Cli" -v quiet -nologo >/dev/null
 cli=(dotnet "$root/src/PassGrains.Cli/bin/Release/net10.0/passgrains.dll")
@@ -25,4 +25,4 @@ echo "## passgrains, 1 thread"
 echo "## passgrains, all cores ($(nproc) threads)"
 "${sign[@]}" --threads 0
 echo "## anchors (one thread each)"
-"$shared/bench/anchors.sh" "$work/anchors" 300 "$model"
+"$root/bench/anchors/anchors.sh" "$work/anchors" 300 "$model"

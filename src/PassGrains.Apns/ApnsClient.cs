@@ -124,7 +124,7 @@ public sealed class ApnsClient : IDisposable
         }
     }
 
-    /// <summary>spec/wallet.md §2.4: what each answer means for a pass server.</summary>
+    /// <summary>What each APNs answer means for a pass server.</summary>
     public static ApnsOutcome Classify(int status, string? reason) => status switch
     {
         200 => ApnsOutcome.Delivered,

@@ -1,6 +1,6 @@
 namespace PassGrains.Apns;
 
-/// <summary>What to do after APNs answered (spec/wallet.md §2.4).</summary>
+/// <summary>What to do after APNs answered.</summary>
 public enum ApnsOutcome
 {
     /// <summary>200: accepted.</summary>

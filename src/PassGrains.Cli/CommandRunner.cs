@@ -6,7 +6,7 @@ using PassGrains.Packaging.Validation;
 
 namespace PassGrains.Cli;
 
-/// <summary>Exit codes of CONTRACT.md: 0 success, 1 invalid input (one line per problem on stderr), 2 usage error.</summary>
+/// <summary>The CLI's exit codes (README): 0 success, 1 invalid input (one line per problem on stderr), 2 usage error.</summary>
 public static class ExitCodes
 {
     public const int Success = 0;

@@ -2,7 +2,7 @@ using PassGrains.Apns;
 
 namespace PassGrains.Apns.Tests;
 
-/// <summary>spec/wallet.md §2.4: every documented answer and what a pass server makes of it.</summary>
+/// <summary>Every answer APNs documents, and what a pass server makes of it.</summary>
 public sealed class ApnsClassifyTests
 {
     [Theory]

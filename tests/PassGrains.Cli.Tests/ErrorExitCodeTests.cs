@@ -3,7 +3,7 @@ using PassGrains.Cli.Tests.Infrastructure;
 
 namespace PassGrains.Cli.Tests;
 
-/// <summary>Exit code 2 for usage errors, 1 for invalid input with one problem per stderr line (CONTRACT.md).</summary>
+/// <summary>Exit code 2 for usage errors, 1 for invalid input with one problem per stderr line (the README's CLI section).</summary>
 public sealed class ErrorExitCodeTests(DevChainFixture chains) : IClassFixture<DevChainFixture>
 {
     [Fact]

@@ -5,7 +5,7 @@ using static PassGrains.Packaging.Tests.PassJson;
 namespace PassGrains.Packaging.Tests;
 
 /// <summary>
-/// Each rule of spec/wallet.md §4–5 as PassJsonValidator applies it: a mistake is reported with its
+/// Each rule Wallet holds pass.json to, as PassJsonValidator applies it: a mistake is reported with its
 /// rule and JSON path, and the corrected form passes. Cases patch a valid event ticket (RFC 7386,
 /// JSON written with single quotes).
 /// </summary>

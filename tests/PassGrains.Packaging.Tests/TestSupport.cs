@@ -12,7 +12,7 @@ using PassGrains.Packaging.Validation;
 
 namespace PassGrains.Packaging.Tests;
 
-/// <summary>Where the sample pass models live: repoRoot/samples/models and repoRoot/../shared/fixtures.</summary>
+/// <summary>Where the sample pass models live: repoRoot/samples/models.</summary>
 internal static class TestPaths
 {
     private static readonly Lazy<string> LazyRepoRoot = new(() =>
@@ -27,14 +27,8 @@ internal static class TestPaths
 
     public static string RepoRoot => LazyRepoRoot.Value;
 
-    public static string SharedRoot => Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared"));
-
-    /// <summary>The six sample models by short name: four in samples/models, two event tickets in shared/fixtures.</summary>
-    public static string Model(string name) => name switch
-    {
-        "event" or "small" => Path.Combine(SharedRoot, "fixtures", name + ".pass"),
-        _ => Path.Combine(RepoRoot, "samples", "models", name + ".pass"),
-    };
+    /// <summary>The six sample models by short name (samples/models/NAME.pass): four styles and two event tickets.</summary>
+    public static string Model(string name) => Path.Combine(RepoRoot, "samples", "models", name + ".pass");
 
     public static readonly string[] ModelNames = ["boarding", "coupon", "generic", "storecard", "event", "small"];
 }

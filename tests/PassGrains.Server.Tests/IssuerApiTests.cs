@@ -140,7 +140,7 @@ public sealed class IssuerApiTests(InProcessServerFixture server) : IClassFixtur
     [Fact]
     public async Task Unknown_field_key_error_names_the_field_in_errors()
     {
-        // CONTRACT.md: errors name the offending field. The issuer sent fields.gaet; a type error in the same
+        // Errors name the offending field. The issuer sent fields.gaet; a type error in the same
         // place is reported as "fields.gaet", so an unknown key should be too, not as "$" (the whole document).
         using var response = await Issuer.PostPassAsync(new { templateId = Template, serialNumber = Serial(), fields = new { gaet = "7" } });
         var problem = await Expect.Problem(response, HttpStatusCode.BadRequest);

@@ -13,7 +13,7 @@ using ZXing;
 namespace PassGrains.Server.Tests;
 
 /// <summary>
-/// One server with the shared event ticket model as a template and a pass issued from it (header fields, a date, a
+/// One server with the event ticket model (samples/models/event.pass) as a template and a pass issued from it (header fields, a date, a
 /// price and a known barcode added by the issue request), and one headless Chromium for the tests that look at pages.
 /// </summary>
 public sealed class PreviewFixture : IAsyncLifetime
@@ -27,7 +27,7 @@ public sealed class PreviewFixture : IAsyncLifetime
 
     public InProcessServerFixture Server { get; } = new();
 
-    public static string EventModel => Path.GetFullPath(Path.Combine(TestEnvironment.RepoRoot, "..", "shared", "fixtures", "event.pass"));
+    public static string EventModel => TestEnvironment.Model("event");
 
     /// <summary>The issued pass as its holder downloads it.</summary>
     public PassPackage Pass { get; private set; } = null!;

@@ -8,7 +8,7 @@ using PassGrains.Tests;
 namespace PassGrains.Server.Tests;
 
 /// <summary>
-/// Apple's pass web service (spec/wallet.md §1) as a Wallet device meets it: the device knows only what
+/// Apple's pass web service as a Wallet device meets it: the device knows only what
 /// the downloaded pass.json tells it (webServiceURL, authenticationToken) and its own identifiers.
 /// </summary>
 public sealed class WalletWebServiceTests(InProcessServerFixture server) : IClassFixture<InProcessServerFixture>

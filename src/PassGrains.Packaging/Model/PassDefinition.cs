@@ -5,7 +5,7 @@ using System.Text.Json.Serialization;
 namespace PassGrains.Packaging.Model;
 
 /// <summary>
-/// The typed form of pass.json (spec/wallet.md §4). Every object keeps the keys it does not know
+/// The typed form of pass.json. Every object keeps the keys it does not know
 /// in <see cref="Extensions"/>, so a pass survives a round trip even when Apple adds keys.
 /// </summary>
 public sealed record PassDefinition

@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 
 namespace PassGrains.Packaging.Model;
 
-/// <summary>personalization.json of a rewards-enrollment pass (spec/wallet.md §4.9).</summary>
+/// <summary>personalization.json of a rewards-enrollment pass.</summary>
 public sealed record PersonalizationDefinition
 {
     public IReadOnlyList<string>? RequiredPersonalizationFields { get; init; }

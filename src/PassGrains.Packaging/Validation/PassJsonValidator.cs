@@ -8,7 +8,7 @@ using PassGrains.Packaging.Model;
 namespace PassGrains.Packaging.Validation;
 
 /// <summary>
-/// The rules of spec/wallet.md §4–5 applied to the JSON of pass.json (not to the typed model, so
+/// The rules Wallet holds pass.json to, applied to the JSON of pass.json (not to the typed model, so
 /// that a wrong type is reported with its path instead of failing deserialization). Every problem
 /// is reported, not only the first.
 /// </summary>

@@ -11,7 +11,7 @@ namespace PassGrains.Packaging.Validation;
 /// </summary>
 public static class PassModelValidator
 {
-    /// <summary>Sizes in points at 1x (spec/wallet.md §3.7): exact is a warning when differing, max when exceeded.</summary>
+    /// <summary>Sizes in points at 1x: exact is a warning when differing, max when exceeded.</summary>
     private sealed record ImageSlot(int Width, int Height, bool Maximum);
 
     private static readonly Dictionary<string, string[]> ImagesByStyle = new()

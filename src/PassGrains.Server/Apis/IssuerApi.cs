@@ -12,7 +12,7 @@ using PassGrains.Server.Security;
 namespace PassGrains.Server.Apis;
 
 /// <summary>
-/// The issuer API of CONTRACT.md under /api/: templates, groups, passes. Every error is RFC 9457
+/// The issuer API (README) under /api/: templates, groups, passes. Every error is RFC 9457
 /// problem+json naming the offending field; every request needs an issuer API key.
 /// </summary>
 public static partial class IssuerApi

@@ -14,7 +14,7 @@ using PassGrains.Server.Telemetry;
 namespace PassGrains.Server.Apis;
 
 /// <summary>
-/// Apple's pass web service (spec/wallet.md §1) under PublicUrl: register, list changed serials,
+/// Apple's pass web service under PublicUrl: register, list changed serials,
 /// latest pass, unregister, log, personalize. Failures of authentication answer 401 without detail.
 /// </summary>
 public static partial class WalletWebServiceApi

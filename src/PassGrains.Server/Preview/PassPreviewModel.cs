@@ -102,7 +102,7 @@ public sealed partial record PassPreviewModel
             if (strings.Image(slot) is { } file && ToImage(file) is { } image)
                 images[slot] = image;
         }
-        // Beside a strip Wallet has no room for a thumbnail (spec/wallet.md §3.7).
+        // Beside a strip Wallet has no room for a thumbnail.
         if (images.ContainsKey("strip"))
             images.Remove("thumbnail");
 
@@ -135,7 +135,7 @@ public sealed partial record PassPreviewModel
         };
     }
 
-    /// <summary>The images the style draws on the front, in spec/wallet.md §3.7.</summary>
+    /// <summary>The images the style draws on the front, as Wallet lays them out.</summary>
     private static string[] ImageSlots(string style) => style switch
     {
         "boardingPass" => ["logo", "footer"],
@@ -144,7 +144,7 @@ public sealed partial record PassPreviewModel
         _ => ["logo", "thumbnail"],
     };
 
-    /// <summary>How many fields of each list Wallet shows (spec/wallet.md §4.5); event tickets count per auxiliary row.</summary>
+    /// <summary>How many fields of each list Wallet shows; event tickets count per auxiliary row.</summary>
     private static (int Header, int Primary, int Secondary, int Auxiliary) Limits(string style) => style switch
     {
         "boardingPass" => (3, 2, 4, 5),

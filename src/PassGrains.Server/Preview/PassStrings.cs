@@ -68,7 +68,7 @@ public sealed class PassStrings
 
     /// <summary>
     /// The file of an image (<c>strip</c>) at the best scale for a preview (@2x, then 1x, then @3x), chosen as
-    /// Wallet chooses (spec/wallet.md §3.1): the top-level image wins; the language's folder supplies only
+    /// Wallet chooses: the top-level image wins; the language's folder supplies only
     /// images the top level lacks; without a language, the first language that has it.
     /// </summary>
     public PassModelFile? Image(string name)

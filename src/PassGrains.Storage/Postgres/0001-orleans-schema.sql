@@ -1,5 +1,5 @@
 -- PassGrains schema for Orleans' ADO.NET providers on PostgreSQL: clustering, grain persistence and
--- reminders, written from their contract (research/orleans.md §1). Differences from Orleans' own scripts:
+-- reminders, written from the queries Orleans' ADO.NET providers run. Differences from Orleans' own scripts:
 -- grain identity is unique (a racing duplicate first write fails instead of making every later read
 -- throw), reminders' GrainId is unbounded text and indexed by GrainHash, and every write is one
 -- statement (no plpgsql functions), so the whole schema is plain SQL.

@@ -1,6 +1,6 @@
 namespace PassGrains.Cli.Tests.Infrastructure;
 
-/// <summary>The repository (the folder holding PassGrains.sln), the shared folder beside it, and the pass models.</summary>
+/// <summary>The repository (the folder holding PassGrains.sln) and its pass models.</summary>
 public static class TestPaths
 {
     private static readonly Lazy<string> LazyRepoRoot = new(() =>
@@ -15,19 +15,15 @@ public static class TestPaths
 
     public static string RepoRoot => LazyRepoRoot.Value;
 
-    public static string Shared => Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared"));
-
     /// <summary>The six models: four samples (boarding pass, coupon, generic, store card) and two event tickets.</summary>
     public static readonly string[] ModelNames = ["boarding", "coupon", "generic", "storecard", "event", "small"];
 
     public static TheoryData<string> AllModels => new(ModelNames);
 
-    /// <summary>samples/models/NAME.pass, or the shared fixtures for the event tickets.</summary>
+    /// <summary>samples/models/NAME.pass.</summary>
     public static string Model(string name)
     {
-        var path = name is "event" or "small"
-            ? Path.Combine(Shared, "fixtures", name + ".pass")
-            : Path.Combine(RepoRoot, "samples", "models", name + ".pass");
+        var path = Path.Combine(RepoRoot, "samples", "models", name + ".pass");
         if (!Directory.Exists(path))
             throw new DirectoryNotFoundException($"pass model '{name}' not found at {path}");
         return path;

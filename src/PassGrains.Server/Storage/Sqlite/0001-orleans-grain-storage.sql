@@ -1,5 +1,5 @@
 -- Orleans ADO.NET grain persistence on SQLite, written from the provider's contract
--- (research/orleans.md §1.5): the OrleansQuery rows name the SQL Orleans runs.
+-- the OrleansQuery rows name the SQL Orleans runs.
 -- Unlike Orleans' sample scripts, grain identity is unique here, so a racing duplicate
 -- first write fails instead of leaving two rows that make every later read throw.
 

@@ -1,4 +1,4 @@
--- Orleans ADO.NET reminders on SQLite, from the provider's contract (research/orleans.md §1.4).
+-- Orleans ADO.NET reminders on SQLite, written from the queries the provider runs.
 -- GrainId is TEXT without a length limit (pass keys are long), and reminders are indexed by
 -- GrainHash, which every silo scans for its hash range.
 
