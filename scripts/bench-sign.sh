@@ -6,7 +6,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 models=$root/samples/models
-model=${1:-$models/event.pass}
+model=$(cd "${1:-$models/event.pass}" && pwd) # absolute: the anchors run in their own folder
 seconds=${2:-10}
 work=${BENCH_WORK:-$root/.bench}
 mkdir -p "$work"

@@ -8,7 +8,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 work=${1:?usage: anchors.sh WORKDIR [COUNT] [MODEL_DIR]}; n=${2:-300}; model=${3:-$here/../../samples/models/event.pass}
-mkdir -p "$work"; work=$(cd "$work" && pwd)
+mkdir -p "$work"; work=$(cd "$work" && pwd); model=$(cd "$model" && pwd)
 "$here/make-certs.sh" "$work/certs" >/dev/null
 [ -d "$work/node_modules/@walletpass/pass-js" ] || "$here/install.sh" "$work" >/dev/null
 cp "$here"/bench-*.mjs "$work/"
