@@ -4,12 +4,9 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using System.Text;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Routing.Patterns;
 using Microsoft.Data.Sqlite;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.Logging;
 using PassGrains.Server.Tests.Infrastructure;
 
 namespace PassGrains.Server.Tests;
@@ -22,8 +19,7 @@ namespace PassGrains.Server.Tests;
 public sealed class HostileInputTests : IAsyncLifetime, IDisposable
 {
     private readonly TempDirectory _root = new("hostile");
-    private readonly ErrorLog _errors = new();
-    private WebApplication? _app;
+    private TestServer _server = null!;
     private ServerSettings _settings = null!;
     private PassGrainsClient _issuer = null!;
 
@@ -112,29 +108,15 @@ public sealed class HostileInputTests : IAsyncLifetime, IDisposable
 
     public async Task InitializeAsync()
     {
-        _settings = ServerSettings.Create(_root.Combine("data"), SigningChain.Create(_root.Combine("chain")));
-        var configuration = _settings.ToConfiguration();
-        configuration["Logging:LogLevel:Default"] = "Warning";
-        configuration["PassGrains:Apns:Enabled"] = "false";
-        _app = PassGrainsApp.Build(["--urls", _settings.BaseUrl.TrimEnd('/')], builder =>
-        {
-            builder.Configuration.AddInMemoryCollection(configuration);
-            builder.Logging.AddProvider(_errors);
-        });
-        await _app.StartAsync();
-        _issuer = new PassGrainsClient(new Uri(_settings.BaseUrl));
-        using var upload = await _issuer.UploadTemplateAsync("boarding", ModelZip.FromFolder(TestEnvironment.Model("boarding")));
-        await Expect.Status(upload, HttpStatusCode.Created);
+        _server = await TestServer.StartAsync(_root.Combine("data"), SigningChain.Create(_root.Combine("chain")), ServerSettings.NewSecretKey(), _ => { });
+        _settings = _server.Settings;
+        _issuer = _server.Client;
     }
 
     public async Task DisposeAsync()
     {
-        _issuer?.Dispose();
-        if (_app is not null)
-        {
-            await _app.StopAsync();
-            await _app.DisposeAsync();
-        }
+        if (_server is not null)
+            await _server.DisposeAsync();
         _root.Dispose();
     }
 
@@ -151,7 +133,7 @@ public sealed class HostileInputTests : IAsyncLifetime, IDisposable
 
     /// <summary>Each mapped route as (methods, pattern).</summary>
     private List<(IReadOnlyList<string> Methods, RoutePattern Pattern)> Routes() =>
-        ((IEndpointRouteBuilder)_app!).DataSources.SelectMany(d => d.Endpoints).OfType<RouteEndpoint>()
+        _server.Endpoints.OfType<RouteEndpoint>()
             .Select(e => ((IReadOnlyList<string>)(e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? ["GET", "POST"]), e.RoutePattern))
             .ToList();
 
@@ -264,7 +246,8 @@ public sealed class HostileInputTests : IAsyncLifetime, IDisposable
             Assert.True(statuses.ContainsKey(expected), $"no request was answered {expected}: {histogram}");
         Assert.True(statuses.GetValueOrDefault(400) < sent * 0.8, $"most requests were refused before reaching a handler: {histogram}");
         Assert.True(failures.IsEmpty, $"{failures.Count} of {sent} requests answered 5xx or not at all:{Environment.NewLine}{string.Join(Environment.NewLine, failures.Take(40))}");
-        Assert.True(_errors.Entries.IsEmpty, $"the server logged errors:{Environment.NewLine}{string.Join(Environment.NewLine, _errors.Entries.Take(20))}");
+        var errors = _server.Logs.Lines.Where(l => l.Contains(" [Error] ", StringComparison.Ordinal) || l.Contains(" [Critical] ", StringComparison.Ordinal)).ToList();
+        Assert.True(errors.Count == 0, $"the server logged errors:{Environment.NewLine}{string.Join(Environment.NewLine, errors.Take(20))}");
         using (var alive = await http.GetAsync("alive"))
             Assert.Equal(HttpStatusCode.OK, alive.StatusCode);
         // The pass nobody aimed at is as it was.
@@ -291,29 +274,4 @@ public sealed class HostileInputTests : IAsyncLifetime, IDisposable
     }
 
     private static string Shorten(string text) => text.Length <= 80 ? text : text[..80] + $"…({text.Length})";
-
-    /// <summary>Records what the server logs at Error or above.</summary>
-    private sealed class ErrorLog : ILoggerProvider
-    {
-        public ConcurrentQueue<string> Entries { get; } = new();
-
-        public ILogger CreateLogger(string categoryName) => new Recorder(this, categoryName);
-
-        public void Dispose()
-        {
-        }
-
-        private sealed class Recorder(ErrorLog log, string category) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-
-            public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Error;
-
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-            {
-                if (logLevel >= LogLevel.Error)
-                    log.Entries.Enqueue($"{logLevel} {category}: {formatter(state, exception)} {exception?.GetType().Name}: {exception?.Message}");
-            }
-        }
-    }
 }

@@ -2,9 +2,6 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.Logging;
 using PassGrains.Server.Tests.Infrastructure;
 
 namespace PassGrains.Server.Tests;
@@ -21,38 +18,28 @@ public sealed class RateLimitTests : IAsyncLifetime, IDisposable
     private const int LogEntriesPerWindow = 30;
     private const int LogEntriesPerAddress = 20;
     private readonly TempDirectory _root = new("ratelimit");
-    private readonly LogSink _logs = new();
-    private WebApplication? _app;
-    private ServerSettings _settings = null!;
+    private TestServer _server = null!;
 
-    public async Task InitializeAsync()
-    {
-        _settings = ServerSettings.Create(_root.Combine("data"), SigningChain.Create(_root.Combine("chain")));
-        var configuration = _settings.ToConfiguration();
-        configuration["Logging:LogLevel:Default"] = "Warning";
-        configuration["PassGrains:Apns:Enabled"] = "false";
-        // An hour's window: no budget is renewed while a test counts.
-        configuration["PassGrains:RateLimits:Window"] = "01:00:00";
-        configuration["PassGrains:RateLimits:AnonymousRequests"] = AnonymousPerWindow.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        configuration["PassGrains:RateLimits:UnauthorizedRequests"] = UnauthorizedPerWindow.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        configuration["PassGrains:RateLimits:DeviceLogEntries"] = LogEntriesPerWindow.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        configuration["PassGrains:RateLimits:DeviceLogEntriesPerAddress"] = LogEntriesPerAddress.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        configuration["Logging:LogLevel:PassGrains.DeviceLog"] = "Information";
-        _app = PassGrainsApp.Build(["--urls", _settings.BaseUrl.TrimEnd('/')], builder =>
+    private ServerSettings Settings => _server.Settings;
+
+    private LogSink Logs => _server.Logs;
+
+    public async Task InitializeAsync() =>
+        _server = await TestServer.StartAsync(_root.Combine("data"), SigningChain.Create(_root.Combine("chain")), ServerSettings.NewSecretKey(), configuration =>
         {
-            builder.Configuration.AddInMemoryCollection(configuration);
-            builder.Logging.AddProvider(_logs);
+            // An hour's window: no budget is renewed while a test counts.
+            configuration["PassGrains:RateLimits:Window"] = "01:00:00";
+            configuration["PassGrains:RateLimits:AnonymousRequests"] = AnonymousPerWindow.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            configuration["PassGrains:RateLimits:UnauthorizedRequests"] = UnauthorizedPerWindow.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            configuration["PassGrains:RateLimits:DeviceLogEntries"] = LogEntriesPerWindow.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            configuration["PassGrains:RateLimits:DeviceLogEntriesPerAddress"] = LogEntriesPerAddress.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            configuration["Logging:LogLevel:PassGrains.DeviceLog"] = "Information";
         });
-        await _app.StartAsync();
-    }
 
     public async Task DisposeAsync()
     {
-        if (_app is not null)
-        {
-            await _app.StopAsync();
-            await _app.DisposeAsync();
-        }
+        if (_server is not null)
+            await _server.DisposeAsync();
         _root.Dispose();
     }
 
@@ -76,7 +63,7 @@ public sealed class RateLimitTests : IAsyncLifetime, IDisposable
                 throw;
             }
         },
-    }) { BaseAddress = new Uri(_settings.BaseUrl) };
+    }) { BaseAddress = new Uri(Settings.BaseUrl) };
 
     private static StringContent Json(string text) => new(text, Encoding.UTF8, "application/json");
 
@@ -180,7 +167,7 @@ public sealed class RateLimitTests : IAsyncLifetime, IDisposable
         await PostAsync("127.0.0.7", 50, "second");
         await PostAsync("127.0.0.8", 1, "late");
 
-        using var issuer = new PassGrainsClient(new Uri(_settings.BaseUrl));
+        using var issuer = new PassGrainsClient(new Uri(Settings.BaseUrl));
         using var recent = await issuer.SendAsync(HttpMethod.Get, "api/device-logs?count=1000");
         var kept = (await Expect.Json(recent, HttpStatusCode.OK)).EnumerateArray()
             .Select(e => e.GetProperty("message").GetString()!).Where(m => m.StartsWith(marker, StringComparison.Ordinal)).ToList();
@@ -200,7 +187,7 @@ public sealed class RateLimitTests : IAsyncLifetime, IDisposable
         using var response = await client.SendAsync(request);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
 
-        var line = await _logs.WaitForAsync(l => l.Contains(forged[..37], StringComparison.Ordinal), TimeSpan.FromSeconds(10));
+        var line = await Logs.WaitForAsync(l => l.Contains(forged[..37], StringComparison.Ordinal), TimeSpan.FromSeconds(10));
         Assert.DoesNotContain('\n', line);
         Assert.DoesNotContain('\r', line);
         Assert.DoesNotContain('\u2028', line);

@@ -9,12 +9,12 @@ public sealed class WebhookSafetyFixture : IAsyncLifetime, IDisposable
 {
     private readonly TempDirectory _root = new("webhook-safety");
 
-    public WebhookTestServer Server { get; private set; } = null!;
+    public TestServer Server { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
         var chain = SigningChain.Create(_root.Combine("chain"));
-        Server = await WebhookTestServer.StartAsync(_root.Combine("data"), chain, ServerSettings.NewSecretKey(), configuration =>
+        Server = await TestServer.StartAsync(_root.Combine("data"), chain, ServerSettings.NewSecretKey(), configuration =>
         {
             // Longer than any wait of these tests: a receiver that hangs stays "in an attempt" throughout.
             configuration["PassGrains:Webhooks:AttemptTimeout"] = "00:01:00";
@@ -156,10 +156,10 @@ public sealed class DefaultWebhookPolicyFixture : IAsyncLifetime, IDisposable
 {
     private readonly TempDirectory _root = new("webhook-default");
 
-    public WebhookTestServer Server { get; private set; } = null!;
+    public TestServer Server { get; private set; } = null!;
 
     public async Task InitializeAsync() =>
-        Server = await WebhookTestServer.StartAsync(_root.Combine("data"), SigningChain.Create(_root.Combine("chain")), ServerSettings.NewSecretKey(),
+        Server = await TestServer.StartAsync(_root.Combine("data"), SigningChain.Create(_root.Combine("chain")), ServerSettings.NewSecretKey(),
             configuration => configuration.Remove("PassGrains:Webhooks:AllowPrivateNetworks"));
 
     public async Task DisposeAsync() => await Server.DisposeAsync();
@@ -271,7 +271,7 @@ public sealed class WebhookPrivateNetworkTests(DefaultWebhookPolicyFixture fixtu
         var secretKey = ServerSettings.NewSecretKey();
         await using var receiver = await WebhookReceiver.StartAsync();
 
-        await using (var allowing = await WebhookTestServer.StartAsync(root.Combine("data"), chain, secretKey, _ => { }))
+        await using (var allowing = await TestServer.StartAsync(root.Combine("data"), chain, secretKey, _ => { }))
         {
             using var put = await allowing.Client.SendAsync(HttpMethod.Put, "api/webhooks/inside",
                 PassGrainsClient.JsonBody(new { url = receiver.Url, secret = Secret, passTypeIdentifier = PassType }));
@@ -281,7 +281,7 @@ public sealed class WebhookPrivateNetworkTests(DefaultWebhookPolicyFixture fixtu
             await receiver.WaitForAsync(e => e.GetProperty("serialNumber").GetString() == serial, Deadline); // the receiver works
         }
 
-        await using var strict = await WebhookTestServer.StartAsync(root.Combine("data"), chain, secretKey,
+        await using var strict = await TestServer.StartAsync(root.Combine("data"), chain, secretKey,
             configuration => configuration.Remove("PassGrains:Webhooks:AllowPrivateNetworks"));
         var calls = receiver.Calls;
         await strict.Client.IssueAsync(new { templateId = InProcessServerFixture.BoardingTemplate, serialNumber = TestEnvironment.UniqueId("refused") });
@@ -296,7 +296,7 @@ public sealed class WebhookPrivateNetworkTests(DefaultWebhookPolicyFixture fixtu
     {
         using var root = new TempDirectory("webhook-options");
         var failure = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(() =>
-            WebhookTestServer.StartAsync(root.Combine("data"), SigningChain.Create(root.Combine("chain")), ServerSettings.NewSecretKey(),
+            TestServer.StartAsync(root.Combine("data"), SigningChain.Create(root.Combine("chain")), ServerSettings.NewSecretKey(),
                 configuration => configuration["PassGrains:Webhooks:AttemptTimeout"] = "00:00:00"));
         Assert.Contains("PassGrains:Webhooks:AttemptTimeout", failure.Message, StringComparison.Ordinal);
     }

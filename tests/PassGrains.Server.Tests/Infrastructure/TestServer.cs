@@ -89,14 +89,14 @@ public sealed class SilentListener : IDisposable
 }
 
 /// <summary>
-/// A server of a webhook test's own, started in the test process as Program starts it, with the boarding
+/// A server of a test's own, started in the test process as Program starts it, with the boarding
 /// template uploaded and every log line kept in <see cref="Logs"/>.
 /// </summary>
-public sealed class WebhookTestServer : IAsyncDisposable
+public sealed class TestServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
-    private WebhookTestServer(WebApplication app, ServerSettings settings, LogSink logs)
+    private TestServer(WebApplication app, ServerSettings settings, LogSink logs)
     {
         _app = app;
         Settings = settings;
@@ -110,8 +110,12 @@ public sealed class WebhookTestServer : IAsyncDisposable
 
     public LogSink Logs { get; }
 
+    /// <summary>Every endpoint the app maps, from its own route table.</summary>
+    public IEnumerable<Microsoft.AspNetCore.Http.Endpoint> Endpoints =>
+        ((Microsoft.AspNetCore.Routing.IEndpointRouteBuilder)_app).DataSources.SelectMany(d => d.Endpoints);
+
     /// <param name="adjust">Changes to the configuration of <see cref="ServerSettings.ToConfiguration"/> (which allows private networks).</param>
-    public static async Task<WebhookTestServer> StartAsync(string dataDirectory, SigningChain chain, string secretKey, Action<Dictionary<string, string?>> adjust)
+    public static async Task<TestServer> StartAsync(string dataDirectory, SigningChain chain, string secretKey, Action<Dictionary<string, string?>> adjust)
     {
         var settings = ServerSettings.Create(dataDirectory, chain, secretKey);
         var configuration = settings.ToConfiguration();
@@ -134,7 +138,7 @@ public sealed class WebhookTestServer : IAsyncDisposable
             await app.DisposeAsync();
             throw;
         }
-        var server = new WebhookTestServer(app, settings, logs);
+        var server = new TestServer(app, settings, logs);
         using var upload = await server.Client.UploadTemplateAsync(InProcessServerFixture.BoardingTemplate, ModelZip.FromFolder(TestEnvironment.Model("boarding")));
         Assert.True(upload.IsSuccessStatusCode, $"template upload answered {(int)upload.StatusCode}");
         return server;
