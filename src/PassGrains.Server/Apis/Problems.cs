@@ -28,9 +28,6 @@ public static class Problems
 
     public static ProblemHttpResult NotFound(string message) => Create(StatusCodes.Status404NotFound, "not found", message, []);
 
-    public static IResult Conflict(string field, string message) =>
-        Create(StatusCodes.Status409Conflict, "conflict", message, [new FieldProblem(field, "unique", message)]);
-
     public static IResult Unauthorized(string message) => Create(StatusCodes.Status401Unauthorized, "unauthorized", message, []);
 
     /// <summary>The key is valid but outside its scope; <paramref name="message"/> names the scope it lacks.</summary>
