@@ -32,7 +32,7 @@ public sealed class BatchJobGrain(
         if (state.State.CreatedAt == default)
             state.State.CreatedAt = time.GetUtcNow();
         state.State.CompletedAt = null;
-        await state.WriteStateAsync();
+        await state.WriteOrForgetAsync(this);
     }
 
     async Task IBatchJobGrain.Report(int done, int failed, IReadOnlyList<string> errors)
@@ -41,14 +41,14 @@ public sealed class BatchJobGrain(
         state.State.Failed += failed;
         foreach (var error in errors.Take(MaxErrors - state.State.Errors.Count))
             state.State.Errors.Add(error);
-        await state.WriteStateAsync();
+        await state.WriteOrForgetAsync(this);
     }
 
     async Task IBatchJobGrain.Complete()
     {
         state.State.Completed = true;
         state.State.CompletedAt = time.GetUtcNow();
-        await state.WriteStateAsync();
+        await state.WriteOrForgetAsync(this);
     }
 
     Task<BatchJobStatus?> IBatchJobGrain.GetStatus() => Task.FromResult(state.State.Exists

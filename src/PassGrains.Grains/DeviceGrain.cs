@@ -141,24 +141,6 @@ public sealed class DeviceGrain(
     Task<string?> IDeviceGrain.GetPushToken(string passTypeIdentifier, string serialNumber) =>
         Task.FromResult(state.State.PassTypes.GetValueOrDefault(passTypeIdentifier)?.Registrations.GetValueOrDefault(serialNumber));
 
-    /// <summary>
-    /// Stores the state (or clears it when no registration is left). A failed write must not leave memory ahead
-    /// of storage, or a retry would find its own unsaved change and skip the write: the activation goes, and the
-    /// next call reads what is stored.
-    /// </summary>
-    private async Task WriteOrForget()
-    {
-        try
-        {
-            if (state.State.PassTypes.Count == 0)
-                await state.ClearStateAsync();
-            else
-                await state.WriteStateAsync();
-        }
-        catch
-        {
-            DeactivateOnIdle();
-            throw;
-        }
-    }
+    /// <summary>Stores the state, or clears it when no registration is left (<see cref="StateWrites"/>).</summary>
+    private Task WriteOrForget() => state.WriteOrForgetAsync(this, clear: state.State.PassTypes.Count == 0);
 }

@@ -76,7 +76,7 @@ public sealed class GroupGrain(
         var owesPushes = !created && state.State.OccupiedShards.Any(b => b != 0);
         if (!owesPushes)
             state.State.PushedVersion = state.State.Version; // nobody to tell
-        await state.WriteStateAsync();
+        await state.WriteOrForgetAsync(this);
         if (owesPushes)
         {
             // The version above is the durable record of the owed pushes; the reminder re-drives them after a crash.
@@ -95,7 +95,7 @@ public sealed class GroupGrain(
         if ((state.State.OccupiedShards[shard / 8] & mask) != 0)
             return;
         state.State.OccupiedShards[shard / 8] |= mask;
-        await state.WriteStateAsync();
+        await state.WriteOrForgetAsync(this);
     }
 
     Task<IReadOnlyList<int>> IGroupGrain.GetOccupiedShards()
@@ -111,7 +111,7 @@ public sealed class GroupGrain(
         if (version > state.State.PushedVersion)
         {
             state.State.PushedVersion = version;
-            await state.WriteStateAsync();
+            await state.WriteOrForgetAsync(this);
         }
         if (state.State.PushedVersion >= state.State.Version)
             await Reminder.StopAsync();
@@ -156,14 +156,14 @@ public sealed class GroupShardGrain(
         // Only this registration's token: another registration of the device keeps its own (one given by a stranger
         // who registered this device id for a pass of theirs must never replace the holder's).
         state.State.Members[key] = pushToken;
-        await state.WriteStateAsync();
+        await state.WriteOrForgetAsync(this);
         return wasEmpty;
     }
 
     async Task IGroupShardGrain.Remove(string deviceLibraryIdentifier, string passTypeIdentifier, string serialNumber)
     {
         if (state.State.Members.Remove($"{deviceLibraryIdentifier}|{passTypeIdentifier}|{serialNumber}"))
-            await state.WriteStateAsync();
+            await state.WriteOrForgetAsync(this);
     }
 
     Task<IReadOnlyList<GroupDevice>> IGroupShardGrain.GetDevices()

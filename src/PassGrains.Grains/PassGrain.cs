@@ -103,6 +103,12 @@ public sealed class PassGrain(
             await ReadState();
             return new PassIssueResult(PassIssueStatus.AlreadyExists, State.Version);
         }
+        catch
+        {
+            // Not stored: this activation must not go on believing the pass exists (StateWrites).
+            DeactivateOnIdle();
+            throw;
+        }
         Publish(LifecycleEventTypes.PassIssued);
         return new PassIssueResult(PassIssueStatus.Created, State.Version);
     }
@@ -161,7 +167,7 @@ public sealed class PassGrain(
         if (!known || existingToken != pushToken)
         {
             State.Registrations[deviceLibraryIdentifier] = pushToken;
-            await state.WriteStateAsync();
+            await state.WriteOrForgetAsync(this);
         }
         // The device's own index and the group's push index follow the pass's record; a retried
         // registration repairs them if a crash came in between.
@@ -185,7 +191,7 @@ public sealed class PassGrain(
             return RegistrationStatus.Unauthorized;
         if (State.Registrations.Remove(deviceLibraryIdentifier))
         {
-            await state.WriteStateAsync();
+            await state.WriteOrForgetAsync(this);
             Publish(LifecycleEventTypes.RegistrationRemoved, deviceLibraryIdentifier);
         }
         await GrainFactory.GetGrain<IDeviceGrain>(GrainKeys.Device(deviceLibraryIdentifier)).Unregister(State.PassTypeIdentifier, State.SerialNumber);
@@ -215,7 +221,7 @@ public sealed class PassGrain(
                 changed |= State.OwedPushes.Remove(report.DeviceLibraryIdentifier);
         }
         if (changed)
-            await state.WriteStateAsync();
+            await state.WriteOrForgetAsync(this);
         if (State.OwedPushes.Count == 0)
             await StopReminder();
     }
@@ -226,7 +232,7 @@ public sealed class PassGrain(
             return;
         State.Registrations.Remove(deviceLibraryIdentifier);
         State.OwedPushes.Remove(deviceLibraryIdentifier);
-        await state.WriteStateAsync();
+        await state.WriteOrForgetAsync(this);
         Publish(LifecycleEventTypes.RegistrationRemoved, deviceLibraryIdentifier, "push token invalid");
         if (State.GroupId is { } group)
             await GrainFactory.GetGrain<IGroupShardGrain>(GrainKeys.GroupShard(group, IGroupShardGrain.ShardOf(deviceLibraryIdentifier)))
@@ -296,7 +302,7 @@ public sealed class PassGrain(
         State.Stamp = State.Stamp.Next(time.GetUtcNow());
         foreach (var (device, token) in State.Registrations)
             State.OwedPushes[device] = token;
-        await state.WriteStateAsync();
+        await state.WriteOrForgetAsync(this);
         if (State.OwedPushes.Count == 0)
             return;
         pushes.Enqueue(State.PassTypeIdentifier, State.SerialNumber, OwedTargets());

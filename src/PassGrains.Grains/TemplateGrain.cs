@@ -22,7 +22,7 @@ public sealed class TemplateGrain(
         state.State.ModelZip = modelZip;
         state.State.PassTypeIdentifier = passTypeIdentifier;
         state.State.Stamp = state.State.Stamp.Next(time.GetUtcNow());
-        await state.WriteStateAsync();
+        await state.WriteOrForgetAsync(this);
         return new TemplatePutResult(created, state.State.Revision);
     }
 

@@ -16,7 +16,7 @@ public sealed class WebhookRegistryGrain(
     {
         var created = !state.State.Webhooks.ContainsKey(webhook.Name);
         state.State.Webhooks[webhook.Name] = webhook;
-        await state.WriteStateAsync();
+        await state.WriteOrForgetAsync(this);
         return created;
     }
 
@@ -32,7 +32,7 @@ public sealed class WebhookRegistryGrain(
     {
         if (!state.State.Webhooks.Remove(name))
             return false;
-        await state.WriteStateAsync();
+        await state.WriteOrForgetAsync(this);
         return true;
     }
 

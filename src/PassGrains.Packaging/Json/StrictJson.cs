@@ -105,7 +105,7 @@ public static class StrictJson
     private static string Join(string path, string name) => path == "$" ? Shorten(name) : $"{path}.{Shorten(name)}";
 
     /// <summary>Names come from the sender: a problem quotes at most this much of one.</summary>
-    private static string Shorten(string name) => name.Length <= 64 ? name : name[..64] + "…";
+    public static string Shorten(string name) => name.Length <= 64 ? name : name[..64] + "…";
 
     private sealed class Frame(string path, HashSet<string>? names)
     {

@@ -29,7 +29,7 @@ public sealed class BodyShape(params (string Name, JsonValueKind Kind)[] members
             {
                 if (AllowsOthers)
                     continue;
-                return new JsonProblem(Shorten(name), $"unknown member; this body takes {string.Join(", ", _members.Keys)}");
+                return new JsonProblem(StrictJson.Shorten(name), $"unknown member; this body takes {string.Join(", ", _members.Keys)}");
             }
             if (value is null)
                 continue;
@@ -51,6 +51,4 @@ public sealed class BodyShape(params (string Name, JsonValueKind Kind)[] members
         JsonValueKind.True or JsonValueKind.False => "a boolean",
         _ => "null",
     };
-
-    private static string Shorten(string name) => name.Length <= 64 ? name : name[..64] + "…";
 }

@@ -58,7 +58,7 @@ public sealed partial class PassPersonalization(IGrainFactory grains, PassTypeRe
         foreach (var (name, value) in info)
         {
             if (!InfoMembers.Contains(name))
-                return new JsonProblem($"requiredPersonalizationInfo.{(name.Length <= 64 ? name : name[..64] + "…")}",
+                return new JsonProblem($"requiredPersonalizationInfo.{StrictJson.Shorten(name)}",
                     $"unknown member; Wallet sends {string.Join(", ", InfoMembers)}");
             if (value is not JsonValue v || v.GetValueKind() != JsonValueKind.String || v.GetValue<string>().Length > MaxInfoValueLength)
                 return new JsonProblem($"requiredPersonalizationInfo.{name}", $"must be a string of at most {MaxInfoValueLength} characters");

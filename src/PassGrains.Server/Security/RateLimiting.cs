@@ -127,7 +127,7 @@ public sealed class UnauthorizedBudget(IOptions<RateLimitOptions> options, TimeP
             await next(context);
             return;
         }
-        if (!_refused.IsEmpty && _refused.TryGetValue(RateLimiting.ClientPartition(context), out var until))
+        if (!_refused.IsEmpty && RateLimiting.ClientPartition(context) is var client && _refused.TryGetValue(client, out var until))
         {
             var wait = until - time.GetUtcNow();
             if (wait > TimeSpan.Zero)
@@ -135,7 +135,7 @@ public sealed class UnauthorizedBudget(IOptions<RateLimitOptions> options, TimeP
                 await RateLimiting.WriteTooManyRequests(context, wait);
                 return;
             }
-            _refused.TryRemove(RateLimiting.ClientPartition(context), out _);
+            _refused.TryRemove(client, out _);
         }
         await next(context);
         if (context.Response.StatusCode == StatusCodes.Status401Unauthorized)

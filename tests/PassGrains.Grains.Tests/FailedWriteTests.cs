@@ -1,0 +1,117 @@
+using System.Security.Cryptography;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Runtime;
+using Orleans.Storage;
+using Orleans.TestingHost;
+using PassGrains.Abstractions;
+
+namespace PassGrains.Grains.Tests;
+
+/// <summary><see cref="SharedGrainStorage"/> whose next write of one state fails, as a database blip would.</summary>
+public sealed class FailingGrainStorage(SharedGrainStorage inner) : IGrainStorage
+{
+    private readonly Lock _lock = new();
+    private string? _failNext;
+
+    public void FailNextWrite(string stateName)
+    {
+        lock (_lock)
+            _failNext = stateName;
+    }
+
+    public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) => inner.ReadStateAsync(stateName, grainId, grainState);
+
+    public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    {
+        lock (_lock)
+        {
+            if (_failNext == stateName)
+            {
+                _failNext = null;
+                throw new IOException($"storage unavailable (injected) writing {stateName}");
+            }
+        }
+        return inner.WriteStateAsync(stateName, grainId, grainState);
+    }
+
+    public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) => inner.ClearStateAsync(stateName, grainId, grainState);
+}
+
+/// <summary>
+/// A write that fails leaves no trace in memory: the caller gets the error, and the retry finds what is stored,
+/// not its own unsaved change, so it stores the change itself.
+/// </summary>
+public sealed class FailedWriteTests : IAsyncLifetime
+{
+    private readonly FailingGrainStorage _storage = new(new SharedGrainStorage());
+    private InProcessTestCluster _cluster = null!;
+
+    public async Task InitializeAsync()
+    {
+        var tokens = new PassTokens(RandomNumberGenerator.GetBytes(32));
+        var builder = new InProcessTestClusterBuilder(1);
+        builder.ConfigureSilo((_, silo) =>
+        {
+            silo.Services.AddKeyedSingleton<IGrainStorage>(StorageNames.Provider, (_, _) => _storage);
+            silo.Services.AddSingleton(tokens);
+            silo.Services.AddSingleton(TimeProvider.System);
+            silo.Services.AddSingleton<IPushDispatcher>(new RecordingPushDispatcher());
+            silo.Services.AddSingleton<ILifecycleEvents, NoLifecycleEvents>();
+            silo.UseInMemoryReminderService();
+        });
+        _cluster = builder.Build();
+        await _cluster.DeployAsync();
+    }
+
+    public async Task DisposeAsync() => await _cluster.DisposeAsync();
+
+    private IPassGrain Pass(string serial) => _cluster.Client.GetGrain<IPassGrain>(GrainKeys.Pass("pass.com.example.blip", serial));
+
+    /// <summary>Calls <paramref name="call"/> until the activation that failed is gone and a new one answers.</summary>
+    private static async Task<T> RetryAsync<T>(Func<Task<T>> call)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return await call();
+            }
+            catch (Exception) when (attempt < 50)
+            {
+                await Task.Delay(20);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task An_issue_whose_write_failed_is_issued_by_the_retry()
+    {
+        var pass = Pass($"issue-{Guid.NewGuid():N}");
+        _storage.FailNextWrite(StorageNames.Pass);
+
+        await Assert.ThrowsAnyAsync<Exception>(() => pass.Issue(new PassIssue("tpl", null, new PassContent(null, null))));
+
+        var retried = await RetryAsync(() => pass.Issue(new PassIssue("tpl", null, new PassContent(null, null))));
+        Assert.Equal(PassIssueStatus.Created, retried.Status);
+        Assert.NotNull(await pass.GetSummary());
+    }
+
+    [Fact]
+    public async Task A_registration_whose_write_failed_is_stored_by_the_retry()
+    {
+        var serial = $"reg-{Guid.NewGuid():N}";
+        var pass = Pass(serial);
+        await pass.Issue(new PassIssue("tpl", null, new PassContent(null, null)));
+        var token = (await pass.GetRenderSourceForIssuer())!.AuthenticationToken;
+        _storage.FailNextWrite(StorageNames.Pass);
+
+        await Assert.ThrowsAnyAsync<Exception>(() => pass.Register("device-blip", "push-blip", token));
+
+        // Before, the retry found its own unsaved registration in memory, skipped the write and answered
+        // "already registered": the registration was lost with the next activation.
+        Assert.Equal(RegistrationStatus.Created, await RetryAsync(() => pass.Register("device-blip", "push-blip", token)));
+        await _cluster.Client.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
+        Assert.Equal(1, (await pass.GetSummary())!.Devices);
+        Assert.Equal([serial], (await _cluster.Client.GetGrain<IDeviceGrain>(GrainKeys.Device("device-blip")).GetChangedSerials("pass.com.example.blip", null))!.SerialNumbers);
+    }
+}
