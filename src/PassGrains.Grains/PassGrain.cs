@@ -95,19 +95,13 @@ public sealed class PassGrain(
         State.Issue(passType, serial, issue, nonce, PassTokens.Hash(tokens.TokenFor(nonce)), time.GetUtcNow());
         try
         {
-            await state.WriteStateAsync();
+            await state.WriteOrForgetAsync(this);
         }
         catch (InconsistentStateException)
         {
             // Issued meanwhile without this activation (NewPassWriter): that version stands.
             await ReadState();
             return new PassIssueResult(PassIssueStatus.AlreadyExists, State.Version);
-        }
-        catch
-        {
-            // Not stored: this activation must not go on believing the pass exists (StateWrites).
-            DeactivateOnIdle();
-            throw;
         }
         Publish(LifecycleEventTypes.PassIssued);
         return new PassIssueResult(PassIssueStatus.Created, State.Version);
