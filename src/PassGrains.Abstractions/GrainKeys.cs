@@ -18,11 +18,17 @@ public static class GrainKeys
 
     public static string Device(string deviceLibraryIdentifier) => $"device:{deviceLibraryIdentifier}";
 
+    public static string ParseDevice(string key) => key["device:".Length..];
+
     public static string Group(string groupId) => $"group:{groupId}";
+
+    public static string ParseGroup(string key) => key["group:".Length..];
 
     public static string GroupShard(string groupId, int shard) => $"groupshard:{shard}/{groupId}";
 
     public static string Template(string templateId) => $"template:{templateId}";
+
+    public static string ParseTemplate(string key) => key["template:".Length..];
 
     public static string Job(string jobId) => $"job:{jobId}";
 

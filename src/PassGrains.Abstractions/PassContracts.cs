@@ -53,11 +53,11 @@ public sealed record PassRenderSource(
     [property: Id(8)] long TemplateTag,
     [property: Id(9)] bool Personalized = false);
 
+/// <summary>The numbers are the wire format between silos of different builds: never renumber (2 was a status no grain answered).</summary>
 public enum RegistrationStatus
 {
-    Unauthorized,
-    NotFound,
-    Created,
-    AlreadyRegistered,
-    Removed,
+    Unauthorized = 0,
+    Created = 2,
+    AlreadyRegistered = 3,
+    Removed = 4,
 }

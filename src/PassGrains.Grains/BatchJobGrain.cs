@@ -2,7 +2,7 @@ using PassGrains.Abstractions;
 
 namespace PassGrains.Grains;
 
-public sealed class BatchJobState
+public sealed class BatchJobRecord
 {
     public bool Exists { get; set; }
     public bool Completed { get; set; }
@@ -16,7 +16,7 @@ public sealed class BatchJobState
 
 /// <summary>The progress record of a batch job; the work itself runs in the silo that took the upload.</summary>
 public sealed class BatchJobGrain(
-    [PersistentState(StorageNames.Job, StorageNames.Provider)] IPersistentState<BatchJobState> state,
+    [PersistentState(StorageNames.Job, StorageNames.Provider)] IPersistentState<BatchJobRecord> state,
     TimeProvider time) : Grain, IBatchJobGrain
 {
     public const int MaxErrors = 100;
@@ -52,7 +52,7 @@ public sealed class BatchJobGrain(
     }
 
     Task<BatchJobStatus?> IBatchJobGrain.GetStatus() => Task.FromResult(state.State.Exists
-        ? new BatchJobStatus(state.State.Completed ? Abstractions.BatchJobState.Completed : Abstractions.BatchJobState.Running,
+        ? new BatchJobStatus(state.State.Completed ? BatchJobState.Completed : BatchJobState.Running,
             state.State.Total, state.State.Done, state.State.Failed, state.State.Errors.ToList(), state.State.CreatedAt, state.State.CompletedAt)
         : null);
 }

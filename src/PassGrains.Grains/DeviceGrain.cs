@@ -60,7 +60,7 @@ public sealed class DeviceGrain(
     /// </summary>
     private static readonly TimeSpan ListingMargin = TimeSpan.FromSeconds(1);
 
-    private string DeviceLibraryIdentifier => this.GetPrimaryKeyString()["device:".Length..];
+    private string DeviceLibraryIdentifier => GrainKeys.ParseDevice(this.GetPrimaryKeyString());
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {

@@ -20,7 +20,7 @@ public sealed class GroupPushGrain(IPushDispatcher pushes) : Grain, IGroupPushGr
         if (nudge && version <= _ranVersion)
             return;
         var groupKey = this.GetPrimaryKeyString();
-        var groupId = groupKey["group:".Length..];
+        var groupId = GrainKeys.ParseGroup(groupKey);
         var group = GrainFactory.GetGrain<IGroupGrain>(groupKey);
         var shards = await group.GetOccupiedShards();
         var allDelivered = true;

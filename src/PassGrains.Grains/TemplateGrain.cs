@@ -27,7 +27,7 @@ public sealed class TemplateGrain(
     }
 
     Task<TemplateRevision?> ITemplateGrain.GetCurrent() => Task.FromResult(state.State.ModelZip is { } zip
-        ? new TemplateRevision(this.GetPrimaryKeyString()["template:".Length..], state.State.Revision, zip, state.State.PassTypeIdentifier, state.State.Stamp)
+        ? new TemplateRevision(GrainKeys.ParseTemplate(this.GetPrimaryKeyString()), state.State.Revision, zip, state.State.PassTypeIdentifier, state.State.Stamp)
         : null);
 
     Task<UpdateStamp?> ITemplateGrain.GetStamp() => Task.FromResult<UpdateStamp?>(state.State.Revision > 0 ? state.State.Stamp : null);

@@ -4,14 +4,6 @@ using PassGrains.Abstractions;
 
 namespace PassGrains.Grains;
 
-/// <summary>Delivers lifecycle events to an issuer's webhook URL (signed, retried); implemented by the host.</summary>
-public interface IWebhookSender
-{
-    void Enqueue(Webhook webhook, LifecycleEvent lifecycleEvent);
-}
-
-public interface IWebhookGrain : IGrainWithStringKey;
-
 /// <summary>
 /// Subscribed implicitly to the lifecycle stream of one pass type (key = pass type identifier): hands
 /// every event to the sender once per webhook registered for that pass type.

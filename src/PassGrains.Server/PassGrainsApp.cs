@@ -1,5 +1,6 @@
 using PassGrains.Server.Apis;
 using PassGrains.Server.Hosting;
+using PassGrains.Server.Preview;
 using PassGrains.Server.Telemetry;
 
 namespace PassGrains.Server;

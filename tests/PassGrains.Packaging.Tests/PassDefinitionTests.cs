@@ -2,7 +2,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using PassGrains.Packaging.Json;
-using PassGrains.Packaging.Model;
+using PassGrains.Packaging.PassJson;
 
 namespace PassGrains.Packaging.Tests;
 

@@ -1,6 +1,6 @@
 using System.IO.Compression;
 using System.Text;
-using PassGrains.Packaging.Models;
+using PassGrains.Packaging.PassModels;
 using PassGrains.Packaging.Validation;
 
 namespace PassGrains.Packaging.Tests;

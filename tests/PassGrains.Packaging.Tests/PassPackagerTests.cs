@@ -6,7 +6,7 @@ using System.Text.Json.Nodes;
 using Org.BouncyCastle.Asn1.Cms;
 using Org.BouncyCastle.Asn1.Nist;
 using Org.BouncyCastle.Cms;
-using PassGrains.Packaging.Packaging;
+using PassGrains.Packaging.Building;
 using PassGrains.Packaging.Validation;
 using PassGrains.Packaging.Verification;
 using PassGrains.Tests;

@@ -1,6 +1,6 @@
 using System.Text;
 using System.Text.Json.Nodes;
-using PassGrains.Packaging.Packaging;
+using PassGrains.Packaging.Building;
 using PassGrains.Packaging.Signing;
 using PassGrains.Packaging.Validation;
 using PassGrains.Packaging.Verification;

@@ -5,8 +5,8 @@ using System.IO.Hashing;
 using System.Text;
 using System.Text.Json.Nodes;
 using PassGrains.Packaging.Json;
-using PassGrains.Packaging.Models;
-using PassGrains.Packaging.Packaging;
+using PassGrains.Packaging.PassModels;
+using PassGrains.Packaging.Building;
 using PassGrains.Packaging.Signing;
 using PassGrains.Packaging.Validation;
 

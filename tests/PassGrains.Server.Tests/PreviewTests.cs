@@ -4,7 +4,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using OpenQA.Selenium;
-using PassGrains.Packaging.Models;
+using PassGrains.Packaging.PassModels;
 using PassGrains.Packaging.Validation;
 using PassGrains.Server.Preview;
 using PassGrains.Server.Tests.Infrastructure;

@@ -2,8 +2,8 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
-using PassGrains.Packaging.Models;
-using PassGrains.Packaging.Packaging;
+using PassGrains.Packaging.PassModels;
+using PassGrains.Packaging.Building;
 using PassGrains.Packaging.Validation;
 
 namespace PassGrains.Cli.Commands;

@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using PassGrains.Packaging.Model;
+using PassGrains.Packaging.PassJson;
 
 namespace PassGrains.Packaging.Validation;
 

@@ -1,6 +1,6 @@
 using PassGrains.Packaging.Json;
 using System.Text.Json;
-using PassGrains.Packaging.Models;
+using PassGrains.Packaging.PassModels;
 
 namespace PassGrains.Packaging.Validation;
 
@@ -183,16 +183,16 @@ public static class PassModelValidator
             if (!root.TryGetProperty("requiredPersonalizationFields", out var fields) || fields.ValueKind != JsonValueKind.Array || fields.GetArrayLength() == 0)
             {
                 problems.Add(PassProblem.Error(name, "$.requiredPersonalizationFields", PassRules.Personalization,
-                    $"requiredPersonalizationFields must be a non-empty array of {string.Join(", ", Model.PersonalizationDefinition.Fields)}"));
+                    $"requiredPersonalizationFields must be a non-empty array of {string.Join(", ", PassJson.PersonalizationDefinition.Fields)}"));
             }
             else
             {
                 var i = 0;
                 foreach (var field in fields.EnumerateArray())
                 {
-                    if (field.ValueKind != JsonValueKind.String || !Model.PersonalizationDefinition.Fields.Contains(field.GetString()))
+                    if (field.ValueKind != JsonValueKind.String || !PassJson.PersonalizationDefinition.Fields.Contains(field.GetString()))
                         problems.Add(PassProblem.Error(name, $"$.requiredPersonalizationFields[{i}]", PassRules.Personalization,
-                            $"{field.GetRawText()} is not one of {string.Join(", ", Model.PersonalizationDefinition.Fields)}"));
+                            $"{field.GetRawText()} is not one of {string.Join(", ", PassJson.PersonalizationDefinition.Fields)}"));
                     i++;
                 }
             }

@@ -3,8 +3,8 @@ using System.Text.Json;
 using Org.BouncyCastle.Asn1.Cms;
 using Org.BouncyCastle.Cms;
 using Org.BouncyCastle.X509;
-using PassGrains.Packaging.Models;
-using PassGrains.Packaging.Packaging;
+using PassGrains.Packaging.PassModels;
+using PassGrains.Packaging.Building;
 using PassGrains.Packaging.Signing;
 using PassGrains.Packaging.Validation;
 

@@ -1,5 +1,6 @@
+using PassGrains.Server.Http;
 using PassGrains.Abstractions;
-using PassGrains.Packaging.Packaging;
+using PassGrains.Packaging.Building;
 using PassGrains.Server.Rendering;
 using PassGrains.Server.Security;
 

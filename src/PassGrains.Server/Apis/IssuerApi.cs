@@ -1,9 +1,12 @@
+using PassGrains.Server.Http;
+using PassGrains.Server.PassTypes;
+using PassGrains.Server.DeviceLogs;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http.HttpResults;
 using PassGrains.Abstractions;
-using PassGrains.Packaging.Models;
+using PassGrains.Packaging.PassModels;
 using PassGrains.Packaging.Validation;
 using PassGrains.Server.Issuing;
 using PassGrains.Server.Rendering;
@@ -285,9 +288,9 @@ public static partial class IssuerApi
             return Problems.Invalid("passTypeIdentifier", "passTypeIdentifier is required");
         if (request.HttpContext.PassTypeProblem(passType) is { } forbidden)
             return forbidden;
-        if (body!["serialNumbers"] is not JsonArray serials || serials.Count is < 1 or > Packaging.Packaging.PassBundle.MaxPasses
+        if (body!["serialNumbers"] is not JsonArray serials || serials.Count is < 1 or > Packaging.Building.PassBundle.MaxPasses
             || serials.Any(s => s is not JsonValue v || !v.TryGetValue<string>(out var text) || !PassIssuer.IsValidSerial(text)))
-            return Problems.Invalid("serialNumbers", $"serialNumbers must list 1 to {Packaging.Packaging.PassBundle.MaxPasses} serial numbers");
+            return Problems.Invalid("serialNumbers", $"serialNumbers must list 1 to {Packaging.Building.PassBundle.MaxPasses} serial numbers");
         return Results.Ok(new BundleLinkResponse(links.ForBundle(passType, serials.Select(s => s!.GetValue<string>()).ToList())));
     }
 

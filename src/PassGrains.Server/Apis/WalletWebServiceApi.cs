@@ -1,10 +1,12 @@
+using PassGrains.Server.Http;
+using PassGrains.Server.DeviceLogs;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Microsoft.Net.Http.Headers;
 using PassGrains.Abstractions;
-using PassGrains.Packaging.Packaging;
+using PassGrains.Packaging.Building;
 using PassGrains.Server.Hosting;
 using PassGrains.Server.Issuing;
 using PassGrains.Server.Rendering;

@@ -1,3 +1,4 @@
+using PassGrains.Server.PassTypes;
 using System.IO.Compression;
 using System.Reflection;
 using System.Text.Json.Nodes;

@@ -1,3 +1,5 @@
+using PassGrains.Server.PassTypes;
+using PassGrains.Server.DeviceLogs;
 using Microsoft.Extensions.Options;
 using Orleans.Dashboard;
 using Orleans.Storage;

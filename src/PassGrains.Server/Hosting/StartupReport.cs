@@ -1,3 +1,4 @@
+using PassGrains.Server.PassTypes;
 using Microsoft.Extensions.Options;
 using PassGrains.Server.Demo;
 using PassGrains.Server.Rendering;

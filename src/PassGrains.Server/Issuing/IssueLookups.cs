@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using PassGrains.Abstractions;
-using PassGrains.Packaging.Packaging;
+using PassGrains.Packaging.Building;
 using PassGrains.Server.Rendering;
 
 namespace PassGrains.Server.Issuing;

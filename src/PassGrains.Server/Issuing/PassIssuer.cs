@@ -1,3 +1,4 @@
+using PassGrains.Server.Http;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;

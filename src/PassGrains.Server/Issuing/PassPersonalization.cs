@@ -1,3 +1,5 @@
+using PassGrains.Server.Http;
+using PassGrains.Server.PassTypes;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;

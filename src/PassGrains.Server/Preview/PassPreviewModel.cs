@@ -1,7 +1,8 @@
+using PassGrains.Server.Http;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using PassGrains.Packaging.Models;
+using PassGrains.Packaging.PassModels;
 using PassGrains.Packaging.Validation;
 
 namespace PassGrains.Server.Preview;

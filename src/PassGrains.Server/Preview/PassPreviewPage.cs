@@ -1,3 +1,4 @@
+using PassGrains.Server.Http;
 using System.Globalization;
 using System.Text;
 using System.Text.Encodings.Web;

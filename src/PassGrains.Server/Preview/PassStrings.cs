@@ -1,4 +1,4 @@
-using PassGrains.Packaging.Models;
+using PassGrains.Packaging.PassModels;
 
 namespace PassGrains.Server.Preview;
 

@@ -1,3 +1,4 @@
+using PassGrains.Server.Http;
 using Microsoft.Net.Http.Headers;
 using PassGrains.Server.Apis;
 using PassGrains.Server.Security;

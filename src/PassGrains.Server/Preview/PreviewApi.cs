@@ -1,14 +1,15 @@
+using PassGrains.Server.Http;
 using System.Text;
 using System.Text.RegularExpressions;
 using PassGrains.Abstractions;
-using PassGrains.Packaging.Packaging;
+using PassGrains.Packaging.Building;
 using PassGrains.Packaging.Validation;
 using PassGrains.Server.Preview;
 using PassGrains.Server.Rendering;
 using PassGrains.Server.Security;
 
 // Beside the other Map*Api extensions, so that the app maps previews as it maps every API.
-namespace PassGrains.Server.Apis;
+namespace PassGrains.Server.Preview;
 
 /// <summary>
 /// HTML previews for issuers under /preview/: a template with its own sample values, or an issued pass composed

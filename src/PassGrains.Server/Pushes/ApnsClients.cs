@@ -1,3 +1,4 @@
+using PassGrains.Server.PassTypes;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Org.BouncyCastle.Pkcs;

@@ -1,3 +1,4 @@
+using PassGrains.Server.PassTypes;
 using System.Diagnostics.Metrics;
 
 namespace PassGrains.Server.Pushes;
@@ -12,9 +13,9 @@ public sealed class PushMetrics : IDisposable
 
     private readonly Meter _meter;
     private readonly Counter<long> _pushes;
-    private readonly Rendering.PassTypeRegistry _passTypes;
+    private readonly PassTypes.PassTypeRegistry _passTypes;
 
-    public PushMetrics(IMeterFactory meters, PushAlarms alarms, Rendering.PassTypeRegistry passTypes)
+    public PushMetrics(IMeterFactory meters, PushAlarms alarms, PassTypes.PassTypeRegistry passTypes)
     {
         _passTypes = passTypes;
         _meter = meters.Create(MeterName);

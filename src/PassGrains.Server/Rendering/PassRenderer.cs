@@ -1,9 +1,11 @@
+using PassGrains.Server.Http;
+using PassGrains.Server.PassTypes;
 using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using PassGrains.Abstractions;
-using PassGrains.Packaging.Models;
-using PassGrains.Packaging.Packaging;
+using PassGrains.Packaging.PassModels;
+using PassGrains.Packaging.Building;
 using PassGrains.Packaging.Validation;
 using PassGrains.Server.Hosting;
 

@@ -20,7 +20,7 @@ public sealed class OperatorAccess(IssuerApiKeys issuerKeys, OperatorApiKeys ope
         if (path.StartsWithSegments(MetricsPath))
         {
             // Metrics count every pass type: an issuer key scoped to some of them does not read the others' numbers.
-            if (issuerKeys.Find(authorization) is { Scope.IsUnrestricted: true } || operatorKeys.Keys.IsValid(authorization))
+            if (issuerKeys.Find(authorization) is { Scope.IsUnrestricted: true } || operatorKeys.IsValid(authorization))
             {
                 await next(context);
                 return;
@@ -36,12 +36,12 @@ public sealed class OperatorAccess(IssuerApiKeys issuerKeys, OperatorApiKeys ope
         }
         if (path.StartsWithSegments(DashboardPath))
         {
-            if (!operatorKeys.Keys.Any)
+            if (!operatorKeys.Any)
             {
                 await Refuse(context, null, "the dashboard is closed: configure PassGrains:OperatorApiKeys to open it");
                 return;
             }
-            if (operatorKeys.Keys.IsValidBearerOrBasicPassword(authorization))
+            if (operatorKeys.IsValidBearerOrBasicPassword(authorization))
             {
                 await next(context);
                 return;
@@ -63,5 +63,12 @@ public sealed class OperatorAccess(IssuerApiKeys issuerKeys, OperatorApiKeys ope
 /// <summary>Keys for operators (metrics, dashboard), separate from issuers' keys.</summary>
 public sealed class OperatorApiKeys(IEnumerable<string> keys)
 {
-    public IssuerApiKeys Keys { get; } = IssuerApiKeys.Unscoped(keys);
+    // Checked by the same constant-time comparison as issuers' keys; no scopes, each key allows everything.
+    private readonly IssuerApiKeys _keys = IssuerApiKeys.Unscoped(keys);
+
+    public bool Any => _keys.Any;
+
+    public bool IsValid(string? authorization) => _keys.IsValid(authorization);
+
+    public bool IsValidBearerOrBasicPassword(string? authorization) => _keys.IsValidBearerOrBasicPassword(authorization);
 }

@@ -1,3 +1,4 @@
+using PassGrains.Server.PassTypes;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using PassGrains.Server.Pushes;

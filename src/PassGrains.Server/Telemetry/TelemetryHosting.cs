@@ -61,7 +61,7 @@ public static class TelemetryHosting
         var access = app.Services.GetRequiredService<OperatorAccess>();
         app.Use(access.InvokeAsync);
         app.UseOpenTelemetryPrometheusScrapingEndpoint(OperatorAccess.MetricsPath);
-        if (app.Services.GetRequiredService<OperatorApiKeys>().Keys.Any)
+        if (app.Services.GetRequiredService<OperatorApiKeys>().Any)
             app.MapOrleansDashboard(OperatorAccess.DashboardPath);
         return app;
     }

@@ -1,0 +1,38 @@
+using System.Text.Json.Nodes;
+using PassGrains.Packaging.Json;
+
+namespace PassGrains.Server.Http;
+
+/// <summary>Reads request bodies within a size limit, checked while reading (Content-Length can lie or be absent).</summary>
+public static class RequestBodies
+{
+    public static async Task<byte[]?> ReadBytes(HttpRequest request, long limit)
+    {
+        if (request.ContentLength > limit)
+            return null;
+        using var buffer = new MemoryStream();
+        var chunk = new byte[81920];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, request.HttpContext.RequestAborted)) > 0)
+        {
+            if (buffer.Length + read > limit)
+                return null;
+            buffer.Write(chunk, 0, read);
+        }
+        return buffer.ToArray();
+    }
+
+    /// <summary>The body as a JSON object (parsed strictly: <see cref="StrictJson"/>) that fits <paramref name="shape"/>, or the 4xx that says why not.</summary>
+    public static async Task<(JsonObject? Body, IResult? Error)> ReadObject(HttpRequest request, long limit, BodyShape? shape = null)
+    {
+        if (request.ContentType is { } type && !type.StartsWith("application/json", StringComparison.OrdinalIgnoreCase)
+            && !type.StartsWith("application/merge-patch+json", StringComparison.OrdinalIgnoreCase))
+            return (null, Problems.UnsupportedMediaType($"send JSON (application/json), not {(type.Length <= 100 ? type : type[..100] + "…")}"));
+        var bytes = await ReadBytes(request, limit);
+        if (bytes is null)
+            return (null, Problems.TooLarge($"a request body may have at most {limit / 1024} KiB"));
+        var (body, problem) = StrictJson.ParseObject(bytes);
+        problem ??= shape?.Check(body!);
+        return problem is { } refused ? (null, Problems.Invalid(refused.Member, refused.Message)) : (body, null);
+    }
+}
