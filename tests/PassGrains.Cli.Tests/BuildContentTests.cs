@@ -2,7 +2,6 @@ using System.IO.Compression;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using PassGrains.Cli.Tests.Infrastructure;
-using PassGrains.Tests;
 
 namespace PassGrains.Cli.Tests;
 

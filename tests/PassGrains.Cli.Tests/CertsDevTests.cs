@@ -1,5 +1,4 @@
 using PassGrains.Cli.Tests.Infrastructure;
-using PassGrains.Tests;
 
 namespace PassGrains.Cli.Tests;
 

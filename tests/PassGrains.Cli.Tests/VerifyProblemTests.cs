@@ -1,6 +1,5 @@
 using System.Text;
 using PassGrains.Cli.Tests.Infrastructure;
-using PassGrains.Tests;
 
 namespace PassGrains.Cli.Tests;
 

@@ -9,7 +9,6 @@ using Org.BouncyCastle.Cms;
 using PassGrains.Packaging.Building;
 using PassGrains.Packaging.Validation;
 using PassGrains.Packaging.Verification;
-using PassGrains.Tests;
 
 namespace PassGrains.Packaging.Tests;
 

@@ -1,6 +1,5 @@
 using System.Text;
 using PassGrains.Packaging.Signing;
-using PassGrains.Tests;
 
 namespace PassGrains.Packaging.Tests;
 

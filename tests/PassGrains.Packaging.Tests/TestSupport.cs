@@ -15,22 +15,12 @@ namespace PassGrains.Packaging.Tests;
 /// <summary>Where the sample pass models live: repoRoot/samples/models.</summary>
 internal static class TestPaths
 {
-    private static readonly Lazy<string> LazyRepoRoot = new(() =>
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "PassGrains.sln")))
-                return dir.FullName;
-        }
-        throw new InvalidOperationException($"no PassGrains.sln above {AppContext.BaseDirectory}");
-    });
-
-    public static string RepoRoot => LazyRepoRoot.Value;
+    public static string RepoRoot => RepositoryPaths.Root;
 
     /// <summary>The six sample models by short name (samples/models/NAME.pass): four styles and two event tickets.</summary>
-    public static string Model(string name) => Path.Combine(RepoRoot, "samples", "models", name + ".pass");
+    public static string Model(string name) => RepositoryPaths.Model(name);
 
-    public static readonly string[] ModelNames = ["boarding", "coupon", "generic", "storecard", "event", "small"];
+    public static readonly string[] ModelNames = RepositoryPaths.ModelNames;
 }
 
 /// <summary>Signing chains, created once per test run (RSA key generation is the slow part).</summary>

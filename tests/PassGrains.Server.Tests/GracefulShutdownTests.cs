@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text.Json;
-using PassGrains.Apns.Tests;
 using PassGrains.Packaging.Signing;
 using PassGrains.Server.Tests.Infrastructure;
 

@@ -1,5 +1,4 @@
 using System.Net;
-using PassGrains.Apns.Tests;
 using PassGrains.Packaging.Signing;
 using PassGrains.Server.Tests.Infrastructure;
 

@@ -2,7 +2,6 @@ using System.Net;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
-using PassGrains.Apns.Tests;
 using PassGrains.Packaging.Signing;
 using PassGrains.Server.Tests.Infrastructure;
 

@@ -3,7 +3,6 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.RegularExpressions;
-using PassGrains.Apns.Tests;
 using PassGrains.Packaging.Signing;
 using PassGrains.Server.Tests.Infrastructure;
 

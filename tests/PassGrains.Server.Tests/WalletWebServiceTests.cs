@@ -3,7 +3,6 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using PassGrains.Server.Tests.Infrastructure;
-using PassGrains.Tests;
 
 namespace PassGrains.Server.Tests;
 

@@ -3,7 +3,6 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
-using PassGrains.Server.Tests.Infrastructure;
 
 namespace PassGrains.Cli.Tests.Infrastructure;
 

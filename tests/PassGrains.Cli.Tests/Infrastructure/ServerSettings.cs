@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 
-using PassGrains.Server.Tests.Infrastructure;
 
 namespace PassGrains.Cli.Tests.Infrastructure;
 

@@ -3,20 +3,10 @@ namespace PassGrains.Cli.Tests.Infrastructure;
 /// <summary>The repository (the folder holding PassGrains.sln) and its pass models.</summary>
 public static class TestPaths
 {
-    private static readonly Lazy<string> LazyRepoRoot = new(() =>
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "PassGrains.sln")))
-                return directory.FullName;
-        }
-        throw new DirectoryNotFoundException($"no PassGrains.sln above {AppContext.BaseDirectory}");
-    });
-
-    public static string RepoRoot => LazyRepoRoot.Value;
+    public static string RepoRoot => RepositoryPaths.Root;
 
     /// <summary>The six models: four samples (boarding pass, coupon, generic, store card) and two event tickets.</summary>
-    public static readonly string[] ModelNames = ["boarding", "coupon", "generic", "storecard", "event", "small"];
+    public static readonly string[] ModelNames = RepositoryPaths.ModelNames;
 
     public static TheoryData<string> AllModels => new(ModelNames);
 

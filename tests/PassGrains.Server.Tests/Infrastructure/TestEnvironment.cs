@@ -12,20 +12,10 @@ public static class TestEnvironment
     public const string ApiKey = "test-issuer-key-0123456789";
     public const string CertificatePassword = "dev";
 
-    private static readonly Lazy<string> Root = new(() =>
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "PassGrains.sln")))
-                return directory.FullName;
-        }
-        throw new InvalidOperationException($"no PassGrains.sln above {AppContext.BaseDirectory}");
-    });
-
-    public static string RepoRoot => Root.Value;
+    public static string RepoRoot => RepositoryPaths.Root;
 
     /// <summary>A sample pass model folder, e.g. "boarding" for samples/models/boarding.pass.</summary>
-    public static string Model(string name) => Path.Combine(RepoRoot, "samples", "models", name + ".pass");
+    public static string Model(string name) => RepositoryPaths.Model(name);
 
     /// <summary>A port nobody listens on right now.</summary>
     public static int FreePort()

@@ -1,4 +1,4 @@
-namespace PassGrains.Tests;
+namespace PassGrains.TestSupport;
 
 /// <summary>
 /// Whether the <c>openssl</c> command, the independent checker of our signatures, is on PATH. A machine with

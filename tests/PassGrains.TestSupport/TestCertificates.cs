@@ -8,7 +8,7 @@ using Org.BouncyCastle.Security;
 using Org.BouncyCastle.X509;
 using PassGrains.Packaging.Signing;
 
-namespace PassGrains.Apns.Tests;
+namespace PassGrains.TestSupport;
 
 /// <summary>Certificates for the APNs double and its clients, made with BouncyCastle from <see cref="DevelopmentChain"/>s.</summary>
 public static class TestCertificates

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Text;
 
-namespace PassGrains.Server.Tests.Infrastructure;
+namespace PassGrains.TestSupport;
 
 /// <summary>What a test server process needs: where it keeps its data, where it listens, its configuration (':' separated keys).</summary>
 public interface IServerLaunch

@@ -17,7 +17,7 @@ using Microsoft.Extensions.Logging;
 using PassGrains.Apns;
 using PassGrains.Packaging.Signing;
 
-namespace PassGrains.Apns.Tests;
+namespace PassGrains.TestSupport;
 
 /// <summary>
 /// An in-process stand-in for APNs: Kestrel on 127.0.0.1 (random port), TLS with a server certificate for
