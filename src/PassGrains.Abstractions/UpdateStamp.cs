@@ -59,6 +59,28 @@ public readonly record struct EffectiveStamp([property: Id(0)] long Tag, [proper
         return new EffectiveStamp(tag, second, versionsInSecond > 1 || newestChangeSecond < second);
     }
 
+    /// <summary>
+    /// This stamp after the pass settled an ambiguity: <paramref name="settled"/> holds the effective tag of the version
+    /// it settled and the second it gave that version, a second that had passed when it was given, so no other
+    /// version ever carried it. That version is then unambiguous at that second; a newer version whose second does not
+    /// pass it is ambiguous (a device holding the settled version sends that second).
+    /// </summary>
+    public EffectiveStamp SettledBy(UpdateStamp settled)
+    {
+        if (settled.Tag == 0)
+            return this;
+        if (Tag == settled.Tag)
+            return new EffectiveStamp(Tag, settled.Second, false);
+        return Tag > settled.Tag && Second <= settled.Second ? new EffectiveStamp(Tag, settled.Second, true) : this;
+    }
+
+    /// <summary>
+    /// The settlement of an ambiguous stamp once its second has passed (null before, or when there is nothing to settle):
+    /// the current version gets the current second, which no earlier version can have had, and then answers 304 again.
+    /// </summary>
+    public UpdateStamp? Settlement(DateTimeOffset now) =>
+        Ambiguous && now.ToUnixTimeSeconds() > Second ? new UpdateStamp(Tag, now.ToUnixTimeSeconds()) : null;
+
     public DateTimeOffset LastModified => DateTimeOffset.FromUnixTimeSeconds(Second);
 
     /// <summary>True only when a device that sent <paramref name="ifModifiedSince"/> provably holds this version.</summary>

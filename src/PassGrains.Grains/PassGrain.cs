@@ -21,6 +21,13 @@ public sealed class PassState
     public string TokenHash { get; set; } = "";
     public DateTimeOffset IssuedAt { get; set; }
 
+    /// <summary>
+    /// The effective tag of the version whose ambiguous Last-Modified this pass settled, and the second it gave it
+    /// (<see cref="EffectiveStamp.SettledBy"/>); without it, a pass whose own change and its group's fell in one second
+    /// would answer 200 to every device for ever.
+    /// </summary>
+    public UpdateStamp Settled { get; set; }
+
     /// <summary>The holder's rewards-enrollment answers, once personalized.</summary>
     public string? PersonalizationJson { get; set; }
 
@@ -316,7 +323,15 @@ public sealed class PassGrain(
         if (State.GroupId is { } groupId)
             group = await GrainFactory.GetGrain<IGroupGrain>(GrainKeys.Group(groupId)).GetSnapshot();
         var template = await GrainFactory.GetGrain<ITemplateGrain>(GrainKeys.Template(State.TemplateId)).GetStamp();
-        var stamp = EffectiveStamp.Combine(State.Stamp, State.IssuedTag, group?.Stamp ?? UpdateStamp.None, template ?? UpdateStamp.None);
+        var stamp = EffectiveStamp.Combine(State.Stamp, State.IssuedTag, group?.Stamp ?? UpdateStamp.None, template ?? UpdateStamp.None)
+            .SettledBy(State.Settled);
+        if (stamp.Settlement(time.GetUtcNow()) is { } settlement)
+        {
+            // Stored before any device is told the new second: a second given out but not stored could be given again to a newer version.
+            State.Settled = settlement;
+            await state.WriteOrForgetAsync(this);
+            stamp = stamp.SettledBy(settlement);
+        }
         return new PassRenderSource(State.PassTypeIdentifier, State.SerialNumber, State.TemplateId, group?.Content,
             new PassContent(State.FieldsJson, State.PatchJson), State.Voided, tokens.TokenFor(State.TokenNonce), stamp, template?.Tag ?? 0,
             State.PersonalizationJson is not null);
@@ -328,6 +343,7 @@ public sealed class PassGrain(
         var templateTask = GrainFactory.GetGrain<ITemplateGrain>(GrainKeys.Template(State.TemplateId)).GetStamp();
         var group = await groupTask;
         var template = await templateTask;
-        return EffectiveStamp.Combine(State.Stamp, State.IssuedTag, group?.Stamp ?? UpdateStamp.None, template ?? UpdateStamp.None);
+        return EffectiveStamp.Combine(State.Stamp, State.IssuedTag, group?.Stamp ?? UpdateStamp.None, template ?? UpdateStamp.None)
+            .SettledBy(State.Settled);
     }
 }

@@ -112,4 +112,36 @@ public sealed class EffectiveStampTests
         Assert.False(ambiguous.IsNotModifiedSince(lastModified));
         Assert.False(ambiguous.IsNotModifiedSince(lastModified.AddHours(1)));
     }
+    [Fact]
+    public void An_ambiguous_stamp_settles_only_after_its_second_and_then_answers_304_at_the_settled_second()
+    {
+        var ambiguous = EffectiveStamp.Combine(At(S, 100), At(S, 100).Tag - 1, At(S, 900), UpdateStamp.None);
+        Assert.True(ambiguous.Ambiguous);
+
+        Assert.Null(ambiguous.Settlement(DateTimeOffset.FromUnixTimeSeconds(S).AddMilliseconds(999)));
+        var settlement = ambiguous.Settlement(DateTimeOffset.FromUnixTimeSeconds(S + 4).AddMilliseconds(10));
+        Assert.Equal(new UpdateStamp(At(S, 900).Tag, S + 4), settlement);
+
+        var settled = ambiguous.SettledBy(settlement!.Value);
+        Assert.Equal(new EffectiveStamp(At(S, 900).Tag, S + 4, false), settled);
+        Assert.True(settled.IsNotModifiedSince(DateTimeOffset.FromUnixTimeSeconds(S + 4)));
+        // A device holding either version of second S still gets the pass.
+        Assert.False(settled.IsNotModifiedSince(DateTimeOffset.FromUnixTimeSeconds(S)));
+        Assert.Null(settled.Settlement(DateTimeOffset.FromUnixTimeSeconds(S + 10)));
+    }
+
+    [Fact]
+    public void A_newer_version_whose_second_does_not_pass_the_settled_one_is_ambiguous()
+    {
+        var settlement = new UpdateStamp(At(S, 900).Tag, S + 4);
+        // The group changes again within the settled second: its own second is S + 1, behind the settled S + 4.
+        var newer = EffectiveStamp.Combine(At(S, 100), At(S, 100).Tag - 1, At(S + 1, 0), UpdateStamp.None).SettledBy(settlement);
+
+        Assert.Equal(new EffectiveStamp(At(S + 1, 0).Tag, S + 4, true), newer);
+        Assert.False(newer.IsNotModifiedSince(DateTimeOffset.FromUnixTimeSeconds(S + 4)));
+        // A version with a later second of its own is untouched by the settlement.
+        var later = EffectiveStamp.Combine(At(S, 100), At(S, 100).Tag - 1, At(S + 9, 0), UpdateStamp.None);
+        Assert.Equal(later, later.SettledBy(settlement));
+        Assert.Equal(later, later.SettledBy(UpdateStamp.None));
+    }
 }

@@ -140,4 +140,41 @@ public sealed class GroupTests(ClusterFixture fixture) : ClusterTests(fixture)
         Assert.Equal(current.Stamp.Tag, (await pass.GetRenderSourceForIssuer())!.TemplateTag);
         Assert.Equal(["t1"], (await Device(deviceId).GetChangedSerials(passType, all!.LastUpdated))!.SerialNumbers);
     }
+    [Fact]
+    public async Task A_pass_and_its_group_changed_in_one_second_answer_304_again_once_that_second_has_passed()
+    {
+        var passType = NewPassType();
+        var groupId = Unique("group");
+        await Group(groupId).Put(new GroupPut("tpl", new PassContent("""{"gate":"7"}""", null)));
+        var (pass, token) = await IssueAsync(passType, "same-second", groupId);
+        Fixture.Clock.Advance(TimeSpan.FromSeconds(2));
+
+        // The two changes land in one second unless the clock ticks over between them; then try again.
+        EffectiveStamp ambiguous = default;
+        for (var attempt = 0; attempt < 20 && !ambiguous.Ambiguous; attempt++)
+        {
+            Fixture.Clock.Advance(TimeSpan.FromSeconds(2));
+            await pass.Change(new PassContent($$"""{"name":"Ada {{attempt}}"}""", null));
+            await Group(groupId).Put(new GroupPut(null, new PassContent($$"""{"gate":"{{attempt}}"}""", null)));
+            ambiguous = (await pass.GetStamp())!.Value;
+        }
+        Assert.True(ambiguous.Ambiguous);
+
+        Fixture.Clock.Advance(TimeSpan.FromSeconds(1));
+        var settled = (await pass.GetRenderSource(token))!.Stamp;
+        Assert.False(settled.Ambiguous);
+        Assert.Equal(ambiguous.Tag, settled.Tag);
+        Assert.True(settled.Second > ambiguous.Second);
+        Assert.True(settled.Second <= Fixture.Clock.GetUtcNow().ToUnixTimeSeconds());
+        // A device holding the second both versions shared is sent the pass once more, then holds the settled second.
+        Assert.False(settled.IsNotModifiedSince(ambiguous.LastModified));
+        Assert.True((await pass.GetRenderSource(token))!.Stamp.IsNotModifiedSince(settled.LastModified));
+        Assert.Equal(settled, (await pass.GetStamp())!.Value);
+
+        // The next change is a new version for the device that holds the settled second.
+        await Group(groupId).Put(new GroupPut(null, new PassContent("""{"gate":"next"}""", null)));
+        var next = (await pass.GetRenderSource(token))!.Stamp;
+        Assert.True(next.Tag > settled.Tag);
+        Assert.False(next.IsNotModifiedSince(settled.LastModified));
+    }
 }

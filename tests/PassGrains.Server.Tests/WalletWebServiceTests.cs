@@ -349,6 +349,54 @@ public sealed class WalletWebServiceTests(InProcessServerFixture server) : IClas
     }
 
     [Fact]
+    public async Task A_pass_and_its_group_changed_in_one_second_answer_304_again_once_that_second_has_passed()
+    {
+        var groupId = TestEnvironment.UniqueId("settle");
+        using (var created = await Issuer.PutGroupAsync(groupId, new { templateId = InProcessServerFixture.BoardingTemplate, fields = new { gate = "A1" } }))
+            await Expect.Json(created, HttpStatusCode.Created);
+        var (issued, pass) = await InstallAsync(new { seat = "1A" }, groupId);
+        var device = NewDevice(pass);
+        var serial = issued.SerialNumber;
+        var token = pass.AuthenticationToken;
+
+        // Both changes in one second: the device's Last-Modified then names two versions, and asking with it gets the
+        // pass again rather than a 304. When the clock ticks over between the changes, there is no ambiguity: try again.
+        DateTimeOffset lastModified = default;
+        var ambiguous = false;
+        for (var attempt = 0; attempt < 10 && !ambiguous; attempt++)
+        {
+            await Issuer.ChangeAsync(PassType, serial, new { fields = new { seat = $"S{attempt}" } });
+            using (var changed = await Issuer.PutGroupAsync(groupId, new { fields = new { gate = $"G{attempt}" } }))
+                await Expect.Json(changed, HttpStatusCode.OK);
+            (_, lastModified) = await device.FetchPassAsync(PassType, serial, token);
+            using var again = await device.GetPassAsync(PassType, serial, token, lastModified);
+            ambiguous = again.StatusCode == HttpStatusCode.OK;
+        }
+        Assert.True(ambiguous);
+
+        // Once that second has passed, one more download gives the pass a second of its own, and then it is 304
+        // (before, every request was answered in full for ever).
+        var ambiguousSecond = lastModified;
+        var status = HttpStatusCode.OK;
+        var deadline = DateTimeOffset.UtcNow.AddSeconds(10);
+        while (status != HttpStatusCode.NotModified && DateTimeOffset.UtcNow < deadline)
+        {
+            using var response = await device.GetPassAsync(PassType, serial, token, lastModified);
+            status = response.StatusCode;
+            if (status == HttpStatusCode.OK)
+            {
+                lastModified = response.Content.Headers.LastModified!.Value;
+                Assert.True(lastModified <= DateTimeOffset.UtcNow.AddSeconds(1), "Last-Modified ran ahead of the clock");
+                await Task.Delay(100);
+            }
+        }
+        Assert.Equal(HttpStatusCode.NotModified, status);
+        Assert.True(lastModified > ambiguousSecond);
+        using (var latest = await device.GetPassAsync(PassType, serial, token, lastModified))
+            Assert.Equal(HttpStatusCode.NotModified, latest.StatusCode);
+    }
+
+    [Fact]
     public async Task Template_revision_reaches_devices_holding_its_passes()
     {
         var templateId = TestEnvironment.UniqueId("tpl");
