@@ -49,43 +49,12 @@ public static class WebhooksApi
             return forbidden;
         if (await ReplacedWebhookProblem(request.HttpContext, grains, name) is { } replacesOther)
             return replacesOther;
-        if (await RefuseWebhookHost(uri, webhookOptions.Value.AllowPrivateNetworks, request.HttpContext.RequestAborted) is { } refusal)
+        if (await WebhookAddresses.SubscriptionRefusalAsync(uri, webhookOptions.Value.AllowPrivateNetworks, request.HttpContext.RequestAborted) is { } refusal)
             return Problems.Invalid("url", refusal);
         var created = await Registry(grains).Put(new Webhook(name, uri.ToString(), secret, passType));
         await subscriptions.RefreshAsync(); // this silo publishes at once; the others within WebhookSubscriptions.RefreshInterval
         var response = new WebhookResponse(name, uri.ToString(), passType);
         return created ? TypedResults.Created($"/api/webhooks/{name}", response) : TypedResults.Ok(response);
-    }
-
-    /// <summary>
-    /// Why a webhook URL's host may not be stored: an IP literal or a name that resolves, now, to an address
-    /// webhooks may not reach. A name that does not resolve (yet) is accepted, since a receiver's DNS may be
-    /// published after its subscription; every delivery vets the addresses it connects to anyway, so this
-    /// check only tells the issuer early.
-    /// </summary>
-    private static async Task<string?> RefuseWebhookHost(Uri uri, bool allowPrivateNetworks, CancellationToken aborted)
-    {
-        if (allowPrivateNetworks)
-            return null;
-        System.Net.IPAddress[] addresses;
-        try
-        {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(aborted);
-            timeout.CancelAfter(TimeSpan.FromSeconds(5));
-            addresses = await WebhookAddresses.ResolveAsync(uri.IdnHost, timeout.Token);
-        }
-        catch (Exception e) when (e is System.Net.Sockets.SocketException or OperationCanceledException && !aborted.IsCancellationRequested)
-        {
-            return null;
-        }
-        catch (ArgumentException)
-        {
-            return $"url host '{uri.Host}' is not a name DNS can resolve";
-        }
-        return WebhookAddresses.FirstForbidden(addresses, allowPrivateNetworks) is { } forbidden
-            ? $"url host '{uri.Host}' resolves to {forbidden}, which is not a public address: webhooks may not reach loopback, private, link-local, "
-              + "multicast or reserved networks (an operator can allow them with PassGrains:Webhooks:AllowPrivateNetworks)"
-            : null;
     }
 
     /// <summary>A scoped key sees and deletes only the webhooks of its pass types; others are answered as if they did not exist.</summary>
