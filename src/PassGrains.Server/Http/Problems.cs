@@ -6,20 +6,34 @@ namespace PassGrains.Server.Http;
 /// <summary>One problem of a request: the field (a JSON path or file), the rule, and what is wrong.</summary>
 public sealed record FieldProblem(string Field, string Rule, string Message);
 
-/// <summary>RFC 9457 problem+json answers that name the offending field.</summary>
+/// <summary>
+/// RFC 9457 problem+json answers that name the offending field. Typed (<see cref="ProblemHttpResult"/>), so a handler can
+/// declare them in its <c>Results&lt;...&gt;</c> union; a problem's status is not part of its type, so each endpoint declares
+/// the ones it answers with <c>ProducesProblem</c>.
+/// </summary>
 public static class Problems
 {
-    public static IResult Invalid(string field, string message) =>
+    public static ProblemHttpResult Invalid(string field, string message) =>
         Create(StatusCodes.Status400BadRequest, "invalid request", message, [new FieldProblem(field, "invalid", message)]);
 
     public static List<FieldProblem> ToFieldProblems(IReadOnlyList<PassProblem> problems) => problems.Where(p => p.IsError)
         .Select(p => new FieldProblem(p.File is "pass.json" or "request" or "fields" ? p.Path : $"{p.File}{(p.Path.Length > 0 ? ":" + p.Path : "")}", p.Rule, p.Message))
         .ToList();
 
-    public static IResult From(Issuing.IssueOutcome outcome) =>
+    public static ProblemHttpResult From(Issuing.IssueOutcome outcome) =>
         Create(outcome.Status, outcome.Title, outcome.Describe(), outcome.Errors.ToList());
 
-    public static IResult FromPassProblems(string title, IReadOnlyList<PassProblem> problems)
+    /// <summary>A change <see cref="Issuing.PassIssuer"/> refused, as the answer it always had.</summary>
+    public static ProblemHttpResult From(Issuing.ChangeOutcome outcome) => outcome switch
+    {
+        Issuing.ChangeOutcome.NotFound notFound => NotFound(notFound.Message),
+        Issuing.ChangeOutcome.Invalid invalid => Invalid(invalid.Field, invalid.Message),
+        Issuing.ChangeOutcome.Forbidden forbidden => Forbidden(forbidden.Message),
+        Issuing.ChangeOutcome.WouldBeInvalid wouldBe => FromPassProblems(wouldBe.Title, wouldBe.Problems),
+        _ => throw new InvalidOperationException($"{outcome.GetType().Name} is no refusal"),
+    };
+
+    public static ProblemHttpResult FromPassProblems(string title, IReadOnlyList<PassProblem> problems)
     {
         var errors = ToFieldProblems(problems);
         return Create(StatusCodes.Status400BadRequest, title, string.Join("; ", errors.Take(3).Select(e => $"{e.Field}: {e.Message}")), errors,
@@ -28,14 +42,14 @@ public static class Problems
 
     public static ProblemHttpResult NotFound(string message) => Create(StatusCodes.Status404NotFound, "not found", message, []);
 
-    public static IResult Unauthorized(string message) => Create(StatusCodes.Status401Unauthorized, "unauthorized", message, []);
+    public static ProblemHttpResult Unauthorized(string message) => Create(StatusCodes.Status401Unauthorized, "unauthorized", message, []);
 
     /// <summary>The key is valid but outside its scope; <paramref name="message"/> names the scope it lacks.</summary>
-    public static IResult Forbidden(string message) => Create(StatusCodes.Status403Forbidden, "forbidden", message, []);
+    public static ProblemHttpResult Forbidden(string message) => Create(StatusCodes.Status403Forbidden, "forbidden", message, []);
 
-    public static IResult TooLarge(string message) => Create(StatusCodes.Status413PayloadTooLarge, "request too large", message, []);
+    public static ProblemHttpResult TooLarge(string message) => Create(StatusCodes.Status413PayloadTooLarge, "request too large", message, []);
 
-    public static IResult UnsupportedMediaType(string message) => Create(StatusCodes.Status415UnsupportedMediaType, "unsupported media type", message, []);
+    public static ProblemHttpResult UnsupportedMediaType(string message) => Create(StatusCodes.Status415UnsupportedMediaType, "unsupported media type", message, []);
 
     private static ProblemHttpResult Create(int status, string title, string detail, List<FieldProblem> errors, List<string>? warnings = null)
     {

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http.HttpResults;
 using PassGrains.Packaging.Json;
 
 namespace PassGrains.Server.Http;
@@ -23,7 +24,7 @@ public static class RequestBodies
     }
 
     /// <summary>The body as a JSON object (parsed strictly: <see cref="StrictJson"/>) that fits <paramref name="shape"/>, or the 4xx that says why not.</summary>
-    public static async Task<(JsonObject? Body, IResult? Error)> ReadObject(HttpRequest request, long limit, BodyShape? shape = null)
+    public static async Task<(JsonObject? Body, ProblemHttpResult? Error)> ReadObject(HttpRequest request, long limit, BodyShape? shape = null)
     {
         if (request.ContentType is { } type && !type.StartsWith("application/json", StringComparison.OrdinalIgnoreCase)
             && !type.StartsWith("application/merge-patch+json", StringComparison.OrdinalIgnoreCase))

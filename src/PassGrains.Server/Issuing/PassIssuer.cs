@@ -5,7 +5,9 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using PassGrains.Abstractions;
+using PassGrains.Packaging.PassModels;
 using PassGrains.Server.Apis;
+using PassGrains.Server.PassTypes;
 using PassGrains.Server.Rendering;
 using PassGrains.Server.Security;
 
@@ -24,10 +26,12 @@ public sealed record IssueOutcome(int Status, PassCreatedResponse? Created, stri
 }
 
 /// <summary>
-/// Issues a pass from a POST /api/passes body: checks the template, group and every pass.json rule
-/// of the composed pass before anything is stored. Used by the API and by batch jobs.
+/// Issues passes and changes what they are made of (templates, groups, passes), checking before anything is stored
+/// that every pass.json rule still holds for what the change makes, and that the key may touch every pass type the
+/// change involves. The issuer API and batch jobs go through it alike, so a rule is kept in one place, not per endpoint.
 /// </summary>
-public sealed partial class PassIssuer(IGrainFactory grains, PassRenderer renderer, DownloadLinks links, Grains.NewPassWriter newPasses, Telemetry.PassGrainsMetrics metrics)
+public sealed partial class PassIssuer(IGrainFactory grains, PassRenderer renderer, PassTypeRegistry passTypes, DownloadLinks links, Grains.NewPassWriter newPasses,
+    Telemetry.PassGrainsMetrics metrics)
 {
     [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._~-]{0,99}$", RegexOptions.CultureInvariant)]
     private static partial Regex SerialShape();
@@ -87,6 +91,87 @@ public sealed partial class PassIssuer(IGrainFactory grains, PassRenderer render
                 [new FieldProblem("serialNumber", "unique", $"pass {passType}/{serial} already exists; change it with PATCH /api/passes/{passType}/{serial}")]);
         metrics.Issued(passType, fromBatch);
         return new IssueOutcome(StatusCodes.Status201Created, new PassCreatedResponse(passType, serial, 1, fromBatch ? "" : links.ForPass(passType, serial)), "created", []);
+    }
+
+    /// <summary>
+    /// Why the key may not replace template <paramref name="templateId"/> (it exists and is of a pass type outside
+    /// <paramref name="scope"/>), else null. Asked before the upload is read, so an out-of-scope key cannot make the
+    /// server read megabytes; a missing template is no refusal (it is being created).
+    /// </summary>
+    public async Task<string?> TemplateRefusalAsync(string templateId, PassTypeScope scope)
+    {
+        if (scope.IsUnrestricted)
+            return null;
+        var template = await renderer.GetTemplateAsync(templateId, null);
+        return template?.PassTypeIdentifier is { } passType && !scope.Allows(passType) ? PassTypeScope.Refusal(passType) : null;
+    }
+
+    /// <summary>Stores <paramref name="modelZip"/> as the next revision of a template, if it is a pass model of a pass type this server signs for and the key may touch.</summary>
+    public async Task<ChangeOutcome> PutTemplateAsync(string templateId, byte[] modelZip, PassTypeScope scope)
+    {
+        if (await TemplateRefusalAsync(templateId, scope) is { } replaced)
+            return new ChangeOutcome.Forbidden(replaced);
+        using var zip = new MemoryStream(modelZip);
+        var result = PassModelReader.ReadZip(zip, options: renderer.ValidationOptions with { IsTemplate = true });
+        if (result.Model is not { } model)
+            return new ChangeOutcome.WouldBeInvalid("the template is not a valid pass model", result.Problems);
+        var passType = JsonNode.Parse(model.PassJson.Span)?["passTypeIdentifier"]?.GetValue<string>() ?? "";
+        if (passTypes.Find(passType) is null)
+            return new ChangeOutcome.Invalid("pass.json/passTypeIdentifier",
+                $"no signing certificate is configured for pass type '{passType}' (configured: {string.Join(", ", passTypes.All.Select(t => t.Identifier))})");
+        if (!scope.Allows(passType))
+            return new ChangeOutcome.Forbidden(PassTypeScope.Refusal(passType));
+        var put = await grains.GetGrain<ITemplateGrain>(GrainKeys.Template(templateId)).Put(modelZip, passType);
+        return new ChangeOutcome.TemplateStored(put.Revision, put.Created, passType, result.Problems);
+    }
+
+    /// <summary>
+    /// Creates or changes a group: <paramref name="change"/> is merged over its content (<c>Grains.JsonContent.Merge</c>,
+    /// as the grain merges it) and checked against the template before it is stored, so no change makes every pass of a
+    /// group invalid at once. <paramref name="templateId"/> null keeps the group's template.
+    /// </summary>
+    public async Task<ChangeOutcome> PutGroupAsync(string groupId, string? templateId, PassContent change, PassTypeScope scope)
+    {
+        var group = grains.GetGrain<IGroupGrain>(GrainKeys.Group(groupId));
+        var existing = await group.GetSnapshot();
+        templateId ??= existing?.TemplateId;
+        if (templateId is null)
+            return new ChangeOutcome.Invalid("templateId", "a new group needs the templateId of its passes");
+        // A group's passes are of its template's pass type: the group's current template and the one it moves to.
+        foreach (var template in new[] { existing?.TemplateId, templateId }.OfType<string>().Distinct(StringComparer.Ordinal))
+        {
+            if (await TemplateRefusalAsync(template, scope) is { } refusal)
+                return new ChangeOutcome.Forbidden(refusal);
+        }
+        var problems = await renderer.CheckAsync(templateId, "GROUP-CHECK", existing is null ? change : Grains.JsonContent.Merge(existing.Content, change), new PassContent(null, null));
+        if (problems.Any(p => p.IsError))
+            return new ChangeOutcome.WouldBeInvalid("the group's values would make invalid passes", problems);
+        var result = await group.Put(new GroupPut(templateId, change));
+        return new ChangeOutcome.Stored(result.Version, result.Created);
+    }
+
+    /// <summary>
+    /// Changes an issued pass: <paramref name="change"/> is merged over its own content and checked with its template and
+    /// group before it is stored. The key's scope was checked on the route's pass type.
+    /// </summary>
+    public async Task<ChangeOutcome> ChangePassAsync(string passTypeIdentifier, string serialNumber, PassContent change)
+    {
+        var pass = grains.GetGrain<IPassGrain>(GrainKeys.Pass(passTypeIdentifier, serialNumber));
+        var source = await pass.GetRenderSourceForIssuer();
+        if (source is null)
+            return new ChangeOutcome.NotFound($"pass {passTypeIdentifier}/{serialNumber} does not exist");
+        var problems = await renderer.CheckAsync(source.TemplateId, serialNumber, source.Group, Grains.JsonContent.Merge(source.Pass, change));
+        if (problems.Any(p => p.IsError))
+            return new ChangeOutcome.WouldBeInvalid("the change would make the pass invalid", problems);
+        var result = await pass.Change(change);
+        return new ChangeOutcome.Stored(result.Version, Created: false);
+    }
+
+    /// <summary>Voids an issued pass; a pass voided before stays as it is and answers its version.</summary>
+    public async Task<ChangeOutcome> VoidPassAsync(string passTypeIdentifier, string serialNumber)
+    {
+        var result = await grains.GetGrain<IPassGrain>(GrainKeys.Pass(passTypeIdentifier, serialNumber)).Void();
+        return result.Found ? new ChangeOutcome.Stored(result.Version, Created: false) : new ChangeOutcome.NotFound($"pass {passTypeIdentifier}/{serialNumber} does not exist");
     }
 
     /// <summary>20 characters of Crockford base32: unguessable, URL-safe, no ambiguous letters.</summary>

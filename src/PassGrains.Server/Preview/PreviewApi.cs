@@ -74,7 +74,7 @@ public static partial class PreviewApi
         return new HtmlPage(PassPreviewPage.Render(model, "Pass preview", $"{passTypeIdentifier}/{serialNumber}"));
     }
 
-    private static IResult? LanguageError(string? lang) =>
+    private static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult? LanguageError(string? lang) =>
         lang is null || LanguageShape().IsMatch(lang)
             ? null
             : Problems.Invalid("lang", "lang is a language code like 'de' or 'zh-Hans' (two lowercase letters, optionally '-' and 2–4 letters)");

@@ -1,4 +1,5 @@
 using PassGrains.Server.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
 using PassGrains.Server.Apis;
 
 namespace PassGrains.Server.Security;
@@ -9,8 +10,8 @@ public sealed record IssuerScopeMetadata(IssuerAccess Access);
 /// <summary>
 /// Issuer keys' scopes, checked in one place. The endpoint filter finds the key, checks the access the endpoint
 /// declares (<see cref="RequireIssuerScope{TBuilder}"/>) and the pass type of a <c>{passTypeIdentifier}</c> route
-/// value; handlers that learn a pass type only from a lookup (a template, a group, a body) ask
-/// <see cref="PassTypeProblem"/> once they know it.
+/// value; handlers that learn a pass type from a body ask <see cref="PassTypeProblem"/> once they know it, and
+/// <see cref="Issuing.PassIssuer"/> checks the pass types it learns from a lookup (a template, a group).
 /// </summary>
 public static class IssuerAuthorization
 {
@@ -28,24 +29,11 @@ public static class IssuerAuthorization
     public static PassTypeScope IssuerScope(this HttpContext context) => context.IssuerKey().Scope;
 
     /// <summary>A 403 problem when the request's key may not touch <paramref name="passTypeIdentifier"/>, else null.</summary>
-    public static IResult? PassTypeProblem(this HttpContext context, string passTypeIdentifier) =>
+    public static ProblemHttpResult? PassTypeProblem(this HttpContext context, string passTypeIdentifier) =>
         context.IssuerScope().Allows(passTypeIdentifier) ? null : Problems.Forbidden(PassTypeScope.Refusal(passTypeIdentifier));
 
-    /// <summary>
-    /// A 403 problem when template <paramref name="templateId"/> exists and is of a pass type the request's key may not
-    /// touch, else null (a missing template is the handler's to report). Templates and groups have ids of their own,
-    /// not pass types, so this is how a change to them is held to the key's pass types.
-    /// </summary>
-    public static async Task<IResult?> TemplateProblemAsync(this HttpContext context, Rendering.PassRenderer renderer, string templateId)
-    {
-        if (context.IssuerScope().IsUnrestricted)
-            return null;
-        var template = await renderer.GetTemplateAsync(templateId, null);
-        return template?.PassTypeIdentifier is { } passType ? context.PassTypeProblem(passType) : null;
-    }
-
     /// <summary>A 403 problem unless the request's key is scoped to no pass type (for what spans every pass type).</summary>
-    public static IResult? UnscopedProblem(this HttpContext context, string what) =>
+    public static ProblemHttpResult? UnscopedProblem(this HttpContext context, string what) =>
         context.IssuerScope().IsUnrestricted ? null : Problems.Forbidden($"this key is scoped to pass types: {what} needs a key for every pass type");
 
     public static async ValueTask<object?> RequireIssuerKey(EndpointFilterInvocationContext context, EndpointFilterDelegate next)

@@ -87,6 +87,37 @@ public static class WebhookAddresses
         allowPrivateNetworks ? null : addresses.FirstOrDefault(IsForbidden);
 
     /// <summary>
+    /// Why a webhook URL's host may not be stored: an IP literal or a name that resolves, now, to an address
+    /// webhooks may not reach. A name that does not resolve (yet) is accepted, since a receiver's DNS may be
+    /// published after its subscription; every delivery vets the addresses it connects to anyway, so this
+    /// check only tells the issuer early.
+    /// </summary>
+    public static async Task<string?> SubscriptionRefusalAsync(Uri uri, bool allowPrivateNetworks, CancellationToken aborted)
+    {
+        if (allowPrivateNetworks)
+            return null;
+        IPAddress[] addresses;
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+            timeout.CancelAfter(TimeSpan.FromSeconds(5));
+            addresses = await ResolveAsync(uri.IdnHost, timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is SocketException or OperationCanceledException && !aborted.IsCancellationRequested)
+        {
+            return null;
+        }
+        catch (ArgumentException)
+        {
+            return $"url host '{uri.Host}' is not a name DNS can resolve";
+        }
+        return FirstForbidden(addresses, allowPrivateNetworks) is { } forbidden
+            ? $"url host '{uri.Host}' resolves to {forbidden}, which is not a public address: webhooks may not reach loopback, private, link-local, "
+              + "multicast or reserved networks (an operator can allow them with PassGrains:Webhooks:AllowPrivateNetworks)"
+            : null;
+    }
+
+    /// <summary>
     /// Resolves the host, refuses it when any of its addresses is forbidden (a name with one private address
     /// is either a mistake or an attempt), and connects to the addresses it vetted, never resolving again.
     /// </summary>
