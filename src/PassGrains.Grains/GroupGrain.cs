@@ -1,4 +1,5 @@
 using PassGrains.Abstractions;
+using PassGrains.Packaging.Building;
 
 namespace PassGrains.Grains;
 
@@ -66,11 +67,9 @@ public sealed class GroupGrain(
     async Task<GroupPutResult> IGroupGrain.Put(GroupPut put)
     {
         var created = !state.State.Exists;
-        var merged = JsonContent.Merge(created ? null : new PassContent(state.State.FieldsJson, state.State.PatchJson), put.Content);
+        (state.State.FieldsJson, state.State.PatchJson) = PassContentLayers.Merge(created ? default : (state.State.FieldsJson, state.State.PatchJson), put.Content);
         state.State.Exists = true;
         state.State.TemplateId = put.TemplateId ?? state.State.TemplateId;
-        state.State.FieldsJson = merged.FieldsJson;
-        state.State.PatchJson = merged.PatchJson;
         state.State.Version++;
         state.State.Stamp = state.State.Stamp.Next(time.GetUtcNow());
         var owesPushes = !created && state.State.OccupiedShards.Any(b => b != 0);

@@ -1,5 +1,6 @@
 using Orleans.Storage;
 using PassGrains.Abstractions;
+using PassGrains.Packaging.Building;
 
 namespace PassGrains.Grains;
 
@@ -111,9 +112,7 @@ public sealed class PassGrain(
     {
         if (!await IsIssued())
             return new PassChangeResult(false, 0);
-        var merged = JsonContent.Merge(new PassContent(State.FieldsJson, State.PatchJson), change);
-        State.FieldsJson = merged.FieldsJson;
-        State.PatchJson = merged.PatchJson;
+        (State.FieldsJson, State.PatchJson) = PassContentLayers.Merge((State.FieldsJson, State.PatchJson), change);
         await Advance();
         Publish(LifecycleEventTypes.PassChanged);
         return new PassChangeResult(true, State.Version);

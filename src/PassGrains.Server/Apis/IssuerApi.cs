@@ -116,7 +116,7 @@ public static partial class IssuerApi
             if (await request.HttpContext.TemplateProblemAsync(renderer, template) is { } forbidden)
                 return forbidden;
         }
-        var problems = await renderer.CheckAsync(templateId, "GROUP-CHECK", existing is null ? content : Grains.JsonContent.Merge(existing.Content, content), new PassContent(null, null));
+        var problems = await renderer.CheckAsync(templateId, "GROUP-CHECK", existing is null ? content : Packaging.Building.PassContentLayers.Merge(existing.Content, content), new PassContent(null, null));
         if (problems.Any(p => p.IsError))
             return Problems.FromPassProblems("the group's values would make invalid passes", problems);
         var result = await grains.GetGrain<IGroupGrain>(GrainKeys.Group(groupId)).Put(new GroupPut(templateId, content));
@@ -254,7 +254,7 @@ public static partial class IssuerApi
         var source = await grain.GetRenderSourceForIssuer();
         if (source is null)
             return Problems.NotFound($"pass {passTypeIdentifier}/{serialNumber} does not exist");
-        var problems = await renderer.CheckAsync(source.TemplateId, serialNumber, source.Group, Grains.JsonContent.Merge(source.Pass, content));
+        var problems = await renderer.CheckAsync(source.TemplateId, serialNumber, source.Group, Packaging.Building.PassContentLayers.Merge(source.Pass, content));
         if (problems.Any(p => p.IsError))
             return Problems.FromPassProblems("the change would make the pass invalid", problems);
         var result = await grain.Change(content);
