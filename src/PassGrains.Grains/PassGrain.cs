@@ -147,9 +147,6 @@ public sealed class PassGrain(
 
     async Task<EffectiveStamp?> IPassGrain.GetStamp() => await IsIssuedOrLeave() ? await GetEffectiveStamp() : null;
 
-    async Task<bool> IPassGrain.Authenticate(string? authenticationToken) =>
-        await IsIssuedOrLeave() && PassTokens.Matches(authenticationToken, State.TokenHash);
-
     async Task<RegistrationStatus> IPassGrain.Register(string deviceLibraryIdentifier, string pushToken, string? authenticationToken)
     {
         if (!await IsIssuedOrLeave())
