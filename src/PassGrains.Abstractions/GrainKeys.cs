@@ -26,6 +26,13 @@ public static class GrainKeys
 
     public static string GroupShard(string groupId, int shard) => $"groupshard:{shard}/{groupId}";
 
+    public static (string GroupId, int Shard) ParseGroupShard(string key)
+    {
+        var body = key["groupshard:".Length..];
+        var slash = body.IndexOf('/', StringComparison.Ordinal);
+        return (body[(slash + 1)..], int.Parse(body.AsSpan(0, slash), System.Globalization.CultureInfo.InvariantCulture));
+    }
+
     public static string Template(string templateId) => $"template:{templateId}";
 
     public static string ParseTemplate(string key) => key["template:".Length..];

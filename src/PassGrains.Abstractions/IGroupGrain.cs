@@ -25,7 +25,23 @@ public interface IGroupGrain : IGrainWithStringKey
 
     Task<GroupSnapshot?> GetSnapshot();
 
-    /// <summary>Records that a shard of the group's device index holds devices (a fixed-size bitmap in the group's state).</summary>
+    /// <summary>
+    /// Puts a registration of one of the group's passes into the group's device index (the shard of the device,
+    /// <see cref="IGroupShardGrain"/>), so group changes push it. Idempotent: the pass asks again on a retried
+    /// registration, which repairs an index left behind by a failed write.
+    /// </summary>
+    // Interleaves: it only hands the entry to the shard, and the group keeps answering stamps meanwhile.
+    [Orleans.Concurrency.AlwaysInterleave]
+    Task AddDevice(string deviceLibraryIdentifier, string passTypeIdentifier, string serialNumber, string pushToken);
+
+    /// <summary>Takes a registration out of the group's device index; nothing when it is not there.</summary>
+    [Orleans.Concurrency.AlwaysInterleave]
+    Task RemoveDevice(string deviceLibraryIdentifier, string passTypeIdentifier, string serialNumber);
+
+    /// <summary>
+    /// Records that a shard of the group's device index holds devices (a fixed-size bitmap in the group's state).
+    /// Asked by the shard itself before it stores a device, so a filled shard is never one the group does not know.
+    /// </summary>
     Task MarkShard(int shard);
 
     /// <summary>The shards that hold devices: where a group change fans out.</summary>

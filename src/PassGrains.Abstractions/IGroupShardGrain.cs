@@ -8,7 +8,8 @@ public sealed record GroupDevice(
     [property: Id(2)] string PushToken);
 
 /// <summary>
-/// One shard of a group's device index (key <see cref="GrainKeys.GroupShard"/>); a device lands in
+/// One shard of a group's device index (key <see cref="GrainKeys.GroupShard"/>), reached through its group
+/// (<see cref="IGroupGrain.AddDevice"/>, <see cref="IGroupGrain.RemoveDevice"/>); a device lands in
 /// shard hash(device) mod <see cref="Count"/>. With 1,024 shards a group of 100,000 devices keeps about
 /// 100 in each, and the group itself keeps only a 128-byte bitmap of the occupied shards.
 /// </summary>
@@ -16,8 +17,8 @@ public interface IGroupShardGrain : IGrainWithStringKey
 {
     public const int Count = 1024;
 
-    /// <returns>True when this entry made the shard non-empty.</returns>
-    Task<bool> Add(string deviceLibraryIdentifier, string passTypeIdentifier, string serialNumber, string pushToken);
+    /// <summary>Stores the entry, after making sure the group has this shard marked occupied (<see cref="IGroupGrain.MarkShard"/>).</summary>
+    Task Add(string deviceLibraryIdentifier, string passTypeIdentifier, string serialNumber, string pushToken);
 
     Task Remove(string deviceLibraryIdentifier, string passTypeIdentifier, string serialNumber);
 

@@ -31,9 +31,6 @@ public interface IPassGrain : IGrainWithStringKey
     [ReadOnly]
     Task<EffectiveStamp?> GetStamp();
 
-    [ReadOnly]
-    Task<bool> Authenticate(string? authenticationToken);
-
     Task<RegistrationStatus> Register(string deviceLibraryIdentifier, string pushToken, string? authenticationToken);
 
     Task<RegistrationStatus> Unregister(string deviceLibraryIdentifier, string? authenticationToken);

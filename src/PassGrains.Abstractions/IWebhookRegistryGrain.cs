@@ -32,7 +32,4 @@ public interface IWebhookRegistryGrain : IGrainWithStringKey
 
     /// <summary>Every webhook, for the silos' subscription caches (a few entries per pass type).</summary>
     Task<IReadOnlyList<Webhook>> All();
-
-    /// <summary>Pass types with at least one webhook: silos publish lifecycle events only for these.</summary>
-    Task<IReadOnlyList<string>> SubscribedPassTypes();
 }

@@ -7,7 +7,16 @@ namespace PassGrains.Abstractions;
 [GenerateSerializer, Immutable]
 public sealed record PassContent(
     [property: Id(0)] string? FieldsJson,
-    [property: Id(1)] string? PatchJson);
+    [property: Id(1)] string? PatchJson)
+{
+    // The layering rules (Packaging/Building/PassContentLayers.cs) work on the two texts and know no grain
+    // contracts; no content (null) is neither fields nor patch.
+    public static implicit operator (string? FieldsJson, string? PatchJson)(PassContent? content) =>
+        content is null ? (null, null) : (content.FieldsJson, content.PatchJson);
+
+    public static implicit operator PassContent((string? FieldsJson, string? PatchJson) content) =>
+        new(content.FieldsJson, content.PatchJson);
+}
 
 [GenerateSerializer, Immutable]
 public sealed record PassIssue(

@@ -1,4 +1,5 @@
 using PassGrains.Abstractions;
+using PassGrains.Packaging.Building;
 
 namespace PassGrains.Grains;
 
@@ -66,11 +67,9 @@ public sealed class GroupGrain(
     async Task<GroupPutResult> IGroupGrain.Put(GroupPut put)
     {
         var created = !state.State.Exists;
-        var merged = JsonContent.Merge(created ? null : new PassContent(state.State.FieldsJson, state.State.PatchJson), put.Content);
+        (state.State.FieldsJson, state.State.PatchJson) = PassContentLayers.Merge(created ? default : (state.State.FieldsJson, state.State.PatchJson), put.Content);
         state.State.Exists = true;
         state.State.TemplateId = put.TemplateId ?? state.State.TemplateId;
-        state.State.FieldsJson = merged.FieldsJson;
-        state.State.PatchJson = merged.PatchJson;
         state.State.Version++;
         state.State.Stamp = state.State.Stamp.Next(time.GetUtcNow());
         var owesPushes = !created && state.State.OccupiedShards.Any(b => b != 0);
@@ -86,6 +85,15 @@ public sealed class GroupGrain(
         }
         return new GroupPutResult(created, state.State.Version);
     }
+
+    Task IGroupGrain.AddDevice(string deviceLibraryIdentifier, string passTypeIdentifier, string serialNumber, string pushToken) =>
+        Shard(deviceLibraryIdentifier).Add(deviceLibraryIdentifier, passTypeIdentifier, serialNumber, pushToken);
+
+    Task IGroupGrain.RemoveDevice(string deviceLibraryIdentifier, string passTypeIdentifier, string serialNumber) =>
+        Shard(deviceLibraryIdentifier).Remove(deviceLibraryIdentifier, passTypeIdentifier, serialNumber);
+
+    private IGroupShardGrain Shard(string deviceLibraryIdentifier) =>
+        GrainFactory.GetGrain<IGroupShardGrain>(GrainKeys.GroupShard(GrainKeys.ParseGroup(this.GetPrimaryKeyString()), IGroupShardGrain.ShardOf(deviceLibraryIdentifier)));
 
     async Task IGroupGrain.MarkShard(int shard)
     {
@@ -143,21 +151,35 @@ public sealed class GroupShardState
     public Dictionary<string, string> Members { get; set; } = new(StringComparer.Ordinal);
 }
 
-/// <summary>One shard of a group's device index: the devices to push when the group changes.</summary>
+/// <summary>
+/// One shard of a group's device index: the devices to push when the group changes. The shard, not its callers,
+/// keeps its group's bitmap right: a group change walks only the shards marked occupied.
+/// </summary>
 public sealed class GroupShardGrain(
     [PersistentState(StorageNames.GroupShard, StorageNames.Provider)] IPersistentState<GroupShardState> state) : Grain, IGroupShardGrain
 {
-    async Task<bool> IGroupShardGrain.Add(string deviceLibraryIdentifier, string passTypeIdentifier, string serialNumber, string pushToken)
+    /// <summary>This activation has seen its group store the shard's mark.</summary>
+    private bool _marked;
+
+    async Task IGroupShardGrain.Add(string deviceLibraryIdentifier, string passTypeIdentifier, string serialNumber, string pushToken)
     {
+        // Marked before filled: a crash or failed write in between leaves a marked empty shard (a group change
+        // reads it for nothing), never a filled shard the group does not know (its devices never pushed).
+        // Once per activation, and before the "already stored" answer: a retried call marks a shard whose mark
+        // failed after it was filled (earlier builds filled first and marked only the first entry).
+        if (!_marked)
+        {
+            var (groupId, shard) = GrainKeys.ParseGroupShard(this.GetPrimaryKeyString());
+            await GrainFactory.GetGrain<IGroupGrain>(GrainKeys.Group(groupId)).MarkShard(shard);
+            _marked = true;
+        }
         var key = $"{deviceLibraryIdentifier}|{passTypeIdentifier}|{serialNumber}";
         if (state.State.Members.TryGetValue(key, out var existing) && existing == pushToken)
-            return false;
-        var wasEmpty = state.State.Members.Count == 0;
+            return;
         // Only this registration's token: another registration of the device keeps its own (one given by a stranger
         // who registered this device id for a pass of theirs must never replace the holder's).
         state.State.Members[key] = pushToken;
         await state.WriteOrForgetAsync(this);
-        return wasEmpty;
     }
 
     async Task IGroupShardGrain.Remove(string deviceLibraryIdentifier, string passTypeIdentifier, string serialNumber)

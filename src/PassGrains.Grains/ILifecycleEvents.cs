@@ -7,11 +7,3 @@ public interface ILifecycleEvents
 {
     void Publish(LifecycleEvent lifecycleEvent);
 }
-
-/// <summary>For hosts without webhooks (and grain tests): events go nowhere.</summary>
-public sealed class NoLifecycleEvents : ILifecycleEvents
-{
-    public void Publish(LifecycleEvent lifecycleEvent)
-    {
-    }
-}

@@ -1,5 +1,6 @@
 using Orleans.Storage;
 using PassGrains.Abstractions;
+using PassGrains.Packaging.Building;
 
 namespace PassGrains.Grains;
 
@@ -118,9 +119,7 @@ public sealed class PassGrain(
     {
         if (!await IsIssued())
             return new PassChangeResult(false, 0);
-        var merged = JsonContent.Merge(new PassContent(State.FieldsJson, State.PatchJson), change);
-        State.FieldsJson = merged.FieldsJson;
-        State.PatchJson = merged.PatchJson;
+        (State.FieldsJson, State.PatchJson) = PassContentLayers.Merge((State.FieldsJson, State.PatchJson), change);
         await Advance();
         Publish(LifecycleEventTypes.PassChanged);
         return new PassChangeResult(true, State.Version);
@@ -155,9 +154,6 @@ public sealed class PassGrain(
 
     async Task<EffectiveStamp?> IPassGrain.GetStamp() => await IsIssuedOrLeave() ? await GetEffectiveStamp() : null;
 
-    async Task<bool> IPassGrain.Authenticate(string? authenticationToken) =>
-        await IsIssuedOrLeave() && PassTokens.Matches(authenticationToken, State.TokenHash);
-
     async Task<RegistrationStatus> IPassGrain.Register(string deviceLibraryIdentifier, string pushToken, string? authenticationToken)
     {
         if (!await IsIssuedOrLeave())
@@ -171,16 +167,11 @@ public sealed class PassGrain(
             await state.WriteOrForgetAsync(this);
         }
         // The device's own index and the group's push index follow the pass's record; a retried
-        // registration repairs them if a crash came in between.
+        // registration repairs them if a crash or a failed write came in between.
         var isNewOnDevice = await GrainFactory.GetGrain<IDeviceGrain>(GrainKeys.Device(deviceLibraryIdentifier))
             .Register(State.PassTypeIdentifier, State.SerialNumber, pushToken);
-        if (State.GroupId is { } group)
-        {
-            var shard = IGroupShardGrain.ShardOf(deviceLibraryIdentifier);
-            if (await GrainFactory.GetGrain<IGroupShardGrain>(GrainKeys.GroupShard(group, shard))
-                    .Add(deviceLibraryIdentifier, State.PassTypeIdentifier, State.SerialNumber, pushToken))
-                await GrainFactory.GetGrain<IGroupGrain>(GrainKeys.Group(group)).MarkShard(shard);
-        }
+        if (Group() is { } group)
+            await group.AddDevice(deviceLibraryIdentifier, State.PassTypeIdentifier, State.SerialNumber, pushToken);
         if (!known)
             Publish(LifecycleEventTypes.RegistrationAdded, deviceLibraryIdentifier);
         return known || !isNewOnDevice ? RegistrationStatus.AlreadyRegistered : RegistrationStatus.Created;
@@ -196,9 +187,8 @@ public sealed class PassGrain(
             Publish(LifecycleEventTypes.RegistrationRemoved, deviceLibraryIdentifier);
         }
         await GrainFactory.GetGrain<IDeviceGrain>(GrainKeys.Device(deviceLibraryIdentifier)).Unregister(State.PassTypeIdentifier, State.SerialNumber);
-        if (State.GroupId is { } group)
-            await GrainFactory.GetGrain<IGroupShardGrain>(GrainKeys.GroupShard(group, IGroupShardGrain.ShardOf(deviceLibraryIdentifier)))
-                .Remove(deviceLibraryIdentifier, State.PassTypeIdentifier, State.SerialNumber);
+        if (Group() is { } group)
+            await group.RemoveDevice(deviceLibraryIdentifier, State.PassTypeIdentifier, State.SerialNumber);
         return RegistrationStatus.Removed;
     }
 
@@ -235,9 +225,8 @@ public sealed class PassGrain(
         State.OwedPushes.Remove(deviceLibraryIdentifier);
         await state.WriteOrForgetAsync(this);
         Publish(LifecycleEventTypes.RegistrationRemoved, deviceLibraryIdentifier, "push token invalid");
-        if (State.GroupId is { } group)
-            await GrainFactory.GetGrain<IGroupShardGrain>(GrainKeys.GroupShard(group, IGroupShardGrain.ShardOf(deviceLibraryIdentifier)))
-                .Remove(deviceLibraryIdentifier, State.PassTypeIdentifier, State.SerialNumber);
+        if (Group() is { } group)
+            await group.RemoveDevice(deviceLibraryIdentifier, State.PassTypeIdentifier, State.SerialNumber);
     }
 
     Task<int> IPassGrain.GetOwedPushCount() => Task.FromResult(State.OwedPushes.Count);
@@ -317,11 +306,11 @@ public sealed class PassGrain(
 
     private Task StopReminder() => Reminder.StopAsync();
 
+    private IGroupGrain? Group() => State.GroupId is { } groupId ? GrainFactory.GetGrain<IGroupGrain>(GrainKeys.Group(groupId)) : null;
+
     private async Task<PassRenderSource?> RenderSource()
     {
-        GroupSnapshot? group = null;
-        if (State.GroupId is { } groupId)
-            group = await GrainFactory.GetGrain<IGroupGrain>(GrainKeys.Group(groupId)).GetSnapshot();
+        var group = Group() is { } groupGrain ? await groupGrain.GetSnapshot() : null;
         var template = await GrainFactory.GetGrain<ITemplateGrain>(GrainKeys.Template(State.TemplateId)).GetStamp();
         var stamp = EffectiveStamp.Combine(State.Stamp, State.IssuedTag, group?.Stamp ?? UpdateStamp.None, template ?? UpdateStamp.None)
             .SettledBy(State.Settled);
@@ -339,7 +328,7 @@ public sealed class PassGrain(
 
     private async Task<EffectiveStamp> GetEffectiveStamp()
     {
-        var groupTask = State.GroupId is { } groupId ? GrainFactory.GetGrain<IGroupGrain>(GrainKeys.Group(groupId)).GetSnapshot() : Task.FromResult<GroupSnapshot?>(null);
+        var groupTask = Group()?.GetSnapshot() ?? Task.FromResult<GroupSnapshot?>(null);
         var templateTask = GrainFactory.GetGrain<ITemplateGrain>(GrainKeys.Template(State.TemplateId)).GetStamp();
         var group = await groupTask;
         var template = await templateTask;

@@ -41,10 +41,4 @@ public sealed class WebhookRegistryGrain(
         IReadOnlyList<Webhook> hooks = state.State.Webhooks.Values.ToList();
         return Task.FromResult(hooks);
     }
-
-    Task<IReadOnlyList<string>> IWebhookRegistryGrain.SubscribedPassTypes()
-    {
-        IReadOnlyList<string> passTypes = state.State.Webhooks.Values.Select(w => w.PassTypeIdentifier).Distinct(StringComparer.Ordinal).ToList();
-        return Task.FromResult(passTypes);
-    }
 }

@@ -44,6 +44,7 @@ public sealed class FailingGrainStorage(SharedGrainStorage inner) : IGrainStorag
 public sealed class FailedWriteTests : IAsyncLifetime
 {
     private readonly FailingGrainStorage _storage = new(new SharedGrainStorage());
+    private readonly RecordingPushDispatcher _pushes = new();
     private InProcessTestCluster _cluster = null!;
 
     public async Task InitializeAsync()
@@ -55,7 +56,7 @@ public sealed class FailedWriteTests : IAsyncLifetime
             silo.Services.AddKeyedSingleton<IGrainStorage>(StorageNames.Provider, (_, _) => _storage);
             silo.Services.AddSingleton(tokens);
             silo.Services.AddSingleton(TimeProvider.System);
-            silo.Services.AddSingleton<IPushDispatcher>(new RecordingPushDispatcher());
+            silo.Services.AddSingleton<IPushDispatcher>(_pushes);
             silo.Services.AddSingleton<ILifecycleEvents, NoLifecycleEvents>();
             silo.UseInMemoryReminderService();
         });
@@ -113,5 +114,36 @@ public sealed class FailedWriteTests : IAsyncLifetime
         await _cluster.Client.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
         Assert.Equal(1, (await pass.GetSummary())!.Devices);
         Assert.Equal([serial], (await _cluster.Client.GetGrain<IDeviceGrain>(GrainKeys.Device("device-blip")).GetChangedSerials("pass.com.example.blip", null))!.SerialNumbers);
+    }
+
+    [Fact]
+    public async Task A_group_shard_whose_marking_failed_is_marked_by_the_retried_registration()
+    {
+        const string passType = "pass.com.example.blip";
+        var groupId = $"group-{Guid.NewGuid():N}";
+        var group = _cluster.Client.GetGrain<IGroupGrain>(GrainKeys.Group(groupId));
+        await group.Put(new GroupPut("tpl", new PassContent("""{"gate":"7"}""", null)));
+        var pass = Pass($"member-{Guid.NewGuid():N}");
+        await pass.Issue(new PassIssue("tpl", groupId, new PassContent(null, null)));
+        var token = (await pass.GetRenderSourceForIssuer())!.AuthenticationToken;
+        var device = $"device-{Guid.NewGuid():N}";
+        var pushToken = $"push-{Guid.NewGuid():N}";
+        _storage.FailNextWrite(StorageNames.Group);
+
+        await Assert.ThrowsAnyAsync<Exception>(() => pass.Register(device, pushToken, token));
+
+        // Before, the shard was filled first and marked only when its first entry came: the retry found the entry
+        // stored, did not mark, and no group change ever pushed the shard's devices.
+        await RetryAsync(() => pass.Register(device, pushToken, token));
+        await _cluster.Client.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
+        Assert.Equal([IGroupShardGrain.ShardOf(device)], await group.GetOccupiedShards());
+        var shard = _cluster.Client.GetGrain<IGroupShardGrain>(GrainKeys.GroupShard(groupId, IGroupShardGrain.ShardOf(device)));
+        Assert.Equal([new GroupDevice(device, passType, pushToken)], await shard.GetDevices());
+
+        await group.Put(new GroupPut(null, new PassContent("""{"gate":"9"}""", null)));
+
+        // The fan-out runs after the change returns (a one-way call); the shard's device is pushed.
+        await _pushes.SentTo(pushToken).WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Contains(new PushTarget(device, pushToken), _pushes.SentFor(passType));
     }
 }

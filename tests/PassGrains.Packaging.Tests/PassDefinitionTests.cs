@@ -1,7 +1,6 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using PassGrains.Packaging.Json;
 using PassGrains.Packaging.PassJson;
 
 namespace PassGrains.Packaging.Tests;
@@ -174,42 +173,5 @@ public sealed class PassDefinitionTests
         Assert.Equal(["PKPassPersonalizationFieldName"], definition.RequiredPersonalizationFields);
         Assert.Equal("Join", definition.Description);
         Assert.True(definition.Extensions!.ContainsKey("future"));
-    }
-}
-
-/// <summary>RFC 7386 JSON merge patch, with the examples of its appendix A.</summary>
-public sealed class JsonMergePatchTests
-{
-    [Theory]
-    [InlineData("{'a':'b'}", "{'a':'c'}", "{'a':'c'}")]
-    [InlineData("{'a':'b'}", "{'b':'c'}", "{'a':'b','b':'c'}")]
-    [InlineData("{'a':'b'}", "{'a':null}", "{}")]
-    [InlineData("{'a':'b','b':'c'}", "{'a':null}", "{'b':'c'}")]
-    [InlineData("{'a':['b']}", "{'a':'c'}", "{'a':'c'}")]
-    [InlineData("{'a':'c'}", "{'a':['b']}", "{'a':['b']}")]
-    [InlineData("{'a':{'b':'c'}}", "{'a':{'b':'d','c':null}}", "{'a':{'b':'d'}}")]
-    [InlineData("{'a':[{'b':'c'}]}", "{'a':[1]}", "{'a':[1]}")]
-    [InlineData("['a','b']", "['c','d']", "['c','d']")]
-    [InlineData("{'a':'b'}", "['c']", "['c']")]
-    [InlineData("{'a':'foo'}", "null", "null")]
-    [InlineData("{'a':'foo'}", "'bar'", "'bar'")]
-    [InlineData("{'e':null}", "{'a':1}", "{'e':null,'a':1}")]
-    [InlineData("[1,2]", "{'a':'b','c':null}", "{'a':'b'}")]
-    [InlineData("{}", "{'a':{'bb':{'ccc':null}}}", "{'a':{'bb':{}}}")]
-    public void Rfc7386_examples(string target, string patch, string expected)
-    {
-        var result = JsonMergePatch.Apply(JsonNode.Parse(PassJson.Q(target)), JsonNode.Parse(PassJson.Q(patch)));
-        Assert.True(JsonNode.DeepEquals(JsonNode.Parse(PassJson.Q(expected)), result), result?.ToJsonString() ?? "null");
-    }
-
-    [Fact]
-    public void The_patch_is_not_shared_with_the_result()
-    {
-        var patch = JsonNode.Parse(PassJson.Q("{'barcodes':[{'message':'a'}]}"))!;
-        var first = JsonMergePatch.Apply(JsonNode.Parse("{}"), patch)!;
-        var second = JsonMergePatch.Apply(JsonNode.Parse("{}"), patch)!;
-        first["barcodes"]![0]!["message"] = "changed";
-        Assert.Equal("a", second["barcodes"]![0]!["message"]!.GetValue<string>());
-        Assert.Equal("a", patch["barcodes"]![0]!["message"]!.GetValue<string>());
     }
 }

@@ -4,7 +4,6 @@ using System.IO.Compression;
 using System.IO.Hashing;
 using System.Text;
 using System.Text.Json.Nodes;
-using PassGrains.Packaging.Json;
 using PassGrains.Packaging.PassModels;
 using PassGrains.Packaging.Building;
 using PassGrains.Packaging.Signing;
@@ -100,7 +99,7 @@ internal static class PassJson
     {
         var target = JsonNode.Parse(Base)!.AsObject();
         var patch = JsonNode.Parse(Q(singleQuotedPatch));
-        return JsonMergePatch.Apply(target, patch)!.AsObject();
+        return PassContentLayers.Apply(target, patch)!.AsObject();
     }
 
     public static byte[] PatchedBytes(string singleQuotedPatch) => Encoding.UTF8.GetBytes(Patched(singleQuotedPatch).ToJsonString());

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using PassGrains.Packaging.Json;
 using PassGrains.Packaging.PassJson;
 using PassGrains.Packaging.Validation;
 
@@ -22,7 +21,7 @@ public static class PassJsonComposer
             if (layer.Fields is { Count: > 0 } fields)
                 SetFieldValues(pass, fields, problems);
             if (layer.Patch is { } patch)
-                JsonMergePatch.Apply(pass, patch);
+                PassContentLayers.Apply(pass, patch);
         }
         pass["serialNumber"] = serialNumber;
         return pass;

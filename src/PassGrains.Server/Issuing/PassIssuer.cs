@@ -126,7 +126,7 @@ public sealed partial class PassIssuer(IGrainFactory grains, PassRenderer render
     }
 
     /// <summary>
-    /// Creates or changes a group: <paramref name="change"/> is merged over its content (<c>Grains.JsonContent.Merge</c>,
+    /// Creates or changes a group: <paramref name="change"/> is merged over its content (<c>PassContentLayers.Merge</c>,
     /// as the grain merges it) and checked against the template before it is stored, so no change makes every pass of a
     /// group invalid at once. <paramref name="templateId"/> null keeps the group's template.
     /// </summary>
@@ -143,7 +143,7 @@ public sealed partial class PassIssuer(IGrainFactory grains, PassRenderer render
             if (await TemplateRefusalAsync(template, scope) is { } refusal)
                 return new ChangeOutcome.Forbidden(refusal);
         }
-        var problems = await renderer.CheckAsync(templateId, "GROUP-CHECK", existing is null ? change : Grains.JsonContent.Merge(existing.Content, change), new PassContent(null, null));
+        var problems = await renderer.CheckAsync(templateId, "GROUP-CHECK", existing is null ? change : Packaging.Building.PassContentLayers.Merge(existing.Content, change), new PassContent(null, null));
         if (problems.Any(p => p.IsError))
             return new ChangeOutcome.WouldBeInvalid("the group's values would make invalid passes", problems);
         var result = await group.Put(new GroupPut(templateId, change));
@@ -160,7 +160,7 @@ public sealed partial class PassIssuer(IGrainFactory grains, PassRenderer render
         var source = await pass.GetRenderSourceForIssuer();
         if (source is null)
             return new ChangeOutcome.NotFound($"pass {passTypeIdentifier}/{serialNumber} does not exist");
-        var problems = await renderer.CheckAsync(source.TemplateId, serialNumber, source.Group, Grains.JsonContent.Merge(source.Pass, change));
+        var problems = await renderer.CheckAsync(source.TemplateId, serialNumber, source.Group, Packaging.Building.PassContentLayers.Merge(source.Pass, change));
         if (problems.Any(p => p.IsError))
             return new ChangeOutcome.WouldBeInvalid("the change would make the pass invalid", problems);
         var result = await pass.Change(change);

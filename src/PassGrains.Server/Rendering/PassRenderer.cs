@@ -116,29 +116,14 @@ public sealed class PassRenderer(IGrainFactory grains, PassTypeRegistry passType
     {
         if (group is not null)
         {
-            foreach (var layer in ToLayers(group))
+            foreach (var layer in PassContentLayers.Layers(group))
                 yield return layer;
         }
-        foreach (var layer in ToLayers(pass))
+        foreach (var layer in PassContentLayers.Layers(pass))
             yield return layer;
         var service = new JsonObject { ["webServiceURL"] = publicUrl.Value.ToString(), ["authenticationToken"] = token };
         if (voided)
             service["voided"] = true;
         yield return new PassLayer(Patch: service);
-    }
-
-    /// <summary>Field values first, then the content's merge patches in order.</summary>
-    private static IEnumerable<PassLayer> ToLayers(PassContent content)
-    {
-        var fields = content.FieldsJson is null ? null : (JsonNode.Parse(content.FieldsJson) as JsonObject)?.ToDictionary(p => p.Key, p => p.Value?.DeepClone());
-        var patches = Grains.JsonContent.Patches(content.PatchJson);
-        if (patches.Count == 0)
-        {
-            yield return new PassLayer(fields);
-            yield break;
-        }
-        yield return new PassLayer(fields, patches[0]);
-        foreach (var patch in patches.Skip(1))
-            yield return new PassLayer(Patch: patch);
     }
 }
