@@ -309,7 +309,6 @@ public static partial class IssuerApi
 
 public sealed record TemplateResponse(string TemplateId, int Revision, string PassTypeIdentifier, IReadOnlyList<string> Warnings);
 public sealed record GroupResponse(string GroupId, long Version);
-public sealed record PassCreatedResponse(string PassTypeIdentifier, string SerialNumber, long Version, string DownloadUrl);
 public sealed record VersionResponse(long Version);
 
 public sealed record CertificateResponse(string Subject, DateTimeOffset NotAfter, int DaysLeft);

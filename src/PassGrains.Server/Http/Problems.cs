@@ -6,6 +6,15 @@ namespace PassGrains.Server.Http;
 /// <summary>One problem of a request: the field (a JSON path or file), the rule, and what is wrong.</summary>
 public sealed record FieldProblem(string Field, string Rule, string Message);
 
+/// <summary>An outcome a feature reports as a problem when it failed (Issuing's IssueOutcome): Http knows no feature.</summary>
+public interface IProblemOutcome
+{
+    int Status { get; }
+    string Title { get; }
+    IReadOnlyList<FieldProblem> Errors { get; }
+    string Describe();
+}
+
 /// <summary>RFC 9457 problem+json answers that name the offending field.</summary>
 public static class Problems
 {
@@ -16,7 +25,7 @@ public static class Problems
         .Select(p => new FieldProblem(p.File is "pass.json" or "request" or "fields" ? p.Path : $"{p.File}{(p.Path.Length > 0 ? ":" + p.Path : "")}", p.Rule, p.Message))
         .ToList();
 
-    public static IResult From(Issuing.IssueOutcome outcome) =>
+    public static IResult From(IProblemOutcome outcome) =>
         Create(outcome.Status, outcome.Title, outcome.Describe(), outcome.Errors.ToList());
 
     public static IResult FromPassProblems(string title, IReadOnlyList<PassProblem> problems)

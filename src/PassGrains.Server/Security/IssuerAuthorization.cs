@@ -1,5 +1,4 @@
 using PassGrains.Server.Http;
-using PassGrains.Server.Apis;
 
 namespace PassGrains.Server.Security;
 
