@@ -1,7 +1,6 @@
 using PassGrains.Server.Apis;
 using PassGrains.Server.Hosting;
 using PassGrains.Server.Preview;
-using PassGrains.Server.Telemetry;
 
 namespace PassGrains.Server;
 
@@ -15,8 +14,7 @@ public static class PassGrainsApp
         configure?.Invoke(builder);
         builder.AddPassGrains();
         var app = builder.Build();
-        app.UsePassGrainsStartup();
-        app.UsePassGrainsTelemetry();
+        app.UsePassGrains();
         app.MapOpenApi();
         app.MapWalletWebServiceApi();
         app.MapIssuerApi();

@@ -2,7 +2,7 @@ using System.Net;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 using Npgsql;
-using PassGrains.Server.Hosting;
+using PassGrains.Server.Storage;
 using PassGrains.Server.Tests.Infrastructure;
 
 namespace PassGrains.Server.Tests;

@@ -27,7 +27,7 @@ public static class GroupsApi
             return Problems.Invalid(invalid.Field, invalid.Message);
         var outcome = await issuer.PutGroupAsync(groupId, RequestContent.OptionalString(body!, "templateId"), content, request.HttpContext.IssuerScope());
         if (outcome is not ChangeOutcome.Stored stored)
-            return Problems.From(outcome);
+            return outcome.ToProblem();
         var response = new GroupResponse(groupId, stored.Version);
         return stored.Created ? TypedResults.Created($"/api/groups/{groupId}", response) : TypedResults.Ok(response);
     }

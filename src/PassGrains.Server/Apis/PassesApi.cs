@@ -42,13 +42,13 @@ public static class PassesApi
         if (contentError is { } invalid)
             return Problems.Invalid(invalid.Field, invalid.Message);
         var outcome = await issuer.ChangePassAsync(passTypeIdentifier, serialNumber, content);
-        return outcome is ChangeOutcome.Stored stored ? TypedResults.Ok(new VersionResponse(stored.Version)) : Problems.From(outcome);
+        return outcome is ChangeOutcome.Stored stored ? TypedResults.Ok(new VersionResponse(stored.Version)) : outcome.ToProblem();
     }
 
     private static async Task<Results<Ok<VersionResponse>, ProblemHttpResult>> VoidPass(string passTypeIdentifier, string serialNumber, PassIssuer issuer)
     {
         var outcome = await issuer.VoidPassAsync(passTypeIdentifier, serialNumber);
-        return outcome is ChangeOutcome.Stored stored ? TypedResults.Ok(new VersionResponse(stored.Version)) : Problems.From(outcome);
+        return outcome is ChangeOutcome.Stored stored ? TypedResults.Ok(new VersionResponse(stored.Version)) : outcome.ToProblem();
     }
 
     private static async Task<Results<Ok<PassResponse>, ProblemHttpResult>> GetPass(string passTypeIdentifier, string serialNumber, IGrainFactory grains, DownloadLinks links)
@@ -64,7 +64,6 @@ public static class PassesApi
     }
 }
 
-public sealed record PassCreatedResponse(string PassTypeIdentifier, string SerialNumber, long Version, string DownloadUrl);
 
 public sealed record VersionResponse(long Version);
 

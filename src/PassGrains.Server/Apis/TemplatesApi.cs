@@ -31,7 +31,7 @@ public static class TemplatesApi
             return Problems.TooLarge($"a template zip may have at most {MaxTemplateBytes / 1024 / 1024} MiB");
         var outcome = await issuer.PutTemplateAsync(templateId, body, scope);
         if (outcome is not ChangeOutcome.TemplateStored stored)
-            return Problems.From(outcome);
+            return outcome.ToProblem();
         var response = new TemplateResponse(templateId, stored.Revision, stored.PassTypeIdentifier, stored.Problems.Select(p => p.ToString()).ToList());
         return stored.Created ? TypedResults.Created($"/api/templates/{templateId}", response) : TypedResults.Ok(response);
     }

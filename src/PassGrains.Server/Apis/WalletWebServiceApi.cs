@@ -7,7 +7,7 @@ using System.Text.RegularExpressions;
 using Microsoft.Net.Http.Headers;
 using PassGrains.Abstractions;
 using PassGrains.Packaging.Building;
-using PassGrains.Server.Hosting;
+using PassGrains.Server.Configuration;
 using PassGrains.Server.Issuing;
 using PassGrains.Server.Rendering;
 using PassGrains.Server.Security;

@@ -3,7 +3,7 @@ using System.IO.Compression;
 using System.Reflection;
 using System.Text.Json.Nodes;
 using PassGrains.Abstractions;
-using PassGrains.Server.Hosting;
+using PassGrains.Server.Configuration;
 using PassGrains.Server.Rendering;
 using PassGrains.Server.Security;
 

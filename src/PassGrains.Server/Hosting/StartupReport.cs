@@ -1,19 +1,17 @@
-using PassGrains.Server.PassTypes;
 using Microsoft.Extensions.Options;
-using PassGrains.Server.Demo;
-using PassGrains.Server.Rendering;
+using PassGrains.Server.Configuration;
+using PassGrains.Server.PassTypes;
 using PassGrains.Server.Security;
+using PassGrains.Server.Storage;
 
 namespace PassGrains.Server.Hosting;
 
-/// <summary>Says at start-up what an operator must know: refusing issuer API, http URL, expiring certificates, insecure silo connections, the demo.</summary>
+/// <summary>Says at start-up what an operator must know: refusing issuer API, http URL, expiring certificates, insecure silo connections.</summary>
 internal sealed partial class StartupReport(
     IOptions<PassGrainsOptions> options,
     PublicUrl publicUrl,
     PassTypeRegistry passTypes,
     IssuerApiKeys apiKeys,
-    IHostEnvironment environment,
-    IHostApplicationLifetime lifetime,
     IServiceProvider services,
     ILogger<StartupReport> logger) : IHostedService
 {
@@ -35,8 +33,6 @@ internal sealed partial class StartupReport(
             else
                 LogClusterInsecure(logger);
         }
-        if (environment.IsDevelopment() && passTypes.IsDevelopmentChain)
-            lifetime.ApplicationStarted.Register(() => _ = DemoSetup.RunAsync(services, logger));
         _ = options.Value; // validated at start
         return Task.CompletedTask;
     }

@@ -6,6 +6,15 @@ namespace PassGrains.Server.Http;
 /// <summary>One problem of a request: the field (a JSON path or file), the rule, and what is wrong.</summary>
 public sealed record FieldProblem(string Field, string Rule, string Message);
 
+/// <summary>An outcome a feature reports as a problem when it failed (Issuing's IssueOutcome): Http knows no feature.</summary>
+public interface IProblemOutcome
+{
+    int Status { get; }
+    string Title { get; }
+    IReadOnlyList<FieldProblem> Errors { get; }
+    string Describe();
+}
+
 /// <summary>
 /// RFC 9457 problem+json answers that name the offending field. Typed (<see cref="ProblemHttpResult"/>), so a handler can
 /// declare them in its <c>Results&lt;...&gt;</c> union; a problem's status is not part of its type, so each endpoint declares
@@ -20,18 +29,8 @@ public static class Problems
         .Select(p => new FieldProblem(p.File is "pass.json" or "request" or "fields" ? p.Path : $"{p.File}{(p.Path.Length > 0 ? ":" + p.Path : "")}", p.Rule, p.Message))
         .ToList();
 
-    public static ProblemHttpResult From(Issuing.IssueOutcome outcome) =>
+    public static ProblemHttpResult From(IProblemOutcome outcome) =>
         Create(outcome.Status, outcome.Title, outcome.Describe(), outcome.Errors.ToList());
-
-    /// <summary>A change <see cref="Issuing.PassIssuer"/> refused, as the answer it always had.</summary>
-    public static ProblemHttpResult From(Issuing.ChangeOutcome outcome) => outcome switch
-    {
-        Issuing.ChangeOutcome.NotFound notFound => NotFound(notFound.Message),
-        Issuing.ChangeOutcome.Invalid invalid => Invalid(invalid.Field, invalid.Message),
-        Issuing.ChangeOutcome.Forbidden forbidden => Forbidden(forbidden.Message),
-        Issuing.ChangeOutcome.WouldBeInvalid wouldBe => FromPassProblems(wouldBe.Title, wouldBe.Problems),
-        _ => throw new InvalidOperationException($"{outcome.GetType().Name} is no refusal"),
-    };
 
     public static ProblemHttpResult FromPassProblems(string title, IReadOnlyList<PassProblem> problems)
     {

@@ -4,7 +4,7 @@ namespace PassGrains.Server.Issuing;
 
 /// <summary>
 /// What became of a change <see cref="PassIssuer"/> was asked to make to a template, a group or a pass: stored, or
-/// the one reason it was not. The issuer API maps each to its answer (<c>Http/Problems.cs</c>, <c>Problems.From</c>).
+/// the one reason it was not. The issuer API maps each to its answer (<c>Apis/ChangeRefusals.cs</c>).
 /// </summary>
 public abstract record ChangeOutcome
 {

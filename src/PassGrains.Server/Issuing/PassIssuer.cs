@@ -6,7 +6,6 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using PassGrains.Abstractions;
 using PassGrains.Packaging.PassModels;
-using PassGrains.Server.Apis;
 using PassGrains.Server.PassTypes;
 using PassGrains.Server.Rendering;
 using PassGrains.Server.Security;
@@ -14,7 +13,7 @@ using PassGrains.Server.Security;
 namespace PassGrains.Server.Issuing;
 
 /// <summary>The outcome of issuing one pass: the created pass, or the status and every problem.</summary>
-public sealed record IssueOutcome(int Status, PassCreatedResponse? Created, string Title, IReadOnlyList<FieldProblem> Errors)
+public sealed record IssueOutcome(int Status, PassCreatedResponse? Created, string Title, IReadOnlyList<FieldProblem> Errors) : IProblemOutcome
 {
     public static IssueOutcome Invalid(string field, string message) =>
         new(StatusCodes.Status400BadRequest, null, "invalid request", [new FieldProblem(field, "invalid", message)]);

@@ -4,7 +4,6 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using PassGrains.Abstractions;
-using PassGrains.Server.Apis;
 using PassGrains.Server.Rendering;
 using PassGrains.Packaging.Json;
 

@@ -1,5 +1,4 @@
 using PassGrains.Packaging.Signing;
-using PassGrains.Server.Hosting;
 
 namespace PassGrains.Server.PassTypes;
 

@@ -1,6 +1,5 @@
 using PassGrains.Server.Http;
 using Microsoft.Net.Http.Headers;
-using PassGrains.Server.Apis;
 using PassGrains.Server.Security;
 
 namespace PassGrains.Server.Preview;

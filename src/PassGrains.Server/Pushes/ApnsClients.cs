@@ -3,43 +3,18 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Org.BouncyCastle.Pkcs;
 using PassGrains.Apns;
-using PassGrains.Server.Rendering;
+using Microsoft.Extensions.Options;
 
 namespace PassGrains.Server.Pushes;
-
-/// <summary>Push settings (<c>PassGrains:Apns</c>).</summary>
-public sealed class ApnsSettings
-{
-    public const string Section = "PassGrains:Apns";
-
-    public string Endpoint { get; set; } = ApnsOptions.Production.ToString();
-
-    public string? TrustedCaPath { get; set; }
-
-    /// <summary>Off: changes are recorded but nobody is pushed (the development chain cannot push to Apple anyway).</summary>
-    public bool? Enabled { get; set; }
-
-    public TimeSpan RetryDeadline { get; set; } = TimeSpan.FromMinutes(2);
-
-    public int MaxConnections { get; set; } = 4;
-
-    /// <summary>Token authentication instead of certificates: the .p8 key's id, its team, and the key file (all three or none).</summary>
-    public string? KeyId { get; set; }
-
-    public string? TeamId { get; set; }
-
-    public string? KeyPath { get; set; }
-
-    public bool UsesToken => KeyPath is not null;
-}
 
 /// <summary>One APNs client per pass type, authenticated with that pass type's certificate (the topic is the pass type).</summary>
 public sealed class ApnsClients : IDisposable
 {
     private readonly Dictionary<string, ApnsClient> _clients = new(StringComparer.Ordinal);
 
-    public ApnsClients(PassTypeRegistry passTypes, ApnsSettings settings)
+    public ApnsClients(PassTypeRegistry passTypes, IOptions<ApnsSettings> configured)
     {
+        var settings = configured.Value;
         Enabled = settings.Enabled ?? !passTypes.IsDevelopmentChain || settings.Endpoint != ApnsOptions.Production.ToString();
         if (!Enabled)
             return;

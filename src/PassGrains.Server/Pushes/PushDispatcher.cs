@@ -53,6 +53,7 @@ public sealed partial class PushDispatcher : IPushDispatcher, IHostedService, ID
         _alarms = alarms;
         _grains = grains;
         _logger = logger;
+        metrics.ObserveWaiting(() => Outstanding);
     }
 
     public async Task<IReadOnlyList<PushReport>> SendAsync(string passTypeIdentifier, IReadOnlyList<PushTarget> targets)

@@ -1,15 +1,16 @@
 using PassGrains.Server.PassTypes;
 using System.Diagnostics.Metrics;
+using PassGrains.Server.Telemetry;
 
 namespace PassGrains.Server.Pushes;
 
 /// <summary>
-/// Push instruments on the <c>PassGrains</c> meter: pushes by outcome and APNs reason, and the pass types
-/// whose pushes are stopped by a 403 alarm (for OpenTelemetry/Prometheus exporters to pick up).
+/// Push instruments on the <c>PassGrains</c> meter: pushes by outcome and APNs reason, the pass types
+/// whose pushes are stopped by a 403 alarm, and pushes waiting for APNs (for OpenTelemetry/Prometheus exporters to pick up).
 /// </summary>
 public sealed class PushMetrics : IDisposable
 {
-    public const string MeterName = "PassGrains";
+    public const string MeterName = PassGrainsMetrics.MeterName;
 
     private readonly Meter _meter;
     private readonly Counter<long> _pushes;
@@ -23,6 +24,11 @@ public sealed class PushMetrics : IDisposable
         _meter.CreateObservableGauge("passgrains.push_alarms", () => alarms.All.Count, unit: "{pass type}",
             description: "Pass types whose pushes are stopped because APNs refused their credential (403)");
     }
+
+    /// <summary>The dispatcher hands in how many pushes it holds: it records into this class, so this class cannot be handed the dispatcher.</summary>
+    public void ObserveWaiting(Func<int> outstanding) =>
+        _meter.CreateObservableGauge("passgrains.pushes.waiting", outstanding, unit: "{push}",
+            description: "Pushes queued or in flight to APNs on this silo, not yet answered");
 
     public void Record(string passType, string outcome, string? reason) =>
         _pushes.Add(1, new KeyValuePair<string, object?>("pass_type", _passTypes.MetricLabel(passType)), new KeyValuePair<string, object?>("outcome", outcome),

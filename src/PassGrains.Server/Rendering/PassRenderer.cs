@@ -7,7 +7,7 @@ using PassGrains.Abstractions;
 using PassGrains.Packaging.PassModels;
 using PassGrains.Packaging.Building;
 using PassGrains.Packaging.Validation;
-using PassGrains.Server.Hosting;
+using PassGrains.Server.Configuration;
 
 namespace PassGrains.Server.Rendering;
 

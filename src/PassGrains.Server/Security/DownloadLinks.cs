@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
-using PassGrains.Server.Hosting;
+using PassGrains.Server.Configuration;
 
 namespace PassGrains.Server.Security;
 

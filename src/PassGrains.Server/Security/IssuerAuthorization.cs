@@ -1,6 +1,5 @@
 using PassGrains.Server.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
-using PassGrains.Server.Apis;
 
 namespace PassGrains.Server.Security;
 

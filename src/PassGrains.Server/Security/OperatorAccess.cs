@@ -1,4 +1,5 @@
 using Microsoft.Net.Http.Headers;
+using PassGrains.Server.Telemetry;
 
 namespace PassGrains.Server.Security;
 
@@ -10,8 +11,8 @@ namespace PassGrains.Server.Security;
 /// </summary>
 public sealed class OperatorAccess(IssuerApiKeys issuerKeys, OperatorApiKeys operatorKeys)
 {
-    public const string MetricsPath = "/metrics";
-    public const string DashboardPath = "/dashboard";
+    public const string MetricsPath = TelemetryHosting.MetricsPath;
+    public const string DashboardPath = TelemetryHosting.DashboardPath;
 
     public async Task InvokeAsync(HttpContext context, RequestDelegate next)
     {

@@ -1,18 +1,19 @@
 using PassGrains.Server.PassTypes;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
-using PassGrains.Server.Pushes;
-using PassGrains.Server.Rendering;
 
 namespace PassGrains.Server.Telemetry;
 
 /// <summary>
-/// What operators watch, on the <c>PassGrains</c> meter (pushes by outcome are <see cref="PushMetrics"/>):
-/// passes rendered and how long rendering took, latest-pass answers by status (the 304 share), registrations,
-/// pushes waiting for APNs, batch lines, and the days left on every signing certificate.
+/// What operators watch, on the <c>PassGrains</c> meter: passes rendered and how long rendering took, latest-pass
+/// answers by status (the 304 share), registrations, batch lines, and the days left on every signing certificate.
+/// Features whose numbers need their own state make their instruments on <see cref="MeterName"/> themselves
+/// (Pushes/PushMetrics.cs: pushes by outcome, alarms, pushes waiting), so that Telemetry depends on none of them.
 /// </summary>
 public sealed class PassGrainsMetrics : IDisposable
 {
+    public const string MeterName = "PassGrains";
+
     private readonly Meter _meter;
     private readonly Counter<long> _issued;
     private readonly Counter<long> _rendered;
@@ -22,9 +23,9 @@ public sealed class PassGrainsMetrics : IDisposable
     private readonly Counter<long> _batchLines;
     private readonly PassTypeRegistry _passTypes;
 
-    public PassGrainsMetrics(IMeterFactory meters, PassTypeRegistry passTypes, PushDispatcher dispatcher, TimeProvider time)
+    public PassGrainsMetrics(IMeterFactory meters, PassTypeRegistry passTypes, TimeProvider time)
     {
-        _meter = meters.Create(PushMetrics.MeterName);
+        _meter = meters.Create(MeterName);
         _passTypes = passTypes;
         _issued = _meter.CreateCounter<long>("passgrains.passes.issued", unit: "{pass}", description: "Passes issued, by pass type and source (api, batch)");
         _rendered = _meter.CreateCounter<long>("passgrains.passes.rendered", unit: "{pass}", description: "Signed .pkpass files rendered, by pass type");
@@ -34,8 +35,6 @@ public sealed class PassGrainsMetrics : IDisposable
         _registrations = _meter.CreateCounter<long>("passgrains.registrations", unit: "{registration}",
             description: "Device registrations by change: added, repeated, removed, refused");
         _batchLines = _meter.CreateCounter<long>("passgrains.batch.lines", unit: "{line}", description: "Batch job lines by result: issued, failed");
-        _meter.CreateObservableGauge("passgrains.pushes.waiting", () => dispatcher.Outstanding, unit: "{push}",
-            description: "Pushes queued or in flight to APNs on this silo, not yet answered");
         _meter.CreateObservableGauge("passgrains.certificate.days_remaining", () => passTypes.All.Select(t =>
                 new Measurement<double>((t.Signer.Certificate.NotAfter - time.GetUtcNow()).TotalDays, new KeyValuePair<string, object?>("pass_type", t.Identifier))),
             unit: null, description: "Days until each pass type's signing certificate expires");

@@ -2,27 +2,30 @@ using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
-using PassGrains.Server.Pushes;
 using Orleans.Dashboard;
-using PassGrains.Server.Security;
 
 namespace PassGrains.Server.Telemetry;
 
 /// <summary>
 /// OpenTelemetry for a silo: Orleans' meter and ours, ASP.NET Core and runtime instruments, scraped by
-/// Prometheus at <see cref="OperatorAccess.MetricsPath"/>; traces and metrics also go to an OTLP collector
-/// when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> names one. The Orleans dashboard at <see cref="OperatorAccess.DashboardPath"/>.
+/// Prometheus at <see cref="MetricsPath"/>; traces and metrics also go to an OTLP collector
+/// when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> names one. The Orleans dashboard at <see cref="DashboardPath"/>.
+/// Both are operator surfaces: Security's OperatorAccess guards them, in front of <see cref="UseTelemetry"/>.
+/// Features record on <see cref="PassGrainsMetrics"/> or create their own instruments on its meter; this folder knows none of them.
 /// </summary>
 public static class TelemetryHosting
 {
     public const string OrleansMeter = "Microsoft.Orleans";
+    public const string MetricsPath = "/metrics";
+    public const string DashboardPath = "/dashboard";
 
-    public static WebApplicationBuilder AddPassGrainsTelemetry(this WebApplicationBuilder builder)
+    public static WebApplicationBuilder AddTelemetry(this WebApplicationBuilder builder)
     {
+        builder.Services.AddSingleton<PassGrainsMetrics>();
         var telemetry = builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService("passgrains"))
             .WithMetrics(metrics => metrics
-                .AddMeter(PushMetrics.MeterName, OrleansMeter)
+                .AddMeter(PassGrainsMetrics.MeterName, OrleansMeter)
                 .AddAspNetCoreInstrumentation()
                 .AddRuntimeInstrumentation()
                 .AddPrometheusExporter());
@@ -36,7 +39,6 @@ public static class TelemetryHosting
         // "Request starting/finished" lines print the query string, and download links carry their signature there:
         // whoever reads the log could download the pass. Errors from the same category are still logged.
         builder.Logging.AddFilter(HostingDiagnostics, LogLevel.Warning);
-        builder.Services.AddSingleton<OperatorAccess>();
         return builder;
     }
 
@@ -55,14 +57,15 @@ public static class TelemetryHosting
             activity.SetTag("http.url", url[..q]);
     }
 
-    /// <summary>Key checks first, then the scrape endpoint and the dashboard behind them.</summary>
-    public static WebApplication UsePassGrainsTelemetry(this WebApplication app)
+    /// <summary>The dashboard's grains, for a silo whose dashboard someone can open: its grain-call filter costs about a tenth of a device request's CPU.</summary>
+    public static ISiloBuilder AddTelemetryDashboard(this ISiloBuilder silo) => silo.AddDashboard();
+
+    /// <summary>The scrape endpoint, and the dashboard when the silo has it; the key checks must already be in the pipeline.</summary>
+    public static WebApplication UseTelemetry(this WebApplication app, bool dashboard)
     {
-        var access = app.Services.GetRequiredService<OperatorAccess>();
-        app.Use(access.InvokeAsync);
-        app.UseOpenTelemetryPrometheusScrapingEndpoint(OperatorAccess.MetricsPath);
-        if (app.Services.GetRequiredService<OperatorApiKeys>().Any)
-            app.MapOrleansDashboard(OperatorAccess.DashboardPath);
+        app.UseOpenTelemetryPrometheusScrapingEndpoint(MetricsPath);
+        if (dashboard)
+            app.MapOrleansDashboard(DashboardPath);
         return app;
     }
 }

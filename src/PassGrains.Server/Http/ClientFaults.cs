@@ -1,4 +1,4 @@
-namespace PassGrains.Server.Hosting;
+namespace PassGrains.Server.Http;
 
 /// <summary>
 /// A client's fault is a 4xx, never an unhandled exception: a body Kestrel refuses while it is read (too large,

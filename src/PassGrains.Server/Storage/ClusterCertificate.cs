@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 using Orleans.Connections.Security;
 using PassGrains.Packaging.Signing;
 
-namespace PassGrains.Server.Hosting;
+namespace PassGrains.Server.Storage;
 
 /// <summary>
 /// What silos authenticate each other with: mutual TLS on the silo port, where a peer is admitted only when it
@@ -125,7 +125,7 @@ public sealed class ClusterCertificate
     }
 
     private static OptionsValidationException Invalid(string message) =>
-        new(PassGrainsOptions.Section, typeof(PassGrainsOptions), [message]);
+        new(SiloOptions.Section, typeof(SiloOptions), [message]);
 }
 
 /// <summary>How this cluster-mode silo admits peers (null: PassGrains:Cluster:AllowInsecure), for the start-up report.</summary>

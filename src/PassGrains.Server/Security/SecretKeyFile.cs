@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 
-namespace PassGrains.Server.Hosting;
+namespace PassGrains.Server.Security;
 
 /// <summary>
 /// The server secret: from configuration (the value, or a file outside the data directory), or generated once into

@@ -1,4 +1,4 @@
-namespace PassGrains.Server.Hosting;
+namespace PassGrains.Server.Configuration;
 
 /// <summary>The base URL devices and download links use; always ends with '/'.</summary>
 public sealed record PublicUrl(Uri Value)

@@ -1,44 +1,28 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace PassGrains.Server.Hosting;
+namespace PassGrains.Server.Storage;
 
-/// <summary>The <c>PassGrains</c> configuration section (README, Configuration), checked at start-up.</summary>
-public sealed class PassGrainsOptions : IValidatableObject
+/// <summary>
+/// Which silo this process is, from the <c>PassGrains</c> section: a single node on SQLite, or a member of a PostgreSQL
+/// cluster, with its storage (<c>:Storage</c>) and clustering (<c>:Cluster</c>) settings, checked together since the
+/// provider decides what the cluster needs.
+/// </summary>
+public sealed class SiloOptions : IValidatableObject
 {
     public const string Section = "PassGrains";
-
-    /// <summary>Base URL devices use; becomes webServiceURL in every pass.</summary>
-    public string? PublicUrl { get; set; }
-
-    public string DataDirectory { get; set; } = "data";
 
     public StorageOptions Storage { get; set; } = new();
 
     public ClusterSettings Cluster { get; set; } = new();
 
-    // PassGrains:IssuerApiKeys mixes strings and objects, which the binder cannot: Security.IssuerKeyConfiguration reads it.
-
-    /// <summary>Keys for /metrics and the /dashboard (issuer keys also read /metrics).</summary>
-    public List<string> OperatorApiKeys { get; set; } = [];
-
-    public List<PassTypeOptions> PassTypes { get; set; } = [];
-
-    /// <summary>Base64 key (32+ bytes) that derives pass authentication tokens and signs download links.</summary>
+    // Security/SecurityOptions.cs reads and checks the secret; bound here too only to require one in a cluster.
     public string? SecretKey { get; set; }
-
-    /// <summary>
-    /// A file holding the base64 secret instead (a mounted secret, outside the data directory): whoever has the
-    /// secret and a database backup can mint pass tokens and download links, so the two are best kept apart.
-    /// </summary>
     public string? SecretKeyFile { get; set; }
 
-    /// <summary>How long a download link works.</summary>
-    public TimeSpan DownloadLinkLifetime { get; set; } = TimeSpan.FromDays(30);
+    public bool IsCluster => Storage.Provider == "Postgres";
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
-        if (PublicUrl is not null && (!Uri.TryCreate(PublicUrl, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp)))
-            yield return new ValidationResult($"PassGrains:PublicUrl '{PublicUrl}' must be an absolute http(s) URL", [nameof(PublicUrl)]);
         if (Storage.Provider is not ("Sqlite" or "Postgres"))
             yield return new ValidationResult($"PassGrains:Storage:Provider '{Storage.Provider}' must be Sqlite or Postgres", ["Storage.Provider"]);
         if (Storage.Provider == "Postgres" && string.IsNullOrWhiteSpace(Storage.ConnectionString))
@@ -51,50 +35,6 @@ public sealed class PassGrainsOptions : IValidatableObject
             yield return problem;
         if (Cluster.AdvertisedAddress is { } advertised && !System.Net.IPAddress.TryParse(advertised, out _))
             yield return new ValidationResult($"PassGrains:Cluster:AdvertisedAddress '{advertised}' must be an IP address", ["Cluster.AdvertisedAddress"]);
-        if (OperatorApiKeys.Any(k => k.Length < 16))
-            yield return new ValidationResult("every PassGrains:OperatorApiKeys entry needs at least 16 characters", [nameof(OperatorApiKeys)]);
-        for (var i = 0; i < PassTypes.Count; i++)
-        {
-            var type = PassTypes[i];
-            if (string.IsNullOrWhiteSpace(type.Identifier) || !type.Identifier.StartsWith("pass.", StringComparison.Ordinal))
-                yield return new ValidationResult($"PassGrains:PassTypes:{i}:Identifier must start with 'pass.'", [$"PassTypes[{i}].Identifier"]);
-            if (string.IsNullOrWhiteSpace(type.CertificatePath))
-                yield return new ValidationResult($"PassGrains:PassTypes:{i}:CertificatePath is required", [$"PassTypes[{i}].CertificatePath"]);
-        }
-        if (SecretKey is not null && (!TryDecode(SecretKey, out var key) || key.Length < 32))
-            yield return new ValidationResult("PassGrains:SecretKey must be base64 of at least 32 bytes", [nameof(SecretKey)]);
-        if (SecretKey is not null && SecretKeyFile is not null)
-            yield return new ValidationResult("PassGrains:SecretKey and PassGrains:SecretKeyFile are mutually exclusive: set one", [nameof(SecretKeyFile)]);
-        else if (SecretKeyFile is not null && SecretKeyFileProblem(SecretKeyFile) is { } fileProblem)
-            yield return new ValidationResult($"PassGrains:SecretKeyFile '{SecretKeyFile}' {fileProblem}", [nameof(SecretKeyFile)]);
-    }
-
-    /// <summary>Why the secret key file cannot be used, or null. The message never includes the file's content.</summary>
-    private static string? SecretKeyFileProblem(string path)
-    {
-        string text;
-        try
-        {
-            if (!File.Exists(path))
-                return "does not exist";
-            text = File.ReadAllText(path).Trim();
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return $"cannot be read: {e.Message}";
-        }
-        return TryDecode(text, out var secret) && secret.Length >= 32 ? null : "must hold base64 of at least 32 bytes";
-    }
-
-    internal static bool TryDecode(string value, out byte[] bytes)
-    {
-        bytes = new byte[value.Length];
-        if (Convert.TryFromBase64String(value, bytes, out var written))
-        {
-            bytes = bytes[..written];
-            return true;
-        }
-        return false;
     }
 }
 
@@ -170,14 +110,4 @@ public sealed class StorageOptions
 
     /// <summary>Apply the PostgreSQL schema at start (otherwise run <c>passgrains db migrate</c>).</summary>
     public bool MigrateOnStart { get; set; } = true;
-}
-
-public sealed class PassTypeOptions
-{
-    public string Identifier { get; set; } = "";
-    public string? TeamIdentifier { get; set; }
-    public string CertificatePath { get; set; } = "";
-    public string? CertificatePassword { get; set; }
-    public string? KeyPath { get; set; }
-    public string? WwdrPath { get; set; }
 }
