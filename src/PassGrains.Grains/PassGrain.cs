@@ -281,7 +281,7 @@ public sealed class PassGrain(
 
     private async Task ReadState()
     {
-        await state.ReadStateAsync();
+        await state.ReadOrFailAsync();
         _stateReadAt = time.GetUtcNow();
     }
 

@@ -1,10 +1,15 @@
+using Orleans.Storage;
+using PassGrains.Abstractions;
+
 namespace PassGrains.Grains;
 
 /// <summary>
 /// How every grain here stores its state. A grain changes its state in memory, then writes it; when the write
 /// fails, memory is ahead of storage, and a retried request would find its own unsaved change and skip the write
-/// (a registration answered 200 that was never stored). So a failed write ends the activation: the caller gets the
-/// error (a 503 to the client), and the next call, the retry among them, reads what is stored and does the work again.
+/// (a registration answered 200 that was never stored). So a failed write ends the activation: the caller gets
+/// <see cref="StorageUnavailableException"/> (a 503 to the client), and the next call, the retry among them, reads
+/// what is stored and does the work again. A conflict (<see cref="InconsistentStateException"/>: the row changed
+/// under this activation) is passed on as it is, for the grains that expect one.
 /// </summary>
 internal static class StateWrites
 {
@@ -17,10 +22,25 @@ internal static class StateWrites
             else
                 await state.WriteStateAsync();
         }
-        catch
+        catch (Exception e)
         {
             grain.DeactivateOnIdle();
-            throw;
+            if (e is InconsistentStateException)
+                throw;
+            throw new StorageUnavailableException($"the grain's state could not be stored ({e.GetType().Name})", e);
+        }
+    }
+
+    /// <summary>Reads the stored state again; on failure memory stays as it was, and the caller is told to retry.</summary>
+    public static async Task ReadOrFailAsync<TState>(this IPersistentState<TState> state)
+    {
+        try
+        {
+            await state.ReadStateAsync();
+        }
+        catch (Exception e)
+        {
+            throw new StorageUnavailableException($"the grain's state could not be read ({e.GetType().Name})", e);
         }
     }
 }

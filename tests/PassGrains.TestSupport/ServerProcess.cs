@@ -17,7 +17,7 @@ public interface IServerLaunch
 /// <summary>
 /// The server as its own process (<c>dotnet PassGrains.Server.dll</c>, configured through environment
 /// variables as an operator would), so a test can stop or SIGKILL it and start it again on the same data.
-/// Shared by the server and CLI tests (linked into the CLI test project).
+/// Shared by the server and CLI tests.
 /// </summary>
 public sealed class ServerProcess : IAsyncDisposable
 {

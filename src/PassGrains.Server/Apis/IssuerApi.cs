@@ -49,10 +49,4 @@ public static partial class IssuerApi
         .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
         .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
 
-    /// <summary>Kestrel refuses bodies over 30 MB by default; these endpoints check their own, larger limit while reading.</summary>
-    internal static void AllowBody(HttpRequest request, long limit)
-    {
-        if (request.HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature)
-            feature.MaxRequestBodySize = limit + 1;
-    }
 }

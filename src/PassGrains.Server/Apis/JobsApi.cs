@@ -20,7 +20,7 @@ public static class JobsApi
 
     private static async Task<Results<Accepted<JobCreatedResponse>, ProblemHttpResult>> CreateBatch(HttpRequest request, BatchJobs jobs)
     {
-        IssuerApi.AllowBody(request, BatchJobs.MaxUploadBytes);
+        RequestBodies.AllowUpTo(request, BatchJobs.MaxUploadBytes);
         if (request.ContentLength > BatchJobs.MaxUploadBytes)
             return Problems.TooLarge($"a batch may have at most {BatchJobs.MaxUploadBytes / 1024 / 1024} MiB");
         var (jobId, error) = await jobs.SubmitAsync(request.Body, request.HttpContext.IssuerScope(), request.HttpContext.RequestAborted);

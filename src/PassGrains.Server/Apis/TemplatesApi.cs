@@ -25,7 +25,7 @@ public static class TemplatesApi
         var scope = request.HttpContext.IssuerScope();
         if (await issuer.TemplateRefusalAsync(templateId, scope) is { } replaced)
             return Problems.Forbidden(replaced);
-        IssuerApi.AllowBody(request, MaxTemplateBytes);
+        RequestBodies.AllowUpTo(request, MaxTemplateBytes);
         var body = await RequestBodies.ReadBytes(request, MaxTemplateBytes);
         if (body is null)
             return Problems.TooLarge($"a template zip may have at most {MaxTemplateBytes / 1024 / 1024} MiB");

@@ -5,6 +5,7 @@ public static class HttpHosting
 {
     public static WebApplicationBuilder AddHttpConventions(this WebApplicationBuilder builder)
     {
+        builder.Services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(kestrel => kestrel.Limits.MaxRequestBodySize = RequestBodies.KestrelLimit);
         builder.Services.AddOpenApi();
         builder.Services.AddProblemDetails();
         return builder;
@@ -23,15 +24,20 @@ public static class HttpHosting
             });
             return next(context);
         });
-        // A grain on a silo that just died answers once membership has moved it: tell clients to retry, not that we failed.
+        // A grain on a silo that just died answers once membership has moved it, and a database that is down or locked
+        // comes back: tell clients to retry, not that we failed. A grain that failed to store a change kept nothing of it
+        // (Grains/StateWrites.cs), so the retry does the work again.
         app.UseExceptionHandler(new ExceptionHandlerOptions
         {
-            StatusCodeSelector = e => e is SiloUnavailableException or OrleansMessageRejectionException or TimeoutException
-                ? StatusCodes.Status503ServiceUnavailable
-                : StatusCodes.Status500InternalServerError,
+            StatusCodeSelector = e => IsTransient(e) ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status500InternalServerError,
         });
         app.Use(ClientFaults.InvokeAsync);
         app.UseStatusCodePages();
         return app;
     }
+
+    /// <summary>Failures a retry can heal: a silo gone or overloaded, a call past its deadline, storage unreachable or in conflict.</summary>
+    public static bool IsTransient(Exception e) => e is SiloUnavailableException or OrleansMessageRejectionException or TimeoutException
+        or Abstractions.StorageUnavailableException or Orleans.Storage.InconsistentStateException or System.Data.Common.DbException
+        || (e.InnerException is { } inner && IsTransient(inner));
 }

@@ -7,6 +7,23 @@ namespace PassGrains.Server.Http;
 /// <summary>Reads request bodies within a size limit, checked while reading (Content-Length can lie or be absent).</summary>
 public static class RequestBodies
 {
+    /// <summary>
+    /// Past its limit a body is still read and dropped, up to this much more, before the connection is cut: a client
+    /// streaming the body (chunked, or a balancer passing it on) hears the 413 only once it has sent the rest, while a
+    /// connection closed mid-body reaches it as a failure (a balancer answers 502). A body larger still is cut off.
+    /// </summary>
+    public const long DrainAllowance = 32L * 1024 * 1024;
+
+    /// <summary>What Kestrel lets any request send: every endpoint's own limit is smaller and checked while reading (<see cref="ReadBytes"/>).</summary>
+    public const long KestrelLimit = 2 * DrainAllowance;
+
+    /// <summary>For the endpoints whose limit is above <see cref="DrainAllowance"/> (template zips, batch uploads).</summary>
+    public static void AllowUpTo(HttpRequest request, long limit)
+    {
+        if (request.HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature)
+            feature.MaxRequestBodySize = limit + DrainAllowance;
+    }
+
     public static async Task<byte[]?> ReadBytes(HttpRequest request, long limit)
     {
         if (request.ContentLength > limit)

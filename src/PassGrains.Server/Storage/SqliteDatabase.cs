@@ -21,7 +21,9 @@ public static class SqliteDatabase
         DataSource = Path.Combine(dataDirectory, "passgrains.db"),
         Mode = SqliteOpenMode.ReadWriteCreate,
         Pooling = true,
-        DefaultTimeout = 30,
+        // How long a command waits for a lock another process holds: short, so a locked database answers 503 well inside
+        // a grain call's 30 s deadline (SingleWriterGrainStorage bounds the queue in front of it the same way).
+        DefaultTimeout = 5,
     }.ToString();
 
     public static void Migrate(string connectionString)

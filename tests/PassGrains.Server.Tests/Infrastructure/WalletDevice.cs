@@ -31,13 +31,19 @@ public sealed class WalletDevice(HttpClient http, string webServiceUrl, string? 
 
     public async Task<HttpStatusCode> RegisterAsync(string passType, string serial, string? token, string? rawBody = null)
     {
+        using var response = await RegisterRawAsync(passType, serial, token, rawBody);
+        return response.StatusCode;
+    }
+
+    /// <summary>The registration's whole answer (headers too); the caller disposes it.</summary>
+    public async Task<HttpResponseMessage> RegisterRawAsync(string passType, string serial, string? token, string? rawBody = null)
+    {
         using var request = new HttpRequestMessage(HttpMethod.Post, RegistrationUrl(passType, serial))
         {
             Content = new StringContent(rawBody ?? JsonSerializer.Serialize(new { pushToken = PushToken }), Encoding.UTF8, "application/json"),
         };
         Authorize(request, token);
-        using var response = await http.SendAsync(request);
-        return response.StatusCode;
+        return await http.SendAsync(request);
     }
 
     public async Task<HttpStatusCode> UnregisterAsync(string passType, string serial, string? token)
