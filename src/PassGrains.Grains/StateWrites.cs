@@ -27,8 +27,20 @@ internal static class StateWrites
             grain.DeactivateOnIdle();
             if (e is InconsistentStateException)
                 throw;
-            throw new StorageUnavailableException($"the grain's state could not be stored ({e.GetType().Name})", e);
+            throw new StorageUnavailableException($"the grain's state could not be stored: {Describe(e)}");
         }
+    }
+
+    /// <summary>
+    /// The innermost failure as text. Not as an inner exception: the exception crosses silos, and a database's own
+    /// exception types have no Orleans codec (the call would fail with CodecNotFoundException, a 500, instead).
+    /// </summary>
+    private static string Describe(Exception e)
+    {
+        while (e.InnerException is { } inner)
+            e = inner;
+        var message = e.Message.ReplaceLineEndings(" ");
+        return $"{e.GetType().Name}: {(message.Length > 300 ? message[..300] : message)}";
     }
 
     /// <summary>Reads the stored state again; on failure memory stays as it was, and the caller is told to retry.</summary>
@@ -40,7 +52,7 @@ internal static class StateWrites
         }
         catch (Exception e)
         {
-            throw new StorageUnavailableException($"the grain's state could not be read ({e.GetType().Name})", e);
+            throw new StorageUnavailableException($"the grain's state could not be read: {Describe(e)}");
         }
     }
 }

@@ -18,6 +18,10 @@ public static class StorageHosting
     /// </summary>
     public static WebApplicationBuilder AddSilo(this WebApplicationBuilder builder, SiloOptions options, ServerLocation location, Action<ISiloBuilder> features)
     {
+        // A grain whose state cannot be read (the database is down) fails its activation with Npgsql's exception inside;
+        // Orleans serializes exceptions only of the namespaces it is told of, and any other makes the failure itself fail
+        // to cross to the calling silo (CodecNotFoundException, a 500) instead of arriving as the storage failure it is (503).
+        builder.Services.Configure<Orleans.Serialization.ExceptionSerializationOptions>(o => o.SupportedNamespacePrefixes.Add("Npgsql"));
         if (options.IsCluster)
             AddClusterSilo(builder, options, features);
         else
