@@ -67,6 +67,9 @@ public sealed class GroupGrain(
     async Task<GroupPutResult> IGroupGrain.Put(GroupPut put)
     {
         var created = !state.State.Exists;
+        // Before the version that owes the pushes is stored: owed pushes without their reminder would wait for ever after a crash.
+        if (!created && state.State.OccupiedShards.Any(b => b != 0))
+            await Reminder.EnsureAsync();
         (state.State.FieldsJson, state.State.PatchJson) = PassContentLayers.Merge(created ? default : (state.State.FieldsJson, state.State.PatchJson), put.Content);
         state.State.Exists = true;
         state.State.TemplateId = put.TemplateId ?? state.State.TemplateId;
@@ -80,7 +83,6 @@ public sealed class GroupGrain(
         {
             // The version above is the durable record of the owed pushes; the reminder re-drives them after a crash.
             await GrainFactory.GetGrain<IGroupPushGrain>(this.GetPrimaryKeyString()).Push(state.State.Version);
-            await Reminder.EnsureAsync();
             WatchFanOut();
         }
         return new GroupPutResult(created, state.State.Version);

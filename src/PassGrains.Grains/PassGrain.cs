@@ -288,15 +288,16 @@ public sealed class PassGrain(
     /// <summary>A new version: stamp, version and the pushes it owes go to storage in one write, then to the dispatcher.</summary>
     private async Task Advance()
     {
+        // Before anything owed is stored: owed pushes without their reminder would wait for ever after a crash.
+        if (State.Registrations.Count > 0 || State.OwedPushes.Count > 0)
+            await Reminder.EnsureAsync();
         State.Version++;
         State.Stamp = State.Stamp.Next(time.GetUtcNow());
         foreach (var (device, token) in State.Registrations)
             State.OwedPushes[device] = token;
         await state.WriteOrForgetAsync(this);
-        if (State.OwedPushes.Count == 0)
-            return;
-        pushes.Enqueue(State.PassTypeIdentifier, State.SerialNumber, OwedTargets());
-        await Reminder.EnsureAsync();
+        if (State.OwedPushes.Count > 0)
+            pushes.Enqueue(State.PassTypeIdentifier, State.SerialNumber, OwedTargets());
     }
 
     private void Publish(string type, string? device = null, string? detail = null) =>

@@ -1,40 +1,42 @@
 using Microsoft.Extensions.Logging;
+using PassGrains.Abstractions;
 
 namespace PassGrains.Grains;
 
 /// <summary>
-/// The reminder that re-drives work a grain owes (pushes) after a crash. It is registered after the state
-/// write that records the work, and that write is the commit point: when the reminder service cannot be
-/// reached (its range lived on a silo that just died and membership has not moved it yet), the change
-/// still succeeds, and a grain timer keeps trying to register the reminder until it is in place or the
-/// work is done. Failing the call instead would tell the caller "not applied" about a change that was.
+/// The reminder that re-drives work a grain owes (pushes) after a crash. It is registered before the state write
+/// that records the work: owed work stored without its reminder would wait for ever if the silo died before the
+/// reminder was in place (nothing else activates a pass nobody calls). When the reminder service cannot be reached
+/// (its range lived on a silo that just died and membership has not moved it yet) the change fails before anything
+/// is stored, and the caller's retry does it again; a reminder registered for a change whose write then failed has
+/// nothing to re-drive and stops itself on its first tick.
 /// </summary>
 public sealed partial class RedriveReminder(Grain grain, string name, ILogger logger)
 {
     private static readonly TimeSpan Period = TimeSpan.FromMinutes(1);
-    private static readonly TimeSpan RetryEvery = TimeSpan.FromSeconds(2);
     private readonly GrainId _grainId = grain.GetGrainId();
-    private IGrainTimer? _retry;
+    private bool _registered;
 
-    /// <summary>Registers the reminder, or schedules retries when the reminder service does not answer.</summary>
+    /// <summary>Registers the reminder unless this activation already did; throws when the reminder service does not answer.</summary>
     public async Task EnsureAsync()
     {
+        if (_registered)
+            return;
         try
         {
             await grain.RegisterOrUpdateReminder(name, Period, Period);
-            StopRetrying();
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            LogRegisterFailed(logger, name, _grainId, e);
-            _retry ??= grain.RegisterGrainTimer(static (keeper, _) => keeper.EnsureAsync(), this, RetryEvery, RetryEvery);
+            throw new StorageUnavailableException($"the reminder that re-drives owed work could not be registered: {e.GetType().Name}");
         }
+        _registered = true;
     }
 
     /// <summary>Removes the reminder once nothing is owed; a failure leaves it to remove itself on its next tick.</summary>
     public async Task StopAsync()
     {
-        StopRetrying();
+        _registered = false;
         try
         {
             if (await grain.GetReminder(name) is { } reminder)
@@ -45,15 +47,6 @@ public sealed partial class RedriveReminder(Grain grain, string name, ILogger lo
             LogUnregisterFailed(logger, name, _grainId, e);
         }
     }
-
-    private void StopRetrying()
-    {
-        _retry?.Dispose();
-        _retry = null;
-    }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not register reminder {Reminder} for {Grain}; the change stands and registration is retried")]
-    private static partial void LogRegisterFailed(ILogger logger, string reminder, GrainId grain, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Could not unregister reminder {Reminder} for {Grain}; it stops itself on its next tick")]
     private static partial void LogUnregisterFailed(ILogger logger, string reminder, GrainId grain, Exception exception);
