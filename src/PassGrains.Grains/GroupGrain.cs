@@ -67,6 +67,10 @@ public sealed class GroupGrain(
     async Task<GroupPutResult> IGroupGrain.Put(GroupPut put)
     {
         var created = !state.State.Exists;
+        // The same content and template again is no new version: none of the group's devices is woken for it.
+        if (!created && (put.TemplateId is null || put.TemplateId == state.State.TemplateId)
+            && PassContentLayers.Merge((state.State.FieldsJson, state.State.PatchJson), put.Content) == (state.State.FieldsJson, state.State.PatchJson))
+            return new GroupPutResult(false, state.State.Version);
         // Before the version that owes the pushes is stored: owed pushes without their reminder would wait for ever after a crash.
         if (!created && state.State.OccupiedShards.Any(b => b != 0))
             await Reminder.EnsureAsync();

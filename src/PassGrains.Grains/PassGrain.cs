@@ -119,7 +119,11 @@ public sealed class PassGrain(
     {
         if (!await IsIssued())
             return new PassChangeResult(false, 0);
-        (State.FieldsJson, State.PatchJson) = PassContentLayers.Merge((State.FieldsJson, State.PatchJson), change);
+        var merged = PassContentLayers.Merge((State.FieldsJson, State.PatchJson), change);
+        // A change that changes nothing (an empty PATCH, a value set again) is no new version: no device is woken for it.
+        if (merged == (State.FieldsJson, State.PatchJson))
+            return new PassChangeResult(true, State.Version);
+        (State.FieldsJson, State.PatchJson) = merged;
         await Advance();
         Publish(LifecycleEventTypes.PassChanged);
         return new PassChangeResult(true, State.Version);

@@ -159,6 +159,33 @@ public sealed class WalletWebServiceTests(InProcessServerFixture server) : IClas
     }
 
     [Fact]
+    public async Task A_change_that_changes_nothing_is_no_new_version_and_lists_nothing()
+    {
+        var groupId = TestEnvironment.UniqueId("same");
+        using (var created = await Issuer.PutGroupAsync(groupId, new { templateId = InProcessServerFixture.BoardingTemplate, fields = new { gate = "A1" } }))
+            await Expect.Json(created, HttpStatusCode.Created);
+        var (issued, pass) = await InstallAsync(new { seat = "1A" }, groupId);
+        var device = NewDevice(pass);
+        Assert.Equal(HttpStatusCode.Created, await device.RegisterAsync(PassType, issued.SerialNumber, pass.AuthenticationToken));
+        await Task.Delay(ListingMargin);
+        var before = await device.ListAsync(PassType);
+        var (_, lastModified) = await device.FetchPassAsync(PassType, issued.SerialNumber, pass.AuthenticationToken);
+
+        // An empty PATCH, a value set again, the group's content put again: none is a version devices must fetch.
+        Assert.Equal(1, await Issuer.ChangeAsync(PassType, issued.SerialNumber, new { }));
+        Assert.Equal(1, await Issuer.ChangeAsync(PassType, issued.SerialNumber, new { fields = new { seat = "1A" } }));
+        using (var again = await Issuer.PutGroupAsync(groupId, new { fields = new { gate = "A1" } }))
+            Assert.Equal(1, (await Expect.Json(again, HttpStatusCode.OK)).GetProperty("version").GetInt64());
+
+        Assert.Equal(HttpStatusCode.NoContent, (await device.ListAsync(PassType, before.LastUpdated)).Status);
+        using (var notModified = await device.GetPassAsync(PassType, issued.SerialNumber, pass.AuthenticationToken, lastModified))
+            Assert.Equal(HttpStatusCode.NotModified, notModified.StatusCode);
+        // A real change still is one.
+        Assert.Equal(2, await Issuer.ChangeAsync(PassType, issued.SerialNumber, new { fields = new { seat = "2B" } }));
+        Assert.Equal([issued.SerialNumber], (await device.ListAsync(PassType, before.LastUpdated)).SerialNumbers);
+    }
+
+    [Fact]
     public async Task Pass_changed_through_its_group_appears_in_the_next_list_and_shows_the_group_value()
     {
         var groupId = TestEnvironment.UniqueId("flight");
