@@ -37,6 +37,9 @@ public static class GrainKeys
 
     public static string ParseTemplate(string key) => key["template:".Length..];
 
+    /// <summary>The one grain holding every pass type's push alarm.</summary>
+    public const string PushAlarms = "push-alarms";
+
     public static string Job(string jobId) => $"job:{jobId}";
 
     /// <summary>One attempt at one chunk of a batch job: a retry is a new activation, placed afresh.</summary>

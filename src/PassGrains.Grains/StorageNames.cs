@@ -14,4 +14,5 @@ public static class StorageNames
     public const string Template = "template";
     public const string Job = "job";
     public const string Webhooks = "webhooks";
+    public const string PushAlarms = "push-alarms";
 }

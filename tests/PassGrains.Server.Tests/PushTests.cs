@@ -7,8 +7,11 @@ using PassGrains.Server.Tests.Infrastructure;
 
 namespace PassGrains.Server.Tests;
 
-/// <summary>A server whose APNs is the loopback double (TLS, HTTP/2 only, client certificate required).</summary>
-public sealed class PushServerFixture : IAsyncLifetime, IDisposable
+/// <summary>
+/// A server whose APNs is the loopback double (TLS, HTTP/2 only, client certificate required). Its first credential
+/// refusal raises the alarm (<c>AlarmRefusals</c> 1), so a test of what an alarm does needs one refused push.
+/// </summary>
+public class PushServerFixture : IAsyncLifetime, IDisposable
 {
     private readonly TempDirectory _root = new("push");
     private WebApplication? _app;
@@ -20,6 +23,9 @@ public sealed class PushServerFixture : IAsyncLifetime, IDisposable
     public HttpClient Http { get; } = new();
 
     public const string Template = "boarding";
+
+    /// <summary><c>PassGrains:Apns:AlarmRefusals</c>, or null for the default.</summary>
+    protected virtual string? AlarmRefusals => "1";
 
     public async Task InitializeAsync()
     {
@@ -33,6 +39,8 @@ public sealed class PushServerFixture : IAsyncLifetime, IDisposable
         configuration["PassGrains:Apns:Endpoint"] = Apns.Endpoint.ToString();
         configuration["PassGrains:Apns:TrustedCaPath"] = Apns.CaPath;
         configuration["PassGrains:Apns:RetryDeadline"] = "00:00:10";
+        if (AlarmRefusals is { } refusals)
+            configuration["PassGrains:Apns:AlarmRefusals"] = refusals;
         _app = PassGrainsApp.Build(["--urls", settings.BaseUrl.TrimEnd('/')], builder => builder.Configuration.AddInMemoryCollection(configuration));
         await _app.StartAsync();
         Client = new PassGrainsClient(new Uri(settings.BaseUrl));
@@ -54,7 +62,17 @@ public sealed class PushServerFixture : IAsyncLifetime, IDisposable
         _root.Dispose();
     }
 
-    public void Dispose() => _root.Dispose();
+    public void Dispose()
+    {
+        _root.Dispose();
+        GC.SuppressFinalize(this);
+    }
+}
+
+/// <summary>The same server with the default alarm threshold (three refusals in a row).</summary>
+public sealed class DefaultAlarmPushServerFixture : PushServerFixture
+{
+    protected override string? AlarmRefusals => null;
 }
 
 /// <summary>Through the running server: changes reach every registered device as one APNs push per token.</summary>

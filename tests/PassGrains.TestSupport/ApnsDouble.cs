@@ -37,6 +37,7 @@ public sealed class ApnsDouble : IAsyncDisposable
     private readonly List<(Func<ApnsDouble, bool> Condition, TaskCompletionSource Done)> _waiters = [];
     private ApnsReply[] _defaultScript = [ApnsReply.Ok()];
     private int _connectionsAccepted;
+    private int _untrustedHandshakes;
     private int _rejectedClientCertificates;
     private int _inFlight;
     private int _maxInFlight;
@@ -86,6 +87,7 @@ public sealed class ApnsDouble : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(trustedChain);
         var ca = X509CertificateLoader.LoadCertificate(trustedChain.CaCertificate.GetEncoded());
         var serverCertificate = TestCertificates.IssueServerCertificate(trustedChain);
+        var untrustedCertificate = TestCertificates.IssueServerCertificate(TestCertificates.OtherCa);
         var caPath = Path.Combine(Path.GetTempPath(), $"apns-double-ca-{Guid.NewGuid():N}.pem");
         await File.WriteAllTextAsync(caPath, trustedChain.CaPem, Encoding.ASCII);
 
@@ -100,7 +102,7 @@ public sealed class ApnsDouble : IAsyncDisposable
                 listen.Protocols = HttpProtocols.Http2;
                 listen.UseHttps(new HttpsConnectionAdapterOptions
                 {
-                    ServerCertificate = serverCertificate,
+                    ServerCertificateSelector = (_, _) => self!.TakeUntrustedHandshake() ? untrustedCertificate : serverCertificate,
                     ClientCertificateMode = requireClientCertificate ? ClientCertificateMode.RequireCertificate : ClientCertificateMode.NoCertificate,
                     CheckCertificateRevocation = false,
                     ClientCertificateValidation = (certificate, _, _) => self!.ValidateClientCertificate(certificate),
@@ -143,6 +145,34 @@ public sealed class ApnsDouble : IAsyncDisposable
     /// <summary>"<paramref name="failure"/> for the first <paramref name="times"/> attempts, then 200".</summary>
     public void ScriptFailures(string token, int times, ApnsReply failure) =>
         Script(token, [.. Enumerable.Repeat(failure, times), ApnsReply.Ok()]);
+
+    /// <summary>
+    /// The next <paramref name="handshakes"/> TLS handshakes present a server certificate of another CA, so the client's
+    /// handshake fails (a TLS hiccup, or a man in the middle); later connections get the trusted one again.
+    /// </summary>
+    public void FailHandshakes(int handshakes)
+    {
+        Volatile.Write(ref _untrustedHandshakes, handshakes);
+        // Connections already open would carry the next pushes without a handshake.
+        foreach (var connection in _connections.Values)
+            connection.Abort(new ConnectionAbortedException("APNs double makes the next connections handshake again"));
+    }
+
+    /// <summary>Handshakes <see cref="FailHandshakes"/> asked for that have not happened yet.</summary>
+    public int HandshakesToFail => Volatile.Read(ref _untrustedHandshakes);
+
+    private bool TakeUntrustedHandshake()
+    {
+        int left;
+        do
+        {
+            left = Volatile.Read(ref _untrustedHandshakes);
+            if (left <= 0)
+                return false;
+        }
+        while (Interlocked.CompareExchange(ref _untrustedHandshakes, left - 1, left) != left);
+        return true;
+    }
 
     /// <summary>The script for tokens without their own (200 unless changed).</summary>
     public void ScriptDefault(params ApnsReply[] replies)

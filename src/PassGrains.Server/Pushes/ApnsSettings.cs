@@ -28,12 +28,26 @@ public sealed class ApnsSettings : IValidatableObject
 
     public bool UsesToken => KeyPath is not null;
 
+    /// <summary>
+    /// Credential refusals (403, a failed TLS handshake) one silo sees for a pass type, within <see cref="AlarmWindow"/>
+    /// and with no push delivered between them, before it raises the pass type's alarm; fewer are failed pushes, kept owed.
+    /// </summary>
+    public int AlarmRefusals { get; set; } = 3;
+
+    /// <summary>
+    /// Five minutes, not one: a pass type with a single pass owing a push sees one refusal a minute (the pass's
+    /// reminder re-drives it), and must still reach the threshold.
+    /// </summary>
+    public TimeSpan AlarmWindow { get; set; } = TimeSpan.FromMinutes(5);
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (!Uri.TryCreate(Endpoint, UriKind.Absolute, out var endpoint) || endpoint.Scheme != Uri.UriSchemeHttps)
             yield return new ValidationResult($"{Section}:Endpoint '{Endpoint}' must be an https URL", [nameof(Endpoint)]);
         if (MaxConnections is < 1 or > 64 || RetryDeadline <= TimeSpan.Zero)
             yield return new ValidationResult($"{Section}:MaxConnections must be 1–64 and :RetryDeadline positive", [nameof(MaxConnections), nameof(RetryDeadline)]);
+        if (AlarmRefusals is < 1 or > 1000 || AlarmWindow <= TimeSpan.Zero)
+            yield return new ValidationResult($"{Section}:AlarmRefusals must be 1–1000 and :AlarmWindow positive", [nameof(AlarmRefusals), nameof(AlarmWindow)]);
         if (TrustedCaPath is { } caPath && !File.Exists(caPath))
             yield return new ValidationResult($"{Section}:TrustedCaPath '{caPath}' does not exist", [nameof(TrustedCaPath)]);
         string?[] tokenParts = [KeyId, TeamId, KeyPath];

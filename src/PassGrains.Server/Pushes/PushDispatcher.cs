@@ -9,7 +9,8 @@ namespace PassGrains.Server.Pushes;
 /// The silo's push dispatcher. Requests arriving within a short window are coalesced: one push per
 /// (pass type, device token) however many passes or groups asked for it. Sends run with bounded
 /// concurrency per pass type over the pass type's pooled HTTP/2 connections; every requester gets
-/// the outcome. Dead tokens are removed through the device grain; 403 stops the pass type (alarm).
+/// the outcome. Dead tokens are removed through the device grain; repeated credential refusals (403, a failed
+/// TLS handshake) raise the pass type's alarm, which stops its pushes on every silo (<see cref="PushAlarms"/>).
 /// </summary>
 public sealed partial class PushDispatcher : IPushDispatcher, IHostedService, IDisposable
 {
@@ -224,6 +225,7 @@ public sealed partial class PushDispatcher : IPushDispatcher, IHostedService, ID
         switch (result.Outcome)
         {
             case ApnsOutcome.Delivered:
+                _alarms.Delivered(passType);
                 return PushOutcome.Delivered;
             case ApnsOutcome.TokenInvalid:
                 var fingerprint = Security.SecretFingerprint.Of(token); // a dead token is rare: hashing it always costs nothing
@@ -231,8 +233,11 @@ public sealed partial class PushDispatcher : IPushDispatcher, IHostedService, ID
                 await RemoveToken(passType, token, devices).ConfigureAwait(false);
                 return PushOutcome.TokenInvalid;
             case ApnsOutcome.CredentialRejected:
-                if (_alarms.Raise(new PushAlarm(passType, result.Status ?? 403, result.Reason, DateTimeOffset.UtcNow)))
+                // Below the threshold a refusal is a failed push: it stays owed, like any other not delivered.
+                if (await _alarms.RefusedAsync(passType, result.Status ?? 403, result.Reason).ConfigureAwait(false))
                     LogCredentialRejected(_logger, passType, result.Reason);
+                else
+                    LogCredentialRefused(_logger, passType, result.ToString());
                 return PushOutcome.NotDelivered;
             case ApnsOutcome.Rejected:
                 LogRejected(_logger, passType, result.Status, result.Reason);
@@ -271,8 +276,11 @@ public sealed partial class PushDispatcher : IPushDispatcher, IHostedService, ID
     [LoggerMessage(Level = LogLevel.Information, Message = "APNs: push token {TokenFingerprint} for {PassType} is no longer valid ({Status} {Reason}); its registrations are removed")]
     private static partial void LogTokenInvalid(ILogger logger, string tokenFingerprint, string passType, int? status, string? reason);
 
-    [LoggerMessage(Level = LogLevel.Critical, Message = "APNs refused the certificate of {PassType} ({Reason}): pushes for this pass type are stopped until the alarm is cleared; they stay owed")]
+    [LoggerMessage(Level = LogLevel.Critical, Message = "APNs refused the certificate of {PassType} again ({Reason}): pushes for this pass type are stopped on every silo until the alarm is cleared; they stay owed")]
     private static partial void LogCredentialRejected(ILogger logger, string passType, string? reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "APNs refused the credential of {PassType} for a push: {Result}; it stays owed")]
+    private static partial void LogCredentialRefused(ILogger logger, string passType, string result);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "APNs rejected a push for {PassType}: {Status} {Reason}")]
     private static partial void LogRejected(ILogger logger, string passType, int? status, string? reason);

@@ -6,7 +6,7 @@ namespace PassGrains.Server.Pushes;
 
 /// <summary>
 /// Push instruments on the <c>PassGrains</c> meter: pushes by outcome and APNs reason, the pass types
-/// whose pushes are stopped by a 403 alarm, and pushes waiting for APNs (for OpenTelemetry/Prometheus exporters to pick up).
+/// whose pushes are stopped by an alarm, and pushes waiting for APNs (for OpenTelemetry/Prometheus exporters to pick up).
 /// </summary>
 public sealed class PushMetrics : IDisposable
 {
@@ -21,8 +21,8 @@ public sealed class PushMetrics : IDisposable
         _passTypes = passTypes;
         _meter = meters.Create(MeterName);
         _pushes = _meter.CreateCounter<long>("passgrains.pushes", unit: "{push}", description: "APNs pushes by outcome and reason");
-        _meter.CreateObservableGauge("passgrains.push_alarms", () => alarms.All.Count, unit: "{pass type}",
-            description: "Pass types whose pushes are stopped because APNs refused their credential (403)");
+        _meter.CreateObservableGauge("passgrains.push_alarms", () => alarms.Count, unit: "{pass type}",
+            description: "Pass types whose pushes are stopped because APNs refused their credential again and again (the cluster's alarms, as this silo last read them)");
     }
 
     /// <summary>The dispatcher hands in how many pushes it holds: it records into this class, so this class cannot be handed the dispatcher.</summary>

@@ -11,6 +11,7 @@ public static class PushesHosting
         builder.AddSettings<ApnsSettings>(ApnsSettings.Section);
         builder.Services.AddSingleton<ApnsClients>();
         builder.Services.AddSingleton<PushAlarms>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<PushAlarms>());
         builder.Services.AddSingleton<PushMetrics>();
         builder.Services.AddSingleton<PushDispatcher>();
         builder.Services.AddSingleton<IPushDispatcher>(sp => sp.GetRequiredService<PushDispatcher>());
