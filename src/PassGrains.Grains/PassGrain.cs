@@ -123,8 +123,7 @@ public sealed class PassGrain(
         // A change that changes nothing (an empty PATCH, a value set again) is no new version: no device is woken for it.
         if (merged == (State.FieldsJson, State.PatchJson))
             return new PassChangeResult(true, State.Version);
-        (State.FieldsJson, State.PatchJson) = merged;
-        await Advance();
+        await Advance(() => (State.FieldsJson, State.PatchJson) = merged);
         Publish(LifecycleEventTypes.PassChanged);
         return new PassChangeResult(true, State.Version);
     }
@@ -135,8 +134,7 @@ public sealed class PassGrain(
             return new PassChangeResult(false, 0);
         if (!State.Voided)
         {
-            State.Voided = true;
-            await Advance();
+            await Advance(() => State.Voided = true);
             Publish(LifecycleEventTypes.PassVoided);
         }
         return new PassChangeResult(true, State.Version);
@@ -201,8 +199,7 @@ public sealed class PassGrain(
         // Enrollment happens once; the endpoint has no token, so a second call must not overwrite the holder's answers.
         if (!await IsIssued() || State.PersonalizationJson is not null)
             return false;
-        State.PersonalizationJson = requiredPersonalizationInfoJson;
-        await Advance();
+        await Advance(() => State.PersonalizationJson = requiredPersonalizationInfoJson);
         return true;
     }
 
@@ -290,11 +287,16 @@ public sealed class PassGrain(
     }
 
     /// <summary>A new version: stamp, version and the pushes it owes go to storage in one write, then to the dispatcher.</summary>
-    private async Task Advance()
+    /// <remarks>
+    /// <paramref name="change"/> is applied to memory only once the reminder is in place: a reminder service that does not
+    /// answer fails the call with memory still equal to storage, so the retry finds the change not made and makes it.
+    /// </remarks>
+    private async Task Advance(Action change)
     {
         // Before anything owed is stored: owed pushes without their reminder would wait for ever after a crash.
         if (State.Registrations.Count > 0 || State.OwedPushes.Count > 0)
             await Reminder.EnsureAsync();
+        change();
         State.Version++;
         State.Stamp = State.Stamp.Next(time.GetUtcNow());
         foreach (var (device, token) in State.Registrations)

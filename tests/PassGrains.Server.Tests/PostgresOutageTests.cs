@@ -8,8 +8,9 @@ namespace PassGrains.Server.Tests;
 /// <summary>
 /// The cluster's database vanishes for ten seconds under a stream of pass changes and registrations through three
 /// silos: it refuses every connection and drops the ones it had, as a database that went down does. Every answer is a
-/// 2xx or a 503 with Retry-After; a 503'd change is never served (no phantom version); every 503 retried succeeds once
-/// the database is back; and afterwards each pass's version, content and devices are exactly what was acknowledged.
+/// 2xx or a 503 with Retry-After; no version is served that was not stored (a 503'd change is served only if the
+/// database committed it as the connection dropped, and then its retry finds it); every 503 retried succeeds once the
+/// database is back; and afterwards each pass's version, content and devices are exactly what was acknowledged.
 /// </summary>
 public sealed class PostgresOutageTests : IDisposable
 {
@@ -92,12 +93,14 @@ public sealed class PostgresOutageTests : IDisposable
                     var client = clients[Interlocked.Increment(ref round) % clients.Count];
                     var next = $"{index}-{changes + 1}";
                     var phone = new WalletDevice(client.Http, webServiceUrl);
-                    // A refused change must not be what a device is served next.
+                    // After a refusal a device is served what is stored: the last acknowledged seat, or the refused one when the
+                    // database committed it but the answer was lost with the dropped connection (the retry then finds it
+                    // stored, and a change to the same seat keeps the version). Never anything else.
                     async Task NotServed()
                     {
                         using var served = await phone.GetPassAsync(PassType, serial, token);
                         if (served.StatusCode == HttpStatusCode.OK)
-                            Assert.Equal(seat, PassPackage.Read(await served.Content.ReadAsByteArrayAsync()).FieldValue("seat"));
+                            Assert.Contains(PassPackage.Read(await served.Content.ReadAsByteArrayAsync()).FieldValue("seat"), new[] { seat, next });
                         else
                             Assert.Equal(HttpStatusCode.ServiceUnavailable, served.StatusCode);
                     }
