@@ -119,10 +119,13 @@ public sealed class PassGrain(
     {
         if (!await IsIssued())
             return new PassChangeResult(false, 0);
+        var before = PassContentLayers.FieldKeys(State.FieldsJson);
         (State.FieldsJson, State.PatchJson) = PassContentLayers.Merge((State.FieldsJson, State.PatchJson), change);
         await Advance();
         Publish(LifecycleEventTypes.PassChanged);
-        return new PassChangeResult(true, State.Version);
+        // The caller keeps the template's count of keys in use exact from these (Issuing/PassIssuer.cs ChangePassAsync).
+        var after = PassContentLayers.FieldKeys(State.FieldsJson);
+        return new PassChangeResult(true, State.Version, after.Except(before).ToList(), before.Except(after).ToList());
     }
 
     async Task<PassChangeResult> IPassGrain.Void()
