@@ -40,6 +40,11 @@ public static class GrainKeys
     /// <summary>The one grain holding every pass type's push alarm.</summary>
     public const string PushAlarms = "push-alarms";
 
+    /// <summary>The field keys a template's passes and groups set (<see cref="ITemplateUsageGrain"/>).</summary>
+    public static string TemplateUsage(string templateId) => $"templateusage:{templateId}";
+
+    public static string ParseTemplateUsage(string key) => key["templateusage:".Length..];
+
     public static string Job(string jobId) => $"job:{jobId}";
 
     /// <summary>One attempt at one chunk of a batch job: a retry is a new activation, placed afresh.</summary>

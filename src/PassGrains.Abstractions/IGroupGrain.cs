@@ -13,7 +13,8 @@ public sealed record GroupSnapshot(
     [property: Id(0)] string? TemplateId,
     [property: Id(1)] PassContent Content,
     [property: Id(2)] long Version,
-    [property: Id(3)] UpdateStamp Stamp);
+    [property: Id(3)] UpdateStamp Stamp,
+    [property: Id(4)] IReadOnlyList<string>? Templates = null);
 
 /// <summary>
 /// An event, flight or campaign (key <see cref="GrainKeys.Group"/>): values shared by its passes.
@@ -24,6 +25,12 @@ public interface IGroupGrain : IGrainWithStringKey
     Task<GroupPutResult> Put(GroupPut put);
 
     Task<GroupSnapshot?> GetSnapshot();
+
+    /// <summary>
+    /// Records that a pass of <paramref name="templateId"/> joins the group (asked before the pass is stored): the group
+    /// then tells that template's usage what it sets (<see cref="ITemplateUsageGrain.SetGroup"/>), now and on every change.
+    /// </summary>
+    Task AddTemplate(string templateId);
 
     /// <summary>
     /// Puts a registration of one of the group's passes into the group's device index (the shard of the device,

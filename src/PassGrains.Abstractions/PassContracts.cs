@@ -33,8 +33,14 @@ public enum PassIssueStatus
 [GenerateSerializer, Immutable]
 public sealed record PassIssueResult([property: Id(0)] PassIssueStatus Status, [property: Id(1)] long Version);
 
+/// <param name="AddedKeys">Field keys the pass sets now and did not before the change.</param>
+/// <param name="RemovedKeys">Field keys the pass set before the change and no longer does.</param>
 [GenerateSerializer, Immutable]
-public sealed record PassChangeResult([property: Id(0)] bool Found, [property: Id(1)] long Version);
+public sealed record PassChangeResult(
+    [property: Id(0)] bool Found,
+    [property: Id(1)] long Version,
+    [property: Id(2)] IReadOnlyList<string>? AddedKeys = null,
+    [property: Id(3)] IReadOnlyList<string>? RemovedKeys = null);
 
 /// <summary>What the issuer API shows of a pass.</summary>
 [GenerateSerializer, Immutable]

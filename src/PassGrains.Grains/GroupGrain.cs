@@ -17,6 +17,16 @@ public sealed class GroupState
 
     /// <summary>One bit per device-index shard that holds devices.</summary>
     public byte[] OccupiedShards { get; set; } = new byte[IGroupShardGrain.Count / 8];
+
+    /// <summary>
+    /// Every template whose passes render this group's values: each template the group had, and those of passes that
+    /// joined it from another. Never shrinks (a pass never leaves its group); each one's usage is told what the group sets.
+    /// </summary>
+    public List<string> Templates { get; set; } = [];
+
+    /// <summary><see cref="Templates"/>, with the group's template (groups stored before the list was kept have only that).</summary>
+    public IEnumerable<string> AllTemplates() =>
+        (TemplateId is { } own ? Templates.Append(own) : Templates).Distinct(StringComparer.Ordinal);
 }
 
 /// <summary>
@@ -74,8 +84,15 @@ public sealed class GroupGrain(
         // Before the version that owes the pushes is stored: owed pushes without their reminder would wait for ever after a crash.
         if (!created && state.State.OccupiedShards.Any(b => b != 0))
             await Reminder.EnsureAsync();
-        (state.State.FieldsJson, state.State.PatchJson) = PassContentLayers.Merge(created ? default : (state.State.FieldsJson, state.State.PatchJson), put.Content);
+        var before = created ? new HashSet<string>(StringComparer.Ordinal) : PassContentLayers.FieldKeys(state.State.FieldsJson);
+        var (fields, patch) = PassContentLayers.Merge(created ? default : (state.State.FieldsJson, state.State.PatchJson), put.Content);
+        var after = PassContentLayers.FieldKeys(fields);
+        var templates = (put.TemplateId is { } next ? state.State.AllTemplates().Append(next) : state.State.AllTemplates()).Distinct(StringComparer.Ordinal).ToList();
+        // Told before the change is stored, with the keys of both: a failure after it leaves the usage too high, never too low.
+        await TellUsage(templates, before.Union(after).ToList());
+        (state.State.FieldsJson, state.State.PatchJson) = (fields, patch);
         state.State.Exists = true;
+        state.State.Templates = templates;
         state.State.TemplateId = put.TemplateId ?? state.State.TemplateId;
         state.State.Version++;
         state.State.Stamp = state.State.Stamp.Next(time.GetUtcNow());
@@ -83,6 +100,8 @@ public sealed class GroupGrain(
         if (!owesPushes)
             state.State.PushedVersion = state.State.Version; // nobody to tell
         await state.WriteOrForgetAsync(this);
+        if (!before.SetEquals(after))
+            await TellUsage(templates, after.ToList());
         if (owesPushes)
         {
             // The version above is the durable record of the owed pushes; the reminder re-drives them after a crash.
@@ -90,6 +109,22 @@ public sealed class GroupGrain(
             WatchFanOut();
         }
         return new GroupPutResult(created, state.State.Version);
+    }
+
+    async Task IGroupGrain.AddTemplate(string templateId)
+    {
+        if (!state.State.Exists || state.State.AllTemplates().Contains(templateId, StringComparer.Ordinal))
+            return;
+        await TellUsage([templateId], PassContentLayers.FieldKeys(state.State.FieldsJson).ToList());
+        state.State.Templates.Add(templateId);
+        await state.WriteOrForgetAsync(this);
+    }
+
+    /// <summary>The group's keys to the usage of each template its passes render from; repeated on a retry, which heals a failed one.</summary>
+    private Task TellUsage(IEnumerable<string> templates, IReadOnlyList<string> keys)
+    {
+        var groupId = GrainKeys.ParseGroup(this.GetPrimaryKeyString());
+        return Task.WhenAll(templates.Select(t => GrainFactory.GetGrain<ITemplateUsageGrain>(GrainKeys.TemplateUsage(t)).SetGroup(groupId, keys)));
     }
 
     Task IGroupGrain.AddDevice(string deviceLibraryIdentifier, string passTypeIdentifier, string serialNumber, string pushToken) =>
@@ -147,7 +182,8 @@ public sealed class GroupGrain(
     }
 
     Task<GroupSnapshot?> IGroupGrain.GetSnapshot() => Task.FromResult(state.State.Exists
-        ? new GroupSnapshot(state.State.TemplateId, new PassContent(state.State.FieldsJson, state.State.PatchJson), state.State.Version, state.State.Stamp)
+        ? new GroupSnapshot(state.State.TemplateId, new PassContent(state.State.FieldsJson, state.State.PatchJson), state.State.Version, state.State.Stamp,
+            state.State.AllTemplates().ToList())
         : null);
 }
 

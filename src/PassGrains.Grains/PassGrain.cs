@@ -119,13 +119,16 @@ public sealed class PassGrain(
     {
         if (!await IsIssued())
             return new PassChangeResult(false, 0);
+        var before = PassContentLayers.FieldKeys(State.FieldsJson);
         var merged = PassContentLayers.Merge((State.FieldsJson, State.PatchJson), change);
         // A change that changes nothing (an empty PATCH, a value set again) is no new version: no device is woken for it.
         if (merged == (State.FieldsJson, State.PatchJson))
-            return new PassChangeResult(true, State.Version);
+            return new PassChangeResult(true, State.Version, [], []);
         await Advance(() => (State.FieldsJson, State.PatchJson) = merged);
         Publish(LifecycleEventTypes.PassChanged);
-        return new PassChangeResult(true, State.Version);
+        // The caller keeps the template's count of keys in use exact from these (Issuing/PassIssuer.cs ChangePassAsync).
+        var after = PassContentLayers.FieldKeys(State.FieldsJson);
+        return new PassChangeResult(true, State.Version, after.Except(before).ToList(), before.Except(after).ToList());
     }
 
     async Task<PassChangeResult> IPassGrain.Void()

@@ -12,6 +12,7 @@ public static class StorageNames
     public const string Group = "group";
     public const string GroupShard = "groupshard";
     public const string Template = "template";
+    public const string TemplateUsage = "templateusage";
     public const string Job = "job";
     public const string Webhooks = "webhooks";
     public const string PushAlarms = "push-alarms";

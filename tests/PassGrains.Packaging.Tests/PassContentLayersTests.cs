@@ -38,10 +38,21 @@ public sealed class PassContentLayersTests
     [Fact]
     public void Later_field_values_win_and_earlier_ones_stay()
     {
-        var merged = PassContentLayers.Merge(("""{"a":"1","b":"2"}""", null), ("""{"b":"3","c":null}""", null));
+        var merged = PassContentLayers.Merge(("""{"a":"1","b":"2"}""", null), ("""{"b":"3","c":"4"}""", null));
 
-        Assert.True(JsonNode.DeepEquals(JsonNode.Parse("""{"a":"1","b":"3","c":null}"""), JsonNode.Parse(merged.FieldsJson!)));
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse("""{"a":"1","b":"3","c":"4"}"""), JsonNode.Parse(merged.FieldsJson!)));
         Assert.Null(merged.PatchJson);
+    }
+
+    [Fact]
+    public void A_null_field_value_removes_the_value_set_before()
+    {
+        var merged = PassContentLayers.Merge(("""{"a":"1","b":"2"}""", null), ("""{"a":null,"c":null}""", null));
+
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse("""{"b":"2"}"""), JsonNode.Parse(merged.FieldsJson!)));
+        Assert.Equal(["b"], PassContentLayers.FieldKeys(merged.FieldsJson));
+        Assert.Null(PassContentLayers.Merge((null, null), ("""{"a":null}""", null)).FieldsJson);
+        Assert.Null(PassContentLayers.Merge(("""{"a":"1"}""", null), ("""{"a":null}""", null)).FieldsJson);
     }
 
     [Fact]

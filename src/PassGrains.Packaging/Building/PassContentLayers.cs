@@ -12,7 +12,8 @@ namespace PassGrains.Packaging.Building;
 public static class PassContentLayers
 {
     /// <summary>
-    /// Field values: later values win per key. Merge patches: combined so that applying the result
+    /// Field values: later values win per key, and a null removes the value set before (the group's or the template's
+    /// shows again), as in a merge patch. Merge patches: combined so that applying the result
     /// equals applying both in turn. Nulls are kept (they delete keys of the template). Where one
     /// patch cannot say it (an object after a null or a non-object for the same key: merge patch has no
     /// "replace this object"), the stored patch becomes a list applied in order, see <see cref="Layers"/>.
@@ -34,6 +35,15 @@ public static class PassContentLayers
         foreach (var patch in patches.Skip(1))
             yield return new PassLayer(Patch: patch);
     }
+
+    /// <summary>
+    /// The field keys stored content sets a value for: what its template must keep (a revision refused otherwise
+    /// counts them, see Grains/TemplateUsageGrain.cs).
+    /// </summary>
+    public static IReadOnlySet<string> FieldKeys(string? fieldsJson) =>
+        fieldsJson is null || JsonNode.Parse(fieldsJson) is not JsonObject fields
+            ? new HashSet<string>(StringComparer.Ordinal)
+            : fields.Where(p => p.Value is not null).Select(p => p.Key).ToHashSet(StringComparer.Ordinal);
 
     /// <summary>RFC 7386: objects merge key by key, null removes, anything else replaces. The target object is changed in place and returned.</summary>
     public static JsonNode? Apply(JsonNode? target, JsonNode? patch)
@@ -69,12 +79,20 @@ public static class PassContentLayers
 
     private static string? MergeFields(string? current, string? change)
     {
-        if (change is null || current is null)
-            return change ?? current;
-        var target = JsonNode.Parse(current) as JsonObject ?? [];
-        foreach (var (key, value) in (JsonNode.Parse(change) as JsonObject ?? []).ToList())
-            target[key] = value?.DeepClone();
-        return target.ToJsonString();
+        if (change is null)
+            return current;
+        var next = JsonNode.Parse(change) as JsonObject ?? [];
+        if (current is null && next.All(p => p.Value is not null))
+            return change;
+        var target = current is null ? [] : JsonNode.Parse(current) as JsonObject ?? [];
+        foreach (var (key, value) in next.ToList())
+        {
+            if (value is null)
+                target.Remove(key);
+            else
+                target[key] = value.DeepClone();
+        }
+        return target.Count == 0 ? null : target.ToJsonString();
     }
 
     private static string? MergePatches(string? current, string? change)

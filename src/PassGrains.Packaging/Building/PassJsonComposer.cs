@@ -13,13 +13,19 @@ public static class PassJsonComposer
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <param name="problems">Where unknown field keys are reported; when null they throw <see cref="PassValidationException"/>.</param>
-    public static JsonObject Compose(JsonObject template, string serialNumber, IEnumerable<PassLayer> layers, List<PassProblem>? problems = null)
+    /// <param name="refuseUnknown">
+    /// Which field keys the template lacks are an error; the others are skipped. Null refuses every one (a typo in a
+    /// request). Stored content is rendered with <c>_ =&gt; false</c>: a value a template revision dropped (accepted with
+    /// dropUnknownFields, or stored by a build that counted no usage) must not make its pass unrenderable.
+    /// </param>
+    public static JsonObject Compose(JsonObject template, string serialNumber, IEnumerable<PassLayer> layers, List<PassProblem>? problems = null,
+        Func<string, bool>? refuseUnknown = null)
     {
         var pass = (JsonObject)template.DeepClone();
         foreach (var layer in layers)
         {
             if (layer.Fields is { Count: > 0 } fields)
-                SetFieldValues(pass, fields, problems);
+                SetFieldValues(pass, fields, problems, refuseUnknown);
             if (layer.Patch is { } patch)
                 PassContentLayers.Apply(pass, patch);
         }
@@ -37,9 +43,11 @@ public static class PassJsonComposer
 
     /// <summary>
     /// Sets the <c>value</c> of every field whose <c>key</c> matches, in every field list of every style
-    /// dictionary. A key no field has is an error: a typo must not silently leave a pass unchanged.
+    /// dictionary. A key no field has is an error (a typo must not silently leave a pass unchanged) unless
+    /// <paramref name="refuseUnknown"/> says it is not.
     /// </summary>
-    public static void SetFieldValues(JsonObject pass, IReadOnlyDictionary<string, JsonNode?> values, List<PassProblem>? problems = null)
+    public static void SetFieldValues(JsonObject pass, IReadOnlyDictionary<string, JsonNode?> values, List<PassProblem>? problems = null,
+        Func<string, bool>? refuseUnknown = null)
     {
         var found = new HashSet<string>(StringComparer.Ordinal);
         foreach (var style in StyleKeys)
@@ -60,7 +68,7 @@ public static class PassJsonComposer
                 }
             }
         }
-        var missing = values.Keys.Where(k => !found.Contains(k))
+        var missing = values.Keys.Where(k => !found.Contains(k) && (refuseUnknown is null || refuseUnknown(k)))
             .Select(k => PassProblem.Error("pass.json", $"$..[?(@.key=='{k}')]", PassRules.FieldValue,
                 $"the template has no field with key '{k}'; known keys: {string.Join(", ", FieldKeys(pass))}"))
             .ToList();

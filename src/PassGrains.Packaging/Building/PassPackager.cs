@@ -23,12 +23,13 @@ public sealed class PassPackager(PassSigner signer)
 
     /// <summary>The composed pass.json bytes, checked when <paramref name="validate"/> is set; nothing is signed.</summary>
     /// <exception cref="PassValidationException">The composed pass.json breaks a rule.</exception>
+    /// <param name="refuseUnknown">Which field keys the template lacks are an error (<see cref="PassJsonComposer.Compose"/>); null: all.</param>
     public byte[] Compose(CompiledPassTemplate template, string serialNumber, IEnumerable<PassLayer>? layers = null,
-        bool validate = true, PassValidationOptions? options = null)
+        bool validate = true, PassValidationOptions? options = null, Func<string, bool>? refuseUnknown = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(serialNumber);
         var problems = validate ? new List<PassProblem>() : null;
-        var pass = PassJsonComposer.Compose(template.PassJsonTemplate, serialNumber, layers ?? [], problems);
+        var pass = PassJsonComposer.Compose(template.PassJsonTemplate, serialNumber, layers ?? [], problems, refuseUnknown);
         var passJson = PassJsonComposer.ToUtf8(pass);
         if (validate)
             Validate(pass, passJson, options, problems!);

@@ -13,6 +13,17 @@ public static class ChangeRefusals
         ChangeOutcome.Invalid invalid => Problems.Invalid(invalid.Field, invalid.Message),
         ChangeOutcome.Forbidden forbidden => Problems.Forbidden(forbidden.Message),
         ChangeOutcome.WouldBeInvalid wouldBe => Problems.FromPassProblems(wouldBe.Title, wouldBe.Problems),
+        ChangeOutcome.WouldBreak wouldBreak => Problems.Conflict("the change would break stored passes", wouldBreak.Message,
+            wouldBreak.Field is { } field
+                ? [new FieldProblem(field, "conflict", wouldBreak.Message)]
+                : wouldBreak.Fields.Select(u => new FieldProblem(FieldUses.Field(u), "in-use", $"{FieldUses.Who(u)}, and the change takes it away")).ToList(),
+            new Dictionary<string, object?>
+            {
+                ["fieldsInUse"] = wouldBreak.Fields.Select(u => new FieldInUse(FieldUses.Field(u), u.Key, u.Passes, u.Groups)).ToList(),
+            }),
         _ => throw new InvalidOperationException($"{outcome.GetType().Name} is no refusal"),
     };
 }
+
+/// <summary>A field key stored passes or groups set: in a 409's <c>fieldsInUse</c>, and what a revision accepted with dropUnknownFields dropped.</summary>
+public sealed record FieldInUse(string Field, string Key, long Passes, IReadOnlyList<string> Groups);

@@ -18,19 +18,27 @@ public static class DownloadApi
     }
 
     private static async Task<IResult> DownloadPass(string passTypeIdentifier, string serialNumber, string? expires, string? sig,
-        DownloadLinks links, IGrainFactory grains, PassRenderer renderer)
+        DownloadLinks links, IGrainFactory grains, PassRenderer renderer, HttpResponse response)
     {
         if (!links.IsValid($"{passTypeIdentifier}/{serialNumber}", expires, sig))
             return Problems.NotFound("this download link is invalid or has expired; ask the issuer for a new one");
         var source = await grains.GetGrain<IPassGrain>(GrainKeys.Pass(passTypeIdentifier, serialNumber)).GetRenderSourceForIssuer();
         if (source is null)
             return Problems.NotFound("this pass does not exist");
-        var pass = await renderer.RenderAsync(source);
+        SignedPass pass;
+        try
+        {
+            pass = await renderer.RenderAsync(source);
+        }
+        catch (PassRenderException)
+        {
+            return RenderFailed(response);
+        }
         return new PassFileResult(pass, source.Stamp.LastModified, PassBundle.FileName(serialNumber));
     }
 
     private static async Task<IResult> DownloadBundle(string passTypeIdentifier, string? serials, string? expires, string? sig,
-        DownloadLinks links, IGrainFactory grains, PassRenderer renderer)
+        DownloadLinks links, IGrainFactory grains, PassRenderer renderer, HttpResponse response)
     {
         var list = (serials ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries);
         if (list.Length is 0 or > PassBundle.MaxPasses || !links.IsValid($"{passTypeIdentifier}/{string.Join(',', list)}", expires, sig))
@@ -41,8 +49,22 @@ public static class DownloadApi
             var source = await grains.GetGrain<IPassGrain>(GrainKeys.Pass(passTypeIdentifier, serial)).GetRenderSourceForIssuer();
             if (source is null)
                 return Problems.NotFound($"pass {serial} does not exist");
-            passes.Add(await renderer.RenderAsync(source));
+            try
+            {
+                passes.Add(await renderer.RenderAsync(source));
+            }
+            catch (PassRenderException)
+            {
+                return RenderFailed(response);
+            }
         }
         return Results.File(PassBundle.Create(passes), PassBundle.MediaType, $"{passTypeIdentifier}.pkpasses");
+    }
+
+    /// <summary>Logged and counted by the renderer; the holder is told to come back, not that the server broke.</summary>
+    private static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult RenderFailed(HttpResponse response)
+    {
+        response.Headers.RetryAfter = PassRenderException.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return Problems.Unavailable("the pass cannot be rendered right now; try again later");
     }
 }

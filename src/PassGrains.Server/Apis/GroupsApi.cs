@@ -11,11 +11,13 @@ public static class GroupsApi
     internal static RouteGroupBuilder MapGroups(this RouteGroupBuilder api)
     {
         api.MapPut("/groups/{groupId}", PutGroup).WithSummary("Create or change a group; its passes follow").RequireIssuerScope(IssuerAccess.Write)
-            .ReadsJson().AsksGrains();
+            .ReadsJson().ProducesProblem(StatusCodes.Status409Conflict).AsksGrains();
         return api;
     }
 
-    private static async Task<Results<Created<GroupResponse>, Ok<GroupResponse>, ProblemHttpResult>> PutGroup(string groupId, HttpRequest request, PassIssuer issuer)
+    /// <param name="dropUnknownFields">Move the group to a template without fields for some of its values: they render as nothing (else 409 names them).</param>
+    private static async Task<Results<Created<GroupResponse>, Ok<GroupResponse>, ProblemHttpResult>> PutGroup(string groupId, HttpRequest request, PassIssuer issuer,
+        bool dropUnknownFields = false)
     {
         if (!IssuerApi.IdShape().IsMatch(groupId))
             return Problems.Invalid("groupId", "group ids are 1–100 letters, digits, '.', '_' or '-'");
@@ -25,12 +27,13 @@ public static class GroupsApi
         var (content, contentError) = RequestContent.ContentOf(body!);
         if (contentError is { } invalid)
             return Problems.Invalid(invalid.Field, invalid.Message);
-        var outcome = await issuer.PutGroupAsync(groupId, RequestContent.OptionalString(body!, "templateId"), content, request.HttpContext.IssuerScope());
+        var outcome = await issuer.PutGroupAsync(groupId, RequestContent.OptionalString(body!, "templateId"), content, request.HttpContext.IssuerScope(), dropUnknownFields);
         if (outcome is not ChangeOutcome.Stored stored)
             return outcome.ToProblem();
-        var response = new GroupResponse(groupId, stored.Version);
+        var response = new GroupResponse(groupId, stored.Version, (stored.Dropped ?? []).Select(FieldUses.Dropped).ToList());
         return stored.Created ? TypedResults.Created($"/api/groups/{groupId}", response) : TypedResults.Ok(response);
     }
 }
 
-public sealed record GroupResponse(string GroupId, long Version);
+/// <param name="Warnings">Values of the group its template has no field for (stored with dropUnknownFields).</param>
+public sealed record GroupResponse(string GroupId, long Version, IReadOnlyList<string> Warnings);

@@ -14,7 +14,7 @@ public static class PassesApi
         api.MapPost("/passes", CreatePass).WithSummary("Issue a pass").RequireIssuerScope(IssuerAccess.Write)
             .ReadsJson().ProducesProblem(StatusCodes.Status409Conflict).AsksGrains();
         api.MapPatch("/passes/{passTypeIdentifier}/{serialNumber}", PatchPass).WithSummary("Change a pass").RequireIssuerScope(IssuerAccess.Write)
-            .ReadsJson().ProducesProblem(StatusCodes.Status404NotFound).AsksGrains();
+            .ReadsJson().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict).AsksGrains();
         api.MapGet("/passes/{passTypeIdentifier}/{serialNumber}", GetPass).WithSummary("Show a pass").RequireIssuerScope(IssuerAccess.Read)
             .ProducesProblem(StatusCodes.Status404NotFound).AsksGrains();
         api.MapPost("/passes/{passTypeIdentifier}/{serialNumber}/void", VoidPass).WithSummary("Void a pass").RequireIssuerScope(IssuerAccess.Write)

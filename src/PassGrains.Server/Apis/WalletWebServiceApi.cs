@@ -114,8 +114,19 @@ public static partial class WalletWebServiceApi
             metrics.LatestPass(passTypeIdentifier, StatusCodes.Status304NotModified);
             return Results.StatusCode(StatusCodes.Status304NotModified);
         }
+        SignedPass pass;
+        try
+        {
+            pass = await renderer.RenderAsync(source);
+        }
+        catch (PassRenderException)
+        {
+            // Logged and counted by the renderer: the device keeps the pass it has and asks again later.
+            metrics.LatestPass(passTypeIdentifier, StatusCodes.Status503ServiceUnavailable);
+            response.Headers.RetryAfter = PassRenderException.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+            return Problems.Unavailable("the pass cannot be rendered right now; try again later");
+        }
         metrics.LatestPass(passTypeIdentifier, StatusCodes.Status200OK);
-        var pass = await renderer.RenderAsync(source);
         return new PassFileResult(pass, lastModified, null);
     }
 

@@ -46,13 +46,21 @@ public static class Problems
     /// <summary>The key is valid but outside its scope; <paramref name="message"/> names the scope it lacks.</summary>
     public static ProblemHttpResult Forbidden(string message) => Create(StatusCodes.Status403Forbidden, "forbidden", message, []);
 
+    /// <summary>The request conflicts with what is stored; <paramref name="extensions"/> say with what, for a client to act on.</summary>
+    public static ProblemHttpResult Conflict(string title, string detail, List<FieldProblem> errors, IReadOnlyDictionary<string, object?>? extensions = null) =>
+        Create(StatusCodes.Status409Conflict, title, detail, errors, extra: extensions);
+
+    /// <summary>Not now: the client should retry (the caller sets Retry-After; <c>HttpHosting</c> gives a default).</summary>
+    public static ProblemHttpResult Unavailable(string message) => Create(StatusCodes.Status503ServiceUnavailable, "service unavailable", message, []);
+
     public static ProblemHttpResult TooLarge(string message) => Create(StatusCodes.Status413PayloadTooLarge, "request too large", message, []);
 
     public static ProblemHttpResult UnsupportedMediaType(string message) => Create(StatusCodes.Status415UnsupportedMediaType, "unsupported media type", message, []);
 
-    private static ProblemHttpResult Create(int status, string title, string detail, List<FieldProblem> errors, List<string>? warnings = null)
+    private static ProblemHttpResult Create(int status, string title, string detail, List<FieldProblem> errors, List<string>? warnings = null,
+        IReadOnlyDictionary<string, object?>? extra = null)
     {
-        var extensions = new Dictionary<string, object?>();
+        var extensions = extra is null ? new Dictionary<string, object?>() : new Dictionary<string, object?>(extra);
         if (errors.Count > 0)
             extensions["errors"] = errors;
         if (warnings is { Count: > 0 })

@@ -14,7 +14,7 @@ public sealed class BatchChunkIssuer(PassIssuer issuer) : IBatchChunkIssuer
 
     public async Task<BatchChunkResult> IssueAsync(BatchChunk chunk)
     {
-        var lookups = issuer.NewLookups();
+        await using var lookups = issuer.NewLookups(); // disposed: the chunk's unused usage leases go back (IssueLookups.cs)
         var scope = chunk.PassTypes is null ? Security.PassTypeScope.All : new Security.PassTypeScope(chunk.PassTypes.ToHashSet(StringComparer.Ordinal));
         var done = 0;
         var failed = 0;

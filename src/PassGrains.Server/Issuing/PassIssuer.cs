@@ -5,6 +5,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using PassGrains.Abstractions;
+using PassGrains.Packaging.Building;
 using PassGrains.Packaging.PassModels;
 using PassGrains.Server.PassTypes;
 using PassGrains.Server.Rendering;
@@ -46,7 +47,15 @@ public sealed partial class PassIssuer(IGrainFactory grains, PassRenderer render
     /// <param name="scope">The pass types the issuer's key may issue; the pass type is known only once the template is looked up, so it is checked here.</param>
     public async Task<IssueOutcome> IssueAsync(JsonObject body, string? defaultSerial = null, IssueLookups? lookups = null, bool fromBatch = false, PassTypeScope? scope = null)
     {
-        lookups ??= NewLookups();
+        if (lookups is not null)
+            return await IssueWithAsync(body, defaultSerial, lookups, fromBatch, scope);
+        // Its own lookups give back, when done, a count taken for a pass that was not stored.
+        await using var own = NewLookups();
+        return await IssueWithAsync(body, defaultSerial, own, fromBatch, scope);
+    }
+
+    private async Task<IssueOutcome> IssueWithAsync(JsonObject body, string? defaultSerial, IssueLookups lookups, bool fromBatch, PassTypeScope? scope)
+    {
         if (RequestContent.PassBody.Check(body) is { } misfit)
             return IssueOutcome.Invalid(misfit.Member, misfit.Message);
         var templateId = RequestContent.OptionalString(body, "templateId");
@@ -56,9 +65,12 @@ public sealed partial class PassIssuer(IGrainFactory grains, PassRenderer render
         if (!IsValidSerial(serial))
             return IssueOutcome.Invalid("serialNumber", "serial numbers are 1–100 letters, digits, '.', '_', '~' or '-' (they appear in URLs)");
         var groupId = RequestContent.OptionalString(body, "groupId");
-        var (content, contentError) = RequestContent.ContentOf(body);
+        var (given, contentError) = RequestContent.ContentOf(body);
         if (contentError is not null)
             return IssueOutcome.Invalid(contentError.Value.Field, contentError.Value.Message);
+        // A null field value means "none of my own" (as in a change): a new pass simply stores none.
+        PassContent content = PassContentLayers.Merge(default, given);
+        var keys = PassContentLayers.FieldKeys(content.FieldsJson);
 
         var template = await lookups.TemplateAsync(templateId);
         if (template is null)
@@ -76,18 +88,30 @@ public sealed partial class PassIssuer(IGrainFactory grains, PassRenderer render
                 && (await lookups.TemplateAsync(groupTemplate))?.PassTypeIdentifier is { } groupType && !scope.Allows(groupType))
                 return IssueOutcome.Forbidden("groupId", PassTypeScope.Refusal(groupType));
         }
-        var problems = renderer.Check(template, serial, group?.Content, content);
+        // The group's values were checked against the templates it knows (PutGroupAsync); a key one of them lacks was
+        // dropped by a revision and renders as nothing. Joining from another template, the group's keys must all be there.
+        var groupKnowsTemplate = group?.Templates?.Contains(templateId, StringComparer.Ordinal) ?? true;
+        var problems = renderer.Check(template, serial, group?.Content, content, k => keys.Contains(k) || !groupKnowsTemplate);
         if (problems.Any(p => p.IsError))
             return new IssueOutcome(StatusCodes.Status400BadRequest, null, "the pass would be invalid", Problems.ToFieldProblems(problems));
 
+        if (!groupKnowsTemplate)
+            await lookups.JoinGroupAsync(groupId!, templateId);
+        // Counted before the pass is stored: a failure in between counts a pass too many, never one too few.
+        if (await lookups.CountAsync(templateId, keys, fromBatch) is { Count: > 0 } gone)
+            return new IssueOutcome(StatusCodes.Status409Conflict, null, "the template changed", gone.Select(k => new FieldProblem($"fields.{k}", "template-changed",
+                $"template '{templateId}' was revised meanwhile and has no field '{k}' any more")).ToList());
         var passType = template.PassTypeIdentifier!;
         var issue = new PassIssue(templateId, groupId, content);
         var status = fromBatch
             ? await newPasses.IssueAsync(passType, serial, issue)
             : (await grains.GetGrain<IPassGrain>(GrainKeys.Pass(passType, serial)).Issue(issue)).Status;
         if (status == PassIssueStatus.AlreadyExists)
+        {
+            await lookups.UncountAsync(templateId, keys);
             return new IssueOutcome(StatusCodes.Status409Conflict, null, "conflict",
                 [new FieldProblem("serialNumber", "unique", $"pass {passType}/{serial} already exists; change it with PATCH /api/passes/{passType}/{serial}")]);
+        }
         metrics.Issued(passType, fromBatch);
         return new IssueOutcome(StatusCodes.Status201Created, new PassCreatedResponse(passType, serial, 1, fromBatch ? "" : links.ForPass(passType, serial)), "created", []);
     }
@@ -105,8 +129,13 @@ public sealed partial class PassIssuer(IGrainFactory grains, PassRenderer render
         return template?.PassTypeIdentifier is { } passType && !scope.Allows(passType) ? PassTypeScope.Refusal(passType) : null;
     }
 
-    /// <summary>Stores <paramref name="modelZip"/> as the next revision of a template, if it is a pass model of a pass type this server signs for and the key may touch.</summary>
-    public async Task<ChangeOutcome> PutTemplateAsync(string templateId, byte[] modelZip, PassTypeScope scope)
+    /// <summary>
+    /// Stores <paramref name="modelZip"/> as the next revision of a template, if it is a pass model of a pass type this
+    /// server signs for and the key may touch, of the template's pass type, and if it keeps every field key its passes
+    /// and groups set (<see cref="ITemplateUsageGrain.Revise"/> checks and stores in one step). With
+    /// <paramref name="dropUnknownFields"/> a revision without some of them is stored, and those values render as nothing.
+    /// </summary>
+    public async Task<ChangeOutcome> PutTemplateAsync(string templateId, byte[] modelZip, PassTypeScope scope, bool dropUnknownFields = false)
     {
         if (await TemplateRefusalAsync(templateId, scope) is { } replaced)
             return new ChangeOutcome.Forbidden(replaced);
@@ -114,22 +143,33 @@ public sealed partial class PassIssuer(IGrainFactory grains, PassRenderer render
         var result = PassModelReader.ReadZip(zip, options: renderer.ValidationOptions with { IsTemplate = true });
         if (result.Model is not { } model)
             return new ChangeOutcome.WouldBeInvalid("the template is not a valid pass model", result.Problems);
-        var passType = JsonNode.Parse(model.PassJson.Span)?["passTypeIdentifier"]?.GetValue<string>() ?? "";
+        var passJson = JsonNode.Parse(model.PassJson.Span) as JsonObject;
+        var passType = passJson?["passTypeIdentifier"]?.GetValue<string>() ?? "";
         if (passTypes.Find(passType) is null)
             return new ChangeOutcome.Invalid("pass.json/passTypeIdentifier",
                 $"no signing certificate is configured for pass type '{passType}' (configured: {string.Join(", ", passTypes.All.Select(t => t.Identifier))})");
         if (!scope.Allows(passType))
             return new ChangeOutcome.Forbidden(PassTypeScope.Refusal(passType));
-        var put = await grains.GetGrain<ITemplateGrain>(GrainKeys.Template(templateId)).Put(modelZip, passType);
-        return new ChangeOutcome.TemplateStored(put.Revision, put.Created, passType, result.Problems);
+        var current = await renderer.GetTemplateAsync(templateId, null);
+        var revise = new TemplateRevise(modelZip, passType, PassJsonComposer.FieldKeys(passJson!).ToList(), current?.PassTypeIdentifier,
+            current is null ? null : PassJsonComposer.FieldKeys(current.PassJson).ToList(), dropUnknownFields);
+        var revised = await grains.GetGrain<ITemplateUsageGrain>(GrainKeys.TemplateUsage(templateId)).Revise(revise);
+        if (revised.KeptPassTypeIdentifier is { } kept)
+            return new ChangeOutcome.WouldBreak($"template '{templateId}' is of pass type '{kept}' and its passes stay so (their URLs and signatures are of that pass type); "
+                + $"upload a pass model of pass type '{passType}' as a new template", [], "pass.json/passTypeIdentifier");
+        if (revised.Stored is not { } put)
+            return new ChangeOutcome.WouldBreak($"the revision has no field for {string.Join("; ", revised.Gone.Select(FieldUses.Who))}; "
+                + "keep those fields, or PUT again with ?dropUnknownFields=true to store it and render those passes without the values", revised.Gone);
+        return new ChangeOutcome.TemplateStored(put.Revision, put.Created, passType, result.Problems, revised.Gone);
     }
 
     /// <summary>
     /// Creates or changes a group: <paramref name="change"/> is merged over its content (<c>PassContentLayers.Merge</c>,
-    /// as the grain merges it) and checked against the template before it is stored, so no change makes every pass of a
-    /// group invalid at once. <paramref name="templateId"/> null keeps the group's template.
+    /// as the grain merges it) and checked against every template whose passes render it before it is stored, so no
+    /// change makes the group's passes invalid at once. <paramref name="templateId"/> null keeps the group's template;
+    /// a template without a field the group sets is refused (409) unless <paramref name="dropUnknownFields"/>.
     /// </summary>
-    public async Task<ChangeOutcome> PutGroupAsync(string groupId, string? templateId, PassContent change, PassTypeScope scope)
+    public async Task<ChangeOutcome> PutGroupAsync(string groupId, string? templateId, PassContent change, PassTypeScope scope, bool dropUnknownFields = false)
     {
         var group = grains.GetGrain<IGroupGrain>(GrainKeys.Group(groupId));
         var existing = await group.GetSnapshot();
@@ -142,11 +182,30 @@ public sealed partial class PassIssuer(IGrainFactory grains, PassRenderer render
             if (await TemplateRefusalAsync(template, scope) is { } refusal)
                 return new ChangeOutcome.Forbidden(refusal);
         }
-        var problems = await renderer.CheckAsync(templateId, "GROUP-CHECK", existing is null ? change : Packaging.Building.PassContentLayers.Merge(existing.Content, change), new PassContent(null, null));
-        if (problems.Any(p => p.IsError))
-            return new ChangeOutcome.WouldBeInvalid("the group's values would make invalid passes", problems);
+        PassContent merged = Packaging.Building.PassContentLayers.Merge(existing?.Content, change);
+        var changed = PassContentLayers.FieldKeys(change.FieldsJson);
+        var keys = PassContentLayers.FieldKeys(merged.FieldsJson);
+        var dropped = new List<FieldUse>();
+        // Moving to another template, the values the group already sets must have fields there.
+        if (existing is not null && existing.TemplateId != templateId && await renderer.GetTemplateAsync(templateId, null) is { } next)
+        {
+            var nextKeys = PassJsonComposer.FieldKeys(next.PassJson).ToHashSet(StringComparer.Ordinal);
+            dropped = keys.Where(k => !changed.Contains(k) && !nextKeys.Contains(k)).Order(StringComparer.Ordinal).Select(k => new FieldUse(k, 0, [groupId])).ToList();
+            if (dropped.Count > 0 && !dropUnknownFields)
+                return new ChangeOutcome.WouldBreak($"template '{templateId}' has no field for what {string.Join("; ", dropped.Select(FieldUses.Who))}; "
+                    + "add those fields to it, or PUT again with ?dropUnknownFields=true to render the group's passes without the values", dropped);
+        }
+        // Every template whose passes render the group (Grains/GroupGrain.cs Templates) must take what this change sets.
+        var templates = (existing?.Templates ?? []).Append(templateId).Distinct(StringComparer.Ordinal);
+        foreach (var template in templates)
+        {
+            var problems = await renderer.CheckAsync(template, "GROUP-CHECK", merged, new PassContent(null, null), changed.Contains);
+            if (problems.Any(p => p.IsError))
+                return new ChangeOutcome.WouldBeInvalid(template == templateId ? "the group's values would make invalid passes"
+                    : $"the group's values would make its passes of template '{template}' invalid", problems);
+        }
         var result = await group.Put(new GroupPut(templateId, change));
-        return new ChangeOutcome.Stored(result.Version, result.Created);
+        return new ChangeOutcome.Stored(result.Version, result.Created, dropped);
     }
 
     /// <summary>
@@ -159,11 +218,24 @@ public sealed partial class PassIssuer(IGrainFactory grains, PassRenderer render
         var source = await pass.GetRenderSourceForIssuer();
         if (source is null)
             return new ChangeOutcome.NotFound($"pass {passTypeIdentifier}/{serialNumber} does not exist");
-        var problems = await renderer.CheckAsync(source.TemplateId, serialNumber, source.Group, Packaging.Building.PassContentLayers.Merge(source.Pass, change));
+        // Only what the change sets must have a field: a value stored before and dropped by a revision stays dropped.
+        var keys = PassContentLayers.FieldKeys(change.FieldsJson);
+        var problems = await renderer.CheckAsync(source.TemplateId, serialNumber, source.Group, PassContentLayers.Merge(source.Pass, change), keys.Contains);
         if (problems.Any(p => p.IsError))
             return new ChangeOutcome.WouldBeInvalid("the change would make the pass invalid", problems);
+        // Every key the change sets is counted before it is stored; what it did not add (set before) or removed is
+        // taken off after, from what the pass itself says changed. A failure in between leaves the count high.
+        var usage = grains.GetGrain<ITemplateUsageGrain>(GrainKeys.TemplateUsage(source.TemplateId));
+        if (keys.Count > 0 && await usage.AddPasses(keys.ToDictionary(k => k, _ => 1L, StringComparer.Ordinal)) is { Count: > 0 } gone)
+            return new ChangeOutcome.WouldBreak($"template '{source.TemplateId}' was revised meanwhile and has no field for {string.Join(", ", gone.Select(k => $"'{k}'"))} any more",
+                [], $"fields.{gone[0]}");
         var result = await pass.Change(change);
-        return new ChangeOutcome.Stored(result.Version, Created: false);
+        var uncounted = result is { Found: true, AddedKeys: { } added, RemovedKeys: { } removed }
+            ? keys.Except(added, StringComparer.Ordinal).Concat(removed).ToList()
+            : result.Found ? [] : keys.ToList(); // an older silo's answer says nothing of keys: the count stays high
+        if (uncounted.Count > 0)
+            await usage.RemovePasses(uncounted.Distinct(StringComparer.Ordinal).ToDictionary(k => k, _ => 1L, StringComparer.Ordinal));
+        return result.Found ? new ChangeOutcome.Stored(result.Version, Created: false) : new ChangeOutcome.NotFound($"pass {passTypeIdentifier}/{serialNumber} does not exist");
     }
 
     /// <summary>Voids an issued pass; a pass voided before stays as it is and answers its version.</summary>
@@ -218,8 +290,9 @@ public static class RequestContent
                 return (null!, ("fields", "fields must be an object of field key to value"));
             foreach (var (key, value) in fieldObject)
             {
-                if (value is not JsonValue v || v.GetValueKind() is not (JsonValueKind.String or JsonValueKind.Number))
-                    return (null!, ($"fields.{key}", "a field value must be a string or a number"));
+                // null takes a value back, as in a merge patch (the group's or the template's shows again).
+                if (value is not null && (value is not JsonValue v || v.GetValueKind() is not (JsonValueKind.String or JsonValueKind.Number)))
+                    return (null!, ($"fields.{key}", "a field value must be a string, a number, or null to remove the value set before"));
             }
             fields = fieldObject.ToJsonString();
         }

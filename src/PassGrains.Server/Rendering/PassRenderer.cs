@@ -15,7 +15,8 @@ namespace PassGrains.Server.Rendering;
 /// Renders and signs passes outside the grains (CPU work never blocks a grain). Each template
 /// revision is compiled once per silo and kept until a newer revision is seen.
 /// </summary>
-public sealed class PassRenderer(IGrainFactory grains, PassTypeRegistry passTypes, PublicUrl publicUrl, Telemetry.PassGrainsMetrics metrics)
+public sealed partial class PassRenderer(IGrainFactory grains, PassTypeRegistry passTypes, PublicUrl publicUrl, Telemetry.PassGrainsMetrics metrics,
+    ILogger<PassRenderer> logger)
 {
     private sealed record CachedTemplate(long Tag, CompiledPassTemplate Template)
     {
@@ -32,27 +33,48 @@ public sealed class PassRenderer(IGrainFactory grains, PassTypeRegistry passType
     /// <summary>A token-shaped placeholder for checks before a pass exists.</summary>
     private const string PlaceholderToken = "0000000000000000000000000000000000000000000";
 
+    /// <summary>Stored content renders whatever revision its template is at: a value whose field a revision dropped is left out.</summary>
+    private static readonly Func<string, bool> StoredContent = _ => false;
+
+    /// <summary>
+    /// Signs a stored pass. Content the server accepted always renders (a value without its field is left out); should
+    /// it not (a template that no longer reads, a certificate gone), the failure is logged at Error and counted
+    /// (<c>passgrains.render.failures</c>) and <see cref="PassRenderException"/> tells the caller to answer 503, not 500.
+    /// </summary>
+    /// <exception cref="PassRenderException">The pass cannot be rendered; the operator has been alarmed.</exception>
     public async ValueTask<SignedPass> RenderAsync(PassRenderSource source)
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        var type = passTypes.Find(source.PassTypeIdentifier)
-            ?? throw new InvalidOperationException($"no signing certificate is configured for {source.PassTypeIdentifier}");
-        var cached = await GetCachedTemplateAsync(source.TemplateId, source.TemplateTag)
-            ?? throw new InvalidOperationException($"template {source.TemplateId} does not exist");
-        var template = source.Personalized ? cached.WithoutPersonalization.Value : cached.Template;
-        var packager = new PassPackager(type.Signer);
-        var passJson = packager.Compose(template, source.SerialNumber, Layers(source.Group, source.Pass, source.Voided, source.AuthenticationToken), validate: false);
-        // The signing time is the version's Last-Modified second or later: never older than the content.
-        var signed = packager.Package(template, source.SerialNumber, passJson, DateTimeOffset.UtcNow);
-        metrics.Rendered(source.PassTypeIdentifier, Telemetry.PassGrainsMetrics.Since(started));
-        return signed;
+        try
+        {
+            var type = passTypes.Find(source.PassTypeIdentifier)
+                ?? throw new InvalidOperationException($"no signing certificate is configured for {source.PassTypeIdentifier}");
+            var cached = await GetCachedTemplateAsync(source.TemplateId, source.TemplateTag)
+                ?? throw new InvalidOperationException($"template {source.TemplateId} does not exist");
+            var template = source.Personalized ? cached.WithoutPersonalization.Value : cached.Template;
+            var packager = new PassPackager(type.Signer);
+            var passJson = packager.Compose(template, source.SerialNumber, Layers(source.Group, source.Pass, source.Voided, source.AuthenticationToken), validate: false,
+                refuseUnknown: StoredContent);
+            // The signing time is the version's Last-Modified second or later: never older than the content.
+            var signed = packager.Package(template, source.SerialNumber, passJson, DateTimeOffset.UtcNow);
+            metrics.Rendered(source.PassTypeIdentifier, Telemetry.PassGrainsMetrics.Since(started));
+            return signed;
+        }
+        catch (Exception e) when (e is not OperationCanceledException && !Http.HttpHosting.IsTransient(e))
+        {
+            metrics.RenderFailed(source.PassTypeIdentifier);
+            LogRenderFailed(logger, e, source.PassTypeIdentifier, source.SerialNumber, source.TemplateId, source.TemplateTag);
+            throw new PassRenderException($"pass {source.PassTypeIdentifier}/{source.SerialNumber} of template {source.TemplateId} could not be rendered", e);
+        }
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Pass {PassType}/{SerialNumber} of template {TemplateId} (tag {TemplateTag}) cannot be rendered; its downloads and devices are answered 503 until it can")]
+    private static partial void LogRenderFailed(ILogger logger, Exception exception, string passType, string serialNumber, string templateId, long templateTag);
 
     /// <summary>
     /// The pass.json <see cref="RenderAsync"/> would sign for <paramref name="source"/>, composed the same way but
     /// neither checked nor signed (previews show what a holder downloads); null when the template no longer exists.
     /// </summary>
-    /// <exception cref="PassValidationException">The pass sets a field the template no longer has.</exception>
     public async ValueTask<(CompiledPassTemplate Template, byte[] PassJson)?> ComposeAsync(PassRenderSource source)
     {
         var cached = await GetCachedTemplateAsync(source.TemplateId, source.TemplateTag);
@@ -60,27 +82,30 @@ public sealed class PassRenderer(IGrainFactory grains, PassTypeRegistry passType
             return null;
         var template = source.Personalized ? cached.WithoutPersonalization.Value : cached.Template;
         var layers = Layers(source.Group, source.Pass, source.Voided, source.AuthenticationToken);
-        return (template, PassJsonComposer.ToUtf8(PassJsonComposer.Compose(template.PassJson, source.SerialNumber, layers)));
+        return (template, PassJsonComposer.ToUtf8(PassJsonComposer.Compose(template.PassJson, source.SerialNumber, layers, refuseUnknown: StoredContent)));
     }
 
     /// <summary>Every problem the pass would have, composed from these parts; empty when it can be issued.</summary>
-    public async ValueTask<IReadOnlyList<PassProblem>> CheckAsync(string templateId, string serialNumber, PassContent? group, PassContent pass)
+    /// <param name="refuseUnknown">Which field keys the template lacks are problems (those the request sets); null: every one.</param>
+    public async ValueTask<IReadOnlyList<PassProblem>> CheckAsync(string templateId, string serialNumber, PassContent? group, PassContent pass,
+        Func<string, bool>? refuseUnknown = null)
     {
         var template = await GetTemplateAsync(templateId, null);
         if (template is null)
             return [PassProblem.Error("request", "$.templateId", PassRules.Required, $"template '{templateId}' does not exist; upload it with PUT /api/templates/{templateId}")];
-        return Check(template, serialNumber, group, pass);
+        return Check(template, serialNumber, group, pass, refuseUnknown);
     }
 
     /// <summary>As <see cref="CheckAsync"/>, for a template already at hand (a batch looks it up once).</summary>
-    public IReadOnlyList<PassProblem> Check(CompiledPassTemplate template, string serialNumber, PassContent? group, PassContent pass)
+    public IReadOnlyList<PassProblem> Check(CompiledPassTemplate template, string serialNumber, PassContent? group, PassContent pass,
+        Func<string, bool>? refuseUnknown = null)
     {
         var type = passTypes.Find(template.PassTypeIdentifier ?? "");
         if (type is null)
             return [PassProblem.Error("pass.json", "$.passTypeIdentifier", PassRules.Certificate, $"no signing certificate is configured for pass type '{template.PassTypeIdentifier}'")];
         try
         {
-            new PassPackager(type.Signer).Compose(template, serialNumber, Layers(group, pass, false, PlaceholderToken), validate: true, ValidationOptions);
+            new PassPackager(type.Signer).Compose(template, serialNumber, Layers(group, pass, false, PlaceholderToken), validate: true, ValidationOptions, refuseUnknown);
             return [];
         }
         catch (PassValidationException e)
@@ -126,4 +151,11 @@ public sealed class PassRenderer(IGrainFactory grains, PassTypeRegistry passType
             service["voided"] = true;
         yield return new PassLayer(Patch: service);
     }
+}
+
+/// <summary>A stored pass could not be rendered; logged and counted already. Its callers answer 503 with Retry-After.</summary>
+public sealed class PassRenderException(string message, Exception inner) : Exception(message, inner)
+{
+    /// <summary>Long enough that a device retrying does not render the same failure many times a minute.</summary>
+    public const int RetryAfterSeconds = 60;
 }

@@ -5,7 +5,7 @@ using System.Diagnostics.Metrics;
 namespace PassGrains.Server.Telemetry;
 
 /// <summary>
-/// What operators watch, on the <c>PassGrains</c> meter: passes rendered and how long rendering took, latest-pass
+/// What operators watch, on the <c>PassGrains</c> meter: passes rendered and how long rendering took, passes that could not be rendered, latest-pass
 /// answers by status (the 304 share), registrations, batch lines, and the days left on every signing certificate.
 /// Features whose numbers need their own state make their instruments on <see cref="MeterName"/> themselves
 /// (Pushes/PushMetrics.cs: pushes by outcome, alarms, pushes waiting), so that Telemetry depends on none of them.
@@ -21,6 +21,7 @@ public sealed class PassGrainsMetrics : IDisposable
     private readonly Counter<long> _latestPass;
     private readonly Counter<long> _registrations;
     private readonly Counter<long> _batchLines;
+    private readonly Counter<long> _renderFailures;
     private readonly PassTypeRegistry _passTypes;
 
     public PassGrainsMetrics(IMeterFactory meters, PassTypeRegistry passTypes, TimeProvider time)
@@ -35,6 +36,8 @@ public sealed class PassGrainsMetrics : IDisposable
         _registrations = _meter.CreateCounter<long>("passgrains.registrations", unit: "{registration}",
             description: "Device registrations by change: added, repeated, removed, refused");
         _batchLines = _meter.CreateCounter<long>("passgrains.batch.lines", unit: "{line}", description: "Batch job lines by result: issued, failed");
+        _renderFailures = _meter.CreateCounter<long>("passgrains.render.failures", unit: "{pass}",
+            description: "Stored passes that could not be rendered (answered 503), by pass type: an alarm; the error log names pass and template");
         _meter.CreateObservableGauge("passgrains.certificate.days_remaining", () => passTypes.All.Select(t =>
                 new Measurement<double>((t.Signer.Certificate.NotAfter - time.GetUtcNow()).TotalDays, new KeyValuePair<string, object?>("pass_type", t.Identifier))),
             unit: null, description: "Days until each pass type's signing certificate expires");
@@ -49,6 +52,9 @@ public sealed class PassGrainsMetrics : IDisposable
         _rendered.Add(1, label);
         _renderDuration.Record(elapsed.TotalSeconds, label);
     }
+
+    public void RenderFailed(string passType) =>
+        _renderFailures.Add(1, new KeyValuePair<string, object?>("pass_type", _passTypes.MetricLabel(passType)));
 
     public void LatestPass(string passType, int status) =>
         _latestPass.Add(1, new("pass_type", _passTypes.MetricLabel(passType)), new("status", status));
