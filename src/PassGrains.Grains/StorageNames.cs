@@ -13,5 +13,7 @@ public static class StorageNames
     public const string GroupShard = "groupshard";
     public const string Template = "template";
     public const string Job = "job";
+    public const string BatchChunk = "batchchunk";
+    public const string JobRegistry = "jobregistry";
     public const string Webhooks = "webhooks";
 }
