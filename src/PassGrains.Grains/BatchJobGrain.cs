@@ -60,6 +60,7 @@ public sealed partial class BatchJobGrain(
     private static readonly TimeSpan DeleteRetryEvery = TimeSpan.FromHours(1);
 
     private BatchJobRecord Job => state.State;
+    private string JobId => this.GetPrimaryKeyString()["job:".Length..];
     private bool _stopped;
     private Task? _run;
     private RedriveReminder? _reminder;
@@ -67,8 +68,9 @@ public sealed partial class BatchJobGrain(
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        // Activated again after its silo died (by its reminder or a poll): carry on from the stored results.
-        if (Job.Exists && (!Job.Completed || Job.UploadDeletedAt is null))
+        // Activated again after its silo died (by its reminder or a poll): carry on from the stored results. A completed job
+        // activated to be read (a listing) does nothing more: its reminder comes back for the upload when it is due.
+        if (Job.Exists && !Job.Completed)
             EnsureRunning();
         return Task.CompletedTask;
     }
@@ -87,7 +89,7 @@ public sealed partial class BatchJobGrain(
         var createdAt = time.GetUtcNow();
         var passTypes = start.PassTypes?.Order(StringComparer.Ordinal).ToList();
         // Listed before it is stored: a listed id whose job was never stored is skipped by the listing, a stored job never missed.
-        await GrainFactory.GetGrain<IBatchJobRegistryGrain>(GrainKeys.JobRegistry).Add(new BatchJobEntry(this.GetPrimaryKeyString()["job:".Length..], createdAt, passTypes));
+        await GrainFactory.GetGrain<IBatchJobRegistryGrain>(GrainKeys.JobRegistry).Add(new BatchJobEntry(JobId, createdAt, passTypes));
         Job.Exists = true;
         Job.CreatedAt = createdAt;
         Job.PassTypes = passTypes;
@@ -128,7 +130,7 @@ public sealed partial class BatchJobGrain(
 
     private async Task RunAsync()
     {
-        var jobId = this.GetPrimaryKeyString();
+        var jobId = JobId;
         try
         {
             if (!Job.Completed)
@@ -178,7 +180,7 @@ public sealed partial class BatchJobGrain(
     /// <summary>One chunk on some silo, with retries; after the last attempt its lines fail with the reason, so every line is counted.</summary>
     private async Task<(int, BatchChunkResult)> RunChunkAsync(int index)
     {
-        var chunk = GrainFactory.GetGrain<IBatchChunkGrain>(GrainKeys.BatchChunk(this.GetPrimaryKeyString()["job:".Length..], index));
+        var chunk = GrainFactory.GetGrain<IBatchChunkGrain>(GrainKeys.BatchChunk(JobId, index));
         for (var attempt = 1; ; attempt++)
         {
             try
@@ -187,7 +189,7 @@ public sealed partial class BatchJobGrain(
             }
             catch (Exception e) when (attempt < ChunkAttempts && !_stopped)
             {
-                LogChunkRetry(logger, this.GetPrimaryKeyString(), index, attempt, e);
+                LogChunkRetry(logger, JobId, index, attempt, e);
                 await Task.Delay(TimeSpan.FromSeconds(1 << (attempt - 1)), time);
             }
             catch (Exception e)
@@ -251,7 +253,7 @@ public sealed partial class BatchJobGrain(
             if (_stopped)
                 return;
             await Task.WhenAll(Enumerable.Range(first, Math.Min(ChunksInFlight * 2, Job.ChunkLines.Count - first))
-                .Select(i => GrainFactory.GetGrain<IBatchChunkGrain>(GrainKeys.BatchChunk(this.GetPrimaryKeyString()["job:".Length..], i)).Clear()));
+                .Select(i => GrainFactory.GetGrain<IBatchChunkGrain>(GrainKeys.BatchChunk(JobId, i)).Clear()));
         }
         Job.UploadDeletedAt = time.GetUtcNow();
         await state.WriteOrForgetAsync(this);
