@@ -146,7 +146,8 @@ public sealed partial class BatchJobGrain(
         }
         catch (Exception e)
         {
-            // A failed write ended the activation (StateWrites); the reminder activates the job again and it carries on.
+            // A failed write ends the activation (StateWrites), anything else leaves this run stopped: either way the
+            // reminder's next tick runs the job again from what is stored (or, while this activation lives, from memory).
             LogRunStopped(logger, jobId, e);
         }
     }
