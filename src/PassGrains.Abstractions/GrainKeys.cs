@@ -47,6 +47,9 @@ public static class GrainKeys
 
     public static string Job(string jobId) => $"job:{jobId}";
 
-    /// <summary>One attempt at one chunk of a batch job: a retry is a new activation, placed afresh.</summary>
-    public static string BatchChunk(string jobId, int firstLine, int attempt) => $"job:{jobId}/lines/{firstLine}/{attempt}";
+    /// <summary>Chunk <paramref name="index"/> (0-based) of a batch job's upload: its stored lines.</summary>
+    public static string BatchChunk(string jobId, int index) => $"job:{jobId}/chunk/{index}";
+
+    /// <summary>The one registry of batch jobs.</summary>
+    public const string JobRegistry = "jobs:registry";
 }

@@ -18,16 +18,28 @@ public sealed record PassContent(
         new(content.FieldsJson, content.PatchJson);
 }
 
+/// <summary>
+/// What issued a pass: a batch job's line. A resumed job finds its own passes by it, so it issues each line once and
+/// still tells a serial taken before the job (a conflict) from one it made itself.
+/// </summary>
+[GenerateSerializer, Immutable]
+public sealed record PassOrigin([property: Id(0)] string JobId, [property: Id(1)] int Line);
+
 [GenerateSerializer, Immutable]
 public sealed record PassIssue(
     [property: Id(0)] string TemplateId,
     [property: Id(1)] string? GroupId,
-    [property: Id(2)] PassContent Content);
+    [property: Id(2)] PassContent Content,
+    [property: Id(3)] PassOrigin? Origin = null);
 
+/// <summary>The numbers are the wire format between silos of different builds: never renumber.</summary>
 public enum PassIssueStatus
 {
-    Created,
-    AlreadyExists,
+    Created = 0,
+    AlreadyExists = 1,
+
+    /// <summary>The pass exists and was issued by the same origin (a batch line run again): it was issued, once.</summary>
+    IssuedBefore = 2,
 }
 
 [GenerateSerializer, Immutable]

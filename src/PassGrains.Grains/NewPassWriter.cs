@@ -9,7 +9,8 @@ namespace PassGrains.Grains;
 /// and state name the grain reads. Batch issuing writes a million passes nobody holds yet: an activation
 /// each would cost a storage read, two directory messages and memory, for a grain that goes idle at once.
 /// The write only ever creates: if the row exists (ETag conflict) the pass was issued before and is left
-/// untouched. A <see cref="PassGrain"/> activated earlier with "no such pass" reads again before saying so.
+/// untouched; it is this issue's own pass (<see cref="PassIssueStatus.IssuedBefore"/>) when its stored origin is
+/// the issue's. A <see cref="PassGrain"/> activated earlier with "no such pass" reads again before saying so.
 /// </summary>
 public sealed class NewPassWriter(
     [FromKeyedServices(StorageNames.Provider)] IGrainStorage storage,
@@ -30,9 +31,28 @@ public sealed class NewPassWriter(
         }
         catch (InconsistentStateException)
         {
-            return PassIssueStatus.AlreadyExists;
+            return issue.Origin is null ? PassIssueStatus.AlreadyExists : await ExistingAsync(grainId, issue.Origin);
+        }
+        catch (Exception e) when (e is not StorageUnavailableException)
+        {
+            // The database's own exception (Npgsql, SQLite) is transient to a batch line like any failed grain write: retried.
+            throw new StorageUnavailableException($"the pass could not be stored ({e.GetType().Name})", e);
         }
         events.Publish(new LifecycleEvent(LifecycleEventTypes.PassIssued, passTypeIdentifier, serialNumber, pass.IssuedAt, pass.Version));
         return PassIssueStatus.Created;
+    }
+
+    private async Task<PassIssueStatus> ExistingAsync(GrainId grainId, PassOrigin origin)
+    {
+        var existing = new GrainState<PassState>(new PassState());
+        try
+        {
+            await storage.ReadStateAsync(StorageNames.Pass, grainId, existing);
+        }
+        catch (Exception e) when (e is not StorageUnavailableException)
+        {
+            throw new StorageUnavailableException($"the existing pass could not be read ({e.GetType().Name})", e);
+        }
+        return existing.State?.IsFrom(origin) == true ? PassIssueStatus.IssuedBefore : PassIssueStatus.AlreadyExists;
     }
 }

@@ -22,6 +22,13 @@ public sealed class PassState
     public string TokenHash { get; set; } = "";
     public DateTimeOffset IssuedAt { get; set; }
 
+    /// <summary>The batch job and line that issued the pass (null: issued one at a time).</summary>
+    public string? OriginJob { get; set; }
+    public int OriginLine { get; set; }
+
+    /// <summary>Whether <paramref name="origin"/> issued this pass: a batch line run again finds its own pass, not a conflict.</summary>
+    public bool IsFrom(PassOrigin? origin) => origin is not null && OriginJob == origin.JobId && OriginLine == origin.Line;
+
     /// <summary>
     /// The effective tag of the version whose ambiguous Last-Modified this pass settled, and the second it gave it
     /// (<see cref="EffectiveStamp.SettledBy"/>); without it, a pass whose own change and its group's fell in one second
@@ -57,6 +64,8 @@ public sealed class PassState
         TokenNonce = tokenNonce;
         TokenHash = tokenHash;
         IssuedAt = now;
+        OriginJob = issue.Origin?.JobId;
+        OriginLine = issue.Origin?.Line ?? 0;
     }
 }
 
@@ -97,7 +106,7 @@ public sealed class PassGrain(
     async Task<PassIssueResult> IPassGrain.Issue(PassIssue issue)
     {
         if (await IsIssued())
-            return new PassIssueResult(PassIssueStatus.AlreadyExists, State.Version);
+            return new PassIssueResult(State.IsFrom(issue.Origin) ? PassIssueStatus.IssuedBefore : PassIssueStatus.AlreadyExists, State.Version);
         var (passType, serial) = GrainKeys.ParsePass(this.GetPrimaryKeyString());
         var nonce = PassTokens.NewNonce();
         State.Issue(passType, serial, issue, nonce, PassTokens.Hash(tokens.TokenFor(nonce)), time.GetUtcNow());
@@ -109,7 +118,7 @@ public sealed class PassGrain(
         {
             // Issued meanwhile without this activation (NewPassWriter): that version stands.
             await ReadState();
-            return new PassIssueResult(PassIssueStatus.AlreadyExists, State.Version);
+            return new PassIssueResult(State.IsFrom(issue.Origin) ? PassIssueStatus.IssuedBefore : PassIssueStatus.AlreadyExists, State.Version);
         }
         Publish(LifecycleEventTypes.PassIssued);
         return new PassIssueResult(PassIssueStatus.Created, State.Version);

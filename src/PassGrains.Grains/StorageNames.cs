@@ -14,6 +14,8 @@ public static class StorageNames
     public const string Template = "template";
     public const string TemplateUsage = "templateusage";
     public const string Job = "job";
+    public const string BatchChunk = "batchchunk";
+    public const string JobRegistry = "jobregistry";
     public const string Webhooks = "webhooks";
     public const string PushAlarms = "push-alarms";
 }

@@ -113,4 +113,66 @@ public sealed class BatchIssuingTests(InProcessServerFixture server) : IClassFix
         var pass = await server.Client.DownloadAsync(info.GetProperty("downloadUrl").GetString()!, serial);
         Assert.Equal("7F", pass.FieldValue("seat"));
     }
+
+    [Fact]
+    public async Task A_batch_with_bad_lines_of_every_kind_accounts_for_every_line_by_number()
+    {
+        var taken = TestEnvironment.UniqueId("taken");
+        await server.Client.IssueAsync(new { templateId = Template, serialNumber = taken });
+        var prefix = TestEnvironment.UniqueId("many");
+        var bad = new Dictionary<int, string>
+        {
+            [17] = "{broken",
+            [230] = $$"""{"templateId":"{{Template}}","templateId":"{{Template}}"}""",
+            [231] = "[1]",
+            // Over 1 MiB of JSON (not whitespace): refused while the upload is read, never stored whole.
+            [402] = Line(new { templateId = Template, fields = new { seat = new string('x', 1024 * 1024 + 10) } }),
+            [403] = Line(new { templateId = "no-such-template" }),
+            [599] = Line(new { templateId = Template, serialNumber = taken }),
+        };
+        var lines = Enumerable.Range(1, 650).Select(n => bad.TryGetValue(n, out var text) ? text
+            : n % 100 == 50 ? "   " // blank: no line of the job, but it has its number
+            : n % 100 == 60 ? Line(new { templateId = Template, serialNumber = $"{prefix}-{n}" }).Insert(1, new string(' ', 300_000)) // padded, not long
+            : Line(new { templateId = Template, serialNumber = $"{prefix}-{n}" })).ToList();
+
+        var status = await RunBatchAsync(lines);
+
+        const int Blank = 7; // lines 50, 150, … 650
+        Assert.Equal(650 - Blank, status.GetProperty("total").GetInt32());
+        Assert.Equal(650 - Blank - bad.Count, status.GetProperty("done").GetInt32());
+        Assert.Equal(bad.Count, status.GetProperty("failed").GetInt32());
+        var errors = status.GetProperty("errors").EnumerateArray().Select(e => e.GetString()!).ToList();
+        Assert.Equal(bad.Count, errors.Count);
+        Assert.Contains(errors, e => e.StartsWith("line 17: not valid JSON", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("line 230: templateId:", StringComparison.Ordinal) && e.Contains("more than once", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("line 231: each line must be a JSON object", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("line 402: ", StringComparison.Ordinal) && e.Contains("at most 1 MiB", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("line 403: templateId:", StringComparison.Ordinal) && e.Contains("no-such-template", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("line 599: serialNumber:", StringComparison.Ordinal) && e.Contains("already exists", StringComparison.Ordinal));
+        // The padded line is one of the issued: its blanks between tokens are no part of its size.
+        Assert.Equal(1, (await server.Client.GetPassInfoAsync(PassType, $"{prefix}-160")).GetProperty("version").GetInt64());
+    }
+
+    [Fact]
+    public async Task Jobs_are_listed_newest_first_with_their_state_and_counts()
+    {
+        var first = await RunBatchAsync([Line(new { templateId = Template, serialNumber = TestEnvironment.UniqueId("list") })]);
+        var second = await RunBatchAsync([Line(new { templateId = Template }), "{no"]);
+
+        using var response = await server.Client.SendAsync(HttpMethod.Get, "api/jobs?limit=1000");
+        var jobs = (await Expect.Json(response, HttpStatusCode.OK)).GetProperty("jobs").EnumerateArray().ToList();
+        var ids = jobs.Select(j => j.GetProperty("jobId").GetString()).ToList();
+        var firstAt = ids.IndexOf(first.GetProperty("jobId").GetString());
+        var secondAt = ids.IndexOf(second.GetProperty("jobId").GetString());
+        Assert.True(firstAt >= 0 && secondAt >= 0 && secondAt < firstAt, $"both jobs listed, newest first: {string.Join(", ", ids)}");
+        var listed = jobs[secondAt];
+        Assert.Equal("completed", listed.GetProperty("state").GetString());
+        Assert.Equal((2, 1, 1), (listed.GetProperty("total").GetInt32(), listed.GetProperty("done").GetInt32(), listed.GetProperty("failed").GetInt32()));
+        Assert.True(listed.GetProperty("completedAt").GetDateTimeOffset() >= listed.GetProperty("createdAt").GetDateTimeOffset());
+
+        using var limited = await server.Client.SendAsync(HttpMethod.Get, "api/jobs?limit=1");
+        Assert.Single((await Expect.Json(limited, HttpStatusCode.OK)).GetProperty("jobs").EnumerateArray());
+        using var refused = await server.Client.SendAsync(HttpMethod.Get, "api/jobs?limit=0");
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+    }
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Data.Sqlite;
 using PassGrains.Server.Tests.Infrastructure;
 
 namespace PassGrains.Server.Tests;
@@ -36,14 +37,26 @@ public sealed class BatchUploadTests(InProcessServerFixture server) : IClassFixt
         Assert.Equal(TestEnvironment.PassType, (await server.Client.GetPassInfoAsync(TestEnvironment.PassType, serial)).GetProperty("passTypeIdentifier").GetString());
     }
 
+    /// <summary>Stored chunks of uploads whose lines hold <paramref name="marker"/> (their lines are JSON text in the row).</summary>
+    private int StoredChunks(string marker)
+    {
+        using var connection = new SqliteConnection($"Data Source={Path.Combine(server.Settings.DataDirectory, "passgrains.db")};Mode=ReadOnly;Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT count(*) FROM OrleansStorage WHERE GrainTypeString = 'batchchunk' AND PayloadBinary IS NOT NULL AND CAST(PayloadBinary AS TEXT) LIKE $marker";
+        command.Parameters.AddWithValue("$marker", $"%{marker}%");
+        return Convert.ToInt32(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     [Fact]
     public async Task An_upload_abandoned_midway_leaves_no_file_behind()
     {
-        var jobs = Path.Combine(server.Settings.DataDirectory, "jobs");
-        bool Partial() => Directory.Exists(jobs) && Directory.EnumerateFiles(jobs, "*.part").Any();
-        Assert.False(Partial());
+        // Uploads are stored in the grain storage as they stream in (chunks of 200 lines): what is left of an abandoned one is
+        // no file, and no chunk holding its lines.
+        var marker = TestEnvironment.UniqueId("abandoned");
+        Assert.Equal(0, StoredChunks(marker));
 
-        // A client that announces 10 MB, sends one and hangs up.
+        // A client that announces 10 MB, sends 300 lines (one chunk's worth is stored) and hangs up.
         var uri = new Uri(server.Settings.BaseUrl);
         using (var client = new System.Net.Sockets.TcpClient())
         {
@@ -52,19 +65,22 @@ public sealed class BatchUploadTests(InProcessServerFixture server) : IClassFixt
             var head = $"POST /api/passes/batch HTTP/1.1\r\nHost: {uri.Authority}\r\nAuthorization: Bearer {TestEnvironment.ApiKey}\r\n"
                 + "Content-Type: application/x-ndjson\r\nContent-Length: 10485760\r\n\r\n";
             await stream.WriteAsync(Encoding.ASCII.GetBytes(head));
-            var chunk = Encoding.ASCII.GetBytes(new string(' ', 64 * 1024));
-            for (var sent = 0; sent < 1024 * 1024; sent += chunk.Length)
-                await stream.WriteAsync(chunk);
+            var lines = string.Concat(Enumerable.Range(1, 300).Select(i => $"{{\"templateId\":\"{InProcessServerFixture.BoardingTemplate}\",\"serialNumber\":\"{marker}-{i}\"}}\n"));
+            await stream.WriteAsync(Encoding.ASCII.GetBytes(lines));
             await stream.FlushAsync();
             var until = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-            while (!Partial() && DateTime.UtcNow < until)
+            while (StoredChunks(marker) == 0 && DateTime.UtcNow < until)
                 await Task.Delay(20);
-            Assert.True(Partial(), "the upload was being written");
+            Assert.True(StoredChunks(marker) > 0, "the upload was being stored");
+            Assert.False(Directory.Exists(Path.Combine(server.Settings.DataDirectory, "jobs")), "uploads are not files of the silo");
         }
 
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while (Partial() && DateTime.UtcNow < deadline)
+        while (StoredChunks(marker) > 0 && DateTime.UtcNow < deadline)
             await Task.Delay(50);
-        Assert.False(Partial(), "an abandoned upload left its partial file behind");
+        Assert.Equal(0, StoredChunks(marker));
+        // And no job was made of it: no pass of its lines exists.
+        using var pass = await server.Client.SendAsync(HttpMethod.Get, $"api/passes/{TestEnvironment.PassType}/{marker}-1");
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, pass.StatusCode);
     }
 }

@@ -37,7 +37,7 @@ public static class PassGrainsHosting
         // Hosted services start in this order and stop in reverse: pushes and webhooks drain after the silo stops.
         builder.AddPushes();
         builder.AddWebhooks();
-        builder.AddIssuing(location);
+        builder.AddIssuing();
         builder.AddTelemetry();
         builder.AddDemo(passTypes);
         builder.Services.AddHostedService<StartupReport>();

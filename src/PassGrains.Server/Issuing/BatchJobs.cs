@@ -1,218 +1,191 @@
-using System.Globalization;
-using System.Text.Json;
-using System.Text.Json.Nodes;
+using System.Text;
+using Microsoft.Extensions.Options;
 using PassGrains.Abstractions;
+using PassGrains.Grains;
 
 namespace PassGrains.Server.Issuing;
 
 /// <summary>
-/// Batch issuing: an NDJSON upload (one POST /api/passes body per line) is kept in the data directory
-/// and issued in chunks spread over the silos (<see cref="IBatchChunkGrain"/>), several at a time; progress
-/// goes to the job's grain. A chunk whose silo died runs again elsewhere. A job cut short by a crash
-/// runs again from its file at the next start: lines without a serial get one derived from the job
-/// and line, so re-running issues the same passes, and passes that already exist count as done.
+/// Batch issuing: an NDJSON upload (one POST /api/passes body per line) is stored while it streams in, in chunks of
+/// at most <see cref="ChunkLines"/> lines or <see cref="ChunkBytes"/>, as the state of its chunk grains (the grain storage
+/// every silo reads: SQLite on a single node, PostgreSQL in a cluster). Only then is its job created: the job's grain
+/// (<see cref="BatchJobGrain"/>) runs it from there, on whichever silo it lives, and carries on elsewhere when that silo dies.
+/// Memory stays bounded: one chunk and one line at most, never the upload.
 /// </summary>
-public sealed partial class BatchJobs(IGrainFactory grains, string dataDirectory, Telemetry.PassGrainsMetrics metrics, ILogger<BatchJobs> logger)
+public sealed partial class BatchJobs(IGrainFactory grains, BatchUploadStore uploads, IOptions<BatchOptions> options, TimeProvider time, ILogger<BatchJobs> logger)
 {
     public const long MaxUploadBytes = 256L * 1024 * 1024;
 
+    /// <summary>A line's limit, as stored: runs of whitespace between JSON tokens are kept as one space, so padding costs nothing.</summary>
+    public const int MaxLineBytes = 1024 * 1024;
+
     /// <summary>Lines per chunk: big enough that a chunk's lookups and grain call are noise, small enough to retry cheaply.</summary>
-    private const int ChunkSize = 200;
+    public const int ChunkLines = 200;
 
-    /// <summary>Chunks in flight per job (each runs <see cref="BatchChunkIssuer.Concurrency"/> passes at once).</summary>
-    private const int ChunksInFlight = 8;
+    /// <summary>A chunk's lines in bytes (one longer line is a chunk of its own): a row the database reads and writes in one go.</summary>
+    public const int ChunkBytes = 256 * 1024;
 
-    private const int ChunkAttempts = 5;
-
-    private string JobsDirectory => Path.Combine(dataDirectory, "jobs");
+    public static string LineTooLong => $"the line is longer than {MaxLineBytes / 1024 / 1024} MiB: a line may have at most 1 MiB";
 
     /// <summary>Stores the upload and starts the job; returns the job id, or an error for the request.</summary>
-    /// <param name="scope">The submitting key's pass types: kept beside the upload, so a resumed job is held to them too.</param>
+    /// <param name="scope">The submitting key's pass types: kept with the job, so a resumed job is held to them too.</param>
     public async Task<(string? JobId, string? Error)> SubmitAsync(Stream body, Security.PassTypeScope scope, CancellationToken cancellationToken)
     {
-        Directory.CreateDirectory(JobsDirectory);
-        var jobId = $"{DateTimeOffset.UtcNow:yyyyMMddHHmmss}-{PassIssuer.NewSerial()[..8].ToLowerInvariant()}";
-        var path = Path.Combine(JobsDirectory, jobId + ".ndjson");
-        var lines = 0;
-        long bytes = 0;
-        // An upload that fails or is abandoned midway (the client hangs up, Kestrel refuses the body) leaves nothing behind.
+        var jobId = $"{time.GetUtcNow():yyyyMMddHHmmss}-{PassIssuer.NewSerial()[..8].ToLowerInvariant()}";
+        var upload = new Upload(jobId, uploads);
+        // An upload that is refused, fails or is abandoned midway (the client hangs up, Kestrel refuses the body) leaves no job,
+        // and its chunks are cleared: no row is left that a job would run, and none that holds its lines.
         try
         {
-            await using (var file = File.Create(path + ".part"))
+            var error = await upload.ReadAsync(body, cancellationToken);
+            if (error is null && upload.Total == 0)
+                error = "the batch is empty: send one JSON object per line";
+            if (error is not null)
             {
-                var buffer = new byte[81920];
-                int read;
-                var last = (byte)'\n';
-                while ((read = await body.ReadAsync(buffer, cancellationToken)) > 0)
-                {
-                    bytes += read;
-                    if (bytes > MaxUploadBytes)
-                    {
-                        file.Close();
-                        File.Delete(path + ".part");
-                        return (null, $"a batch may have at most {MaxUploadBytes / 1024 / 1024} MiB");
-                    }
-                    lines += buffer.AsSpan(0, read).Count((byte)'\n');
-                    last = buffer[read - 1];
-                    await file.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
-                }
-                if (last != '\n' && bytes > 0)
-                    lines++;
+                await ForgetAsync(upload);
+                return (null, error);
             }
+            await grains.GetGrain<IBatchJobGrain>(GrainKeys.Job(jobId)).Start(new BatchJobStart(upload.FirstLines, upload.LastLines, upload.Counts,
+                scope.PassTypes?.Order(StringComparer.Ordinal).ToList(), options.Value.UploadRetention));
         }
         catch
         {
-            File.Delete(path + ".part");
+            await ForgetAsync(upload);
             throw;
         }
-        if (lines == 0)
-        {
-            File.Delete(path + ".part");
-            return (null, "the batch is empty: send one JSON object per line");
-        }
-        if (scope.PassTypes is { } allowed)
-            await File.WriteAllLinesAsync(ScopePath(jobId), allowed.Order(StringComparer.Ordinal), CancellationToken.None);
-        File.Move(path + ".part", path);
-        await grains.GetGrain<IBatchJobGrain>(GrainKeys.Job(jobId)).Start(CountLines(path));
-        _ = Task.Run(() => RunAsync(jobId, resumed: false), CancellationToken.None);
         return (jobId, null);
     }
 
-    /// <summary>Runs again every job whose file is here and whose grain says it is not completed.</summary>
-    public async Task ResumeUnfinishedAsync()
+    private async Task ForgetAsync(Upload upload)
     {
-        if (!Directory.Exists(JobsDirectory))
-            return;
-        foreach (var path in Directory.EnumerateFiles(JobsDirectory, "*.ndjson"))
-        {
-            var jobId = Path.GetFileNameWithoutExtension(path);
-            var status = await grains.GetGrain<IBatchJobGrain>(GrainKeys.Job(jobId)).GetStatus();
-            if (status is { State: BatchJobState.Completed })
-                continue;
-            LogResuming(logger, jobId);
-            await grains.GetGrain<IBatchJobGrain>(GrainKeys.Job(jobId)).Start(CountLines(path));
-            _ = Task.Run(() => RunAsync(jobId, resumed: true), CancellationToken.None);
-        }
-    }
-
-    private async Task RunAsync(string jobId, bool resumed)
-    {
-        var job = grains.GetGrain<IBatchJobGrain>(GrainKeys.Job(jobId));
-        var path = Path.Combine(JobsDirectory, jobId + ".ndjson");
-        var progress = new Progress();
-        using var flusher = new PeriodicTimer(TimeSpan.FromMilliseconds(250));
-        var flushing = Task.Run(async () =>
-        {
-            while (await flusher.WaitForNextTickAsync())
-                await progress.FlushAsync(job);
-        });
         try
         {
-            var passTypes = ReadScope(jobId);
-            var chunks = File.ReadLines(path)
-                .Select((text, index) => new BatchLine(index + 1, text))
-                .Where(l => !string.IsNullOrWhiteSpace(l.Text))
-                .Chunk(ChunkSize);
-            await Parallel.ForEachAsync(chunks, new ParallelOptions { MaxDegreeOfParallelism = ChunksInFlight }, async (lines, _) =>
-            {
-                var result = await IssueChunk(jobId, lines, resumed, passTypes);
-                progress.Add(result);
-                metrics.BatchLines(result.Done, result.Failed);
-            });
+            await uploads.ForgetAsync(upload.JobId, upload.ETags);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e)
         {
-            LogJobFailed(logger, jobId, e);
-        }
-        finally
-        {
-            flusher.Dispose();
-            await flushing;
-            await progress.FlushAsync(job);
-            await job.Complete();
+            // Rows left by a failed clear belong to no job, so nothing runs them; they hold the lines until deleted by hand.
+            LogForgetFailed(logger, upload.JobId, upload.ETags.Count, e);
         }
     }
 
-    /// <summary>One chunk on some silo; a chunk whose silo died or timed out runs again as a resumed chunk elsewhere.</summary>
-    private async Task<BatchChunkResult> IssueChunk(string jobId, BatchLine[] lines, bool resumed, IReadOnlyList<string>? passTypes)
+    /// <summary>
+    /// Splits the body into lines as it arrives, keeping each line's runs of whitespace outside strings as one space
+    /// (JSON means the same, and a line padded with megabytes of blanks stays small), and stores chunk after chunk.
+    /// </summary>
+    private sealed class Upload(string jobId, BatchUploadStore store)
     {
-        for (var attempt = 1; ; attempt++)
+        private readonly List<BatchLine> _lines = [];
+        private readonly List<BatchLineRefusal> _refused = [];
+        private readonly byte[] _line = new byte[MaxLineBytes];
+        private int _lineLength;
+        private bool _tooLong, _inString, _escaped, _space;
+        private int _chunkBytes;
+        private int _number;
+
+        public string JobId => jobId;
+        public List<string?> ETags { get; } = [];
+        public List<int> FirstLines { get; } = [];
+        public List<int> LastLines { get; } = [];
+        public List<int> Counts { get; } = [];
+        public int Total => Counts.Sum();
+
+        public async Task<string?> ReadAsync(Stream body, CancellationToken cancellationToken)
         {
-            try
+            var buffer = new byte[81920];
+            long bytes = 0;
+            int read;
+            while ((read = await body.ReadAsync(buffer, cancellationToken)) > 0)
             {
-                var chunk = grains.GetGrain<IBatchChunkGrain>(GrainKeys.BatchChunk(jobId, lines[0].Number, attempt));
-                return await chunk.Issue(new BatchChunk(jobId, lines, resumed || attempt > 1, passTypes));
+                bytes += read;
+                if (bytes > MaxUploadBytes)
+                    return $"a batch may have at most {MaxUploadBytes / 1024 / 1024} MiB";
+                for (var i = 0; i < read; i++)
+                {
+                    if (buffer[i] == (byte)'\n')
+                        await EndLineAsync();
+                    else
+                        Add(buffer[i]);
+                }
             }
-            catch (Exception e) when (e is TimeoutException or OrleansException && attempt < ChunkAttempts)
+            await EndLineAsync();
+            await FlushAsync();
+            return null;
+        }
+
+        private void Add(byte b)
+        {
+            if (!_inString && b is (byte)' ' or (byte)'\t' or (byte)'\r')
             {
-                LogChunkRetry(logger, jobId, lines[0].Number, attempt, e);
-                await Task.Delay(TimeSpan.FromSeconds(attempt));
+                _space = _lineLength > 0;
+                return;
             }
-            catch (Exception e) when (e is TimeoutException or OrleansException)
+            if (_space)
             {
-                var error = $"lines {lines[0].Number}–{lines[^1].Number}: could not be issued after {attempt} attempts: {e.Message}";
-                return new BatchChunkResult(0, lines.Length, [error]);
+                Append((byte)' ');
+                _space = false;
             }
+            Append(b);
+            if (_inString)
+            {
+                if (_escaped)
+                    _escaped = false;
+                else if (b == (byte)'\\')
+                    _escaped = true;
+                else if (b == (byte)'"')
+                    _inString = false;
+            }
+            else if (b == (byte)'"')
+            {
+                _inString = true;
+            }
+        }
+
+        private void Append(byte b)
+        {
+            if (_lineLength == _line.Length)
+                _tooLong = true;
+            else
+                _line[_lineLength++] = b;
+        }
+
+        private async Task EndLineAsync()
+        {
+            _number++;
+            var (length, tooLong) = (_lineLength, _tooLong);
+            (_lineLength, _tooLong, _inString, _escaped, _space) = (0, false, false, false, false);
+            if (length == 0)
+                return; // a blank line is no line: it is neither counted nor issued, but it has its number
+            var size = tooLong ? 0 : length;
+            if (Count() > 0 && (Count() >= ChunkLines || _chunkBytes + size > ChunkBytes))
+                await FlushAsync();
+            if (Count() == 0)
+                FirstLines.Add(_number);
+            if (tooLong)
+                _refused.Add(new BatchLineRefusal(_number, LineTooLong));
+            else
+                _lines.Add(new BatchLine(_number, Encoding.UTF8.GetString(_line, 0, length)));
+            _chunkBytes += size;
+        }
+
+        private int Count() => _lines.Count + _refused.Count;
+
+        private async Task FlushAsync()
+        {
+            if (Count() == 0)
+                return;
+            LastLines.Add(Math.Max(_lines.Count > 0 ? _lines[^1].Number : 0, _refused.Count > 0 ? _refused[^1].Number : 0));
+            Counts.Add(Count());
+            var chunk = new BatchChunkState { JobId = jobId, Lines = [.. _lines], Refused = [.. _refused] };
+            _lines.Clear();
+            _refused.Clear();
+            _chunkBytes = 0;
+            var index = ETags.Count;
+            ETags.Add(null); // until the write answers: a failed write may or may not have stored the row
+            ETags[index] = await store.WriteChunkAsync(jobId, index, chunk);
         }
     }
 
-    /// <summary>One pass type a line; no file for a job of a key scoped to no pass type (and for every job from before keys had scopes).</summary>
-    private string ScopePath(string jobId) => Path.Combine(JobsDirectory, jobId + ".passtypes");
-
-    private List<string>? ReadScope(string jobId) =>
-        File.Exists(ScopePath(jobId)) ? File.ReadAllLines(ScopePath(jobId)).Where(l => l.Length > 0).ToList() : null;
-
-    private static int CountLines(string path) => File.ReadLines(path).Count(l => !string.IsNullOrWhiteSpace(l));
-
-    /// <summary>Counts kept between flushes to the job grain, so progress costs one grain write per quarter second.</summary>
-    private sealed class Progress
-    {
-        private readonly Lock _lock = new();
-        private int _done, _failed;
-        private List<string> _errors = [];
-
-        public void Add(BatchChunkResult result)
-        {
-            lock (_lock)
-            {
-                _done += result.Done;
-                _failed += result.Failed;
-                _errors.AddRange(result.Errors.Take(Math.Max(0, 100 - _errors.Count)));
-            }
-        }
-
-        public async Task FlushAsync(IBatchJobGrain job)
-        {
-            int done, failed;
-            List<string> errors;
-            lock (_lock)
-            {
-                (done, failed, errors) = (_done, _failed, _errors);
-                (_done, _failed, _errors) = (0, 0, []);
-            }
-            if (done > 0 || failed > 0)
-                await job.Report(done, failed, errors);
-        }
-    }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Batch job {JobId} did not complete before the last stop; running it again")]
-    private static partial void LogResuming(ILogger logger, string jobId);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Batch job {JobId}: the chunk from line {FirstLine} failed on attempt {Attempt}; running it again")]
-    private static partial void LogChunkRetry(ILogger logger, string jobId, int firstLine, int attempt, Exception exception);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Batch job {JobId} stopped")]
-    private static partial void LogJobFailed(ILogger logger, string jobId, Exception exception);
-}
-
-/// <summary>Resumes unfinished batch jobs once the silo runs.</summary>
-internal sealed class BatchJobResumer(BatchJobs jobs, IHostApplicationLifetime lifetime) : IHostedService
-{
-    public Task StartAsync(CancellationToken cancellationToken)
-    {
-        lifetime.ApplicationStarted.Register(() => _ = jobs.ResumeUnfinishedAsync());
-        return Task.CompletedTask;
-    }
-
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Batch upload {JobId} did not become a job, and {Chunks} of its stored chunks could not be cleared")]
+    private static partial void LogForgetFailed(ILogger logger, string jobId, int chunks, Exception exception);
 }

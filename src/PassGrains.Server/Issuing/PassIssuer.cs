@@ -45,16 +45,18 @@ public sealed partial class PassIssuer(IGrainFactory grains, PassRenderer render
     /// <param name="lookups">Template and group lookups shared by the lines of a batch chunk.</param>
     /// <param name="fromBatch">Batch-issued passes are stored without activating their grains (nobody holds them yet) and get no download link (nobody reads it).</param>
     /// <param name="scope">The pass types the issuer's key may issue; the pass type is known only once the template is looked up, so it is checked here.</param>
-    public async Task<IssueOutcome> IssueAsync(JsonObject body, string? defaultSerial = null, IssueLookups? lookups = null, bool fromBatch = false, PassTypeScope? scope = null)
+    /// <param name="origin">The batch job and line issuing it: stored with the pass, so the line run again finds its own pass (created, once) rather than a conflict.</param>
+    public async Task<IssueOutcome> IssueAsync(JsonObject body, string? defaultSerial = null, IssueLookups? lookups = null, bool fromBatch = false, PassTypeScope? scope = null,
+        PassOrigin? origin = null)
     {
         if (lookups is not null)
-            return await IssueWithAsync(body, defaultSerial, lookups, fromBatch, scope);
+            return await IssueWithAsync(body, defaultSerial, lookups, fromBatch, scope, origin);
         // Its own lookups give back, when done, a count taken for a pass that was not stored.
         await using var own = NewLookups();
-        return await IssueWithAsync(body, defaultSerial, own, fromBatch, scope);
+        return await IssueWithAsync(body, defaultSerial, own, fromBatch, scope, origin);
     }
 
-    private async Task<IssueOutcome> IssueWithAsync(JsonObject body, string? defaultSerial, IssueLookups lookups, bool fromBatch, PassTypeScope? scope)
+    private async Task<IssueOutcome> IssueWithAsync(JsonObject body, string? defaultSerial, IssueLookups lookups, bool fromBatch, PassTypeScope? scope, PassOrigin? origin)
     {
         if (RequestContent.PassBody.Check(body) is { } misfit)
             return IssueOutcome.Invalid(misfit.Member, misfit.Message);
@@ -102,7 +104,7 @@ public sealed partial class PassIssuer(IGrainFactory grains, PassRenderer render
             return new IssueOutcome(StatusCodes.Status409Conflict, null, "the template changed", gone.Select(k => new FieldProblem($"fields.{k}", "template-changed",
                 $"template '{templateId}' was revised meanwhile and has no field '{k}' any more")).ToList());
         var passType = template.PassTypeIdentifier!;
-        var issue = new PassIssue(templateId, groupId, content);
+        var issue = new PassIssue(templateId, groupId, content, origin);
         var status = fromBatch
             ? await newPasses.IssueAsync(passType, serial, issue)
             : (await grains.GetGrain<IPassGrain>(GrainKeys.Pass(passType, serial)).Issue(issue)).Status;
@@ -112,7 +114,10 @@ public sealed partial class PassIssuer(IGrainFactory grains, PassRenderer render
             return new IssueOutcome(StatusCodes.Status409Conflict, null, "conflict",
                 [new FieldProblem("serialNumber", "unique", $"pass {passType}/{serial} already exists; change it with PATCH /api/passes/{passType}/{serial}")]);
         }
-        metrics.Issued(passType, fromBatch);
+        if (status == PassIssueStatus.IssuedBefore)
+            await lookups.UncountAsync(templateId, keys); // this line's first run counted the pass it stored
+        else
+            metrics.Issued(passType, fromBatch);
         return new IssueOutcome(StatusCodes.Status201Created, new PassCreatedResponse(passType, serial, 1, fromBatch ? "" : links.ForPass(passType, serial)), "created", []);
     }
 
