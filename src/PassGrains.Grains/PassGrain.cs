@@ -327,18 +327,47 @@ public sealed class PassGrain(
 
     private IGroupGrain? Group() => State.GroupId is { } groupId ? GrainFactory.GetGrain<IGroupGrain>(GrainKeys.Group(groupId)) : null;
 
+    private Task? _settling;
+
+    /// <summary>Stored before any device is told the new second: a second given out but not stored could be given again to a newer version.</summary>
+    private async Task SettleAsync(UpdateStamp settlement)
+    {
+        var before = State.Settled;
+        try
+        {
+            State.Settled = settlement;
+            await state.WriteOrForgetAsync(this);
+        }
+        catch
+        {
+            State.Settled = before;
+            throw;
+        }
+    }
+
     private async Task<PassRenderSource?> RenderSource()
     {
         var group = Group() is { } groupGrain ? await groupGrain.GetSnapshot() : null;
         var template = await GrainFactory.GetGrain<ITemplateGrain>(GrainKeys.Template(State.TemplateId)).GetStamp();
-        var stamp = EffectiveStamp.Combine(State.Stamp, State.IssuedTag, group?.Stamp ?? UpdateStamp.None, template ?? UpdateStamp.None)
-            .SettledBy(State.Settled);
+        var combined = EffectiveStamp.Combine(State.Stamp, State.IssuedTag, group?.Stamp ?? UpdateStamp.None, template ?? UpdateStamp.None);
+        // Render sources are read-only calls that interleave: one settles, the others wait for its write, so none hands a
+        // device a second that is only in memory.
+        if (_settling is { } pending)
+            await pending;
+        var stamp = combined.SettledBy(State.Settled);
         if (stamp.Settlement(time.GetUtcNow()) is { } settlement)
         {
-            // Stored before any device is told the new second: a second given out but not stored could be given again to a newer version.
-            State.Settled = settlement;
-            await state.WriteOrForgetAsync(this);
-            stamp = stamp.SettledBy(settlement);
+            var settling = _settling ??= SettleAsync(settlement);
+            try
+            {
+                await settling;
+            }
+            finally
+            {
+                if (_settling == settling)
+                    _settling = null;
+            }
+            stamp = combined.SettledBy(State.Settled);
         }
         return new PassRenderSource(State.PassTypeIdentifier, State.SerialNumber, State.TemplateId, group?.Content,
             new PassContent(State.FieldsJson, State.PatchJson), State.Voided, tokens.TokenFor(State.TokenNonce), stamp, template?.Tag ?? 0,

@@ -47,22 +47,7 @@ public sealed class FailedWriteTests : IAsyncLifetime
     private readonly RecordingPushDispatcher _pushes = new();
     private InProcessTestCluster _cluster = null!;
 
-    public async Task InitializeAsync()
-    {
-        var tokens = new PassTokens(RandomNumberGenerator.GetBytes(32));
-        var builder = new InProcessTestClusterBuilder(1);
-        builder.ConfigureSilo((_, silo) =>
-        {
-            silo.Services.AddKeyedSingleton<IGrainStorage>(StorageNames.Provider, (_, _) => _storage);
-            silo.Services.AddSingleton(tokens);
-            silo.Services.AddSingleton(TimeProvider.System);
-            silo.Services.AddSingleton<IPushDispatcher>(_pushes);
-            silo.Services.AddSingleton<ILifecycleEvents, NoLifecycleEvents>();
-            silo.UseInMemoryReminderService();
-        });
-        _cluster = builder.Build();
-        await _cluster.DeployAsync();
-    }
+    public async Task InitializeAsync() => _cluster = await StorageTestCluster.StartAsync(1, _ => _storage, _pushes);
 
     public async Task DisposeAsync() => await _cluster.DisposeAsync();
 

@@ -52,22 +52,7 @@ public sealed class OwedWorkReminderTests : IAsyncLifetime
     private ReminderCheckingGrainStorage? _storage;
     private InProcessTestCluster _cluster = null!;
 
-    public async Task InitializeAsync()
-    {
-        var tokens = new PassTokens(RandomNumberGenerator.GetBytes(32));
-        var builder = new InProcessTestClusterBuilder(1);
-        builder.ConfigureSilo((_, silo) =>
-        {
-            silo.Services.AddKeyedSingleton<IGrainStorage>(StorageNames.Provider, (services, _) => _storage = new ReminderCheckingGrainStorage(services, _shared));
-            silo.Services.AddSingleton(tokens);
-            silo.Services.AddSingleton(TimeProvider.System);
-            silo.Services.AddSingleton<IPushDispatcher>(_pushes);
-            silo.Services.AddSingleton<ILifecycleEvents, NoLifecycleEvents>();
-            silo.UseInMemoryReminderService();
-        });
-        _cluster = builder.Build();
-        await _cluster.DeployAsync();
-    }
+    public async Task InitializeAsync() => _cluster = await StorageTestCluster.StartAsync(1, services => _storage = new ReminderCheckingGrainStorage(services, _shared), _pushes);
 
     public async Task DisposeAsync() => await _cluster.DisposeAsync();
 

@@ -1,0 +1,31 @@
+using System.Security.Cryptography;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Storage;
+using Orleans.TestingHost;
+
+namespace PassGrains.Grains.Tests;
+
+/// <summary>
+/// An in-process cluster whose grains store through a storage double the test holds (made from each silo's services),
+/// push to a recording dispatcher, and keep reminders in memory: the setup of every test that puts a fault under the grains.
+/// </summary>
+internal static class StorageTestCluster
+{
+    public static async Task<InProcessTestCluster> StartAsync(short silos, Func<IServiceProvider, IGrainStorage> storage, RecordingPushDispatcher pushes)
+    {
+        var tokens = new PassTokens(RandomNumberGenerator.GetBytes(32));
+        var builder = new InProcessTestClusterBuilder(silos);
+        builder.ConfigureSilo((_, silo) =>
+        {
+            silo.Services.AddKeyedSingleton<IGrainStorage>(StorageNames.Provider, (services, _) => storage(services));
+            silo.Services.AddSingleton(tokens);
+            silo.Services.AddSingleton(TimeProvider.System);
+            silo.Services.AddSingleton<IPushDispatcher>(pushes);
+            silo.Services.AddSingleton<ILifecycleEvents, NoLifecycleEvents>();
+            silo.UseInMemoryReminderService();
+        });
+        var cluster = builder.Build();
+        await cluster.DeployAsync();
+        return cluster;
+    }
+}
