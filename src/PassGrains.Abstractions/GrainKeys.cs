@@ -52,4 +52,15 @@ public static class GrainKeys
 
     /// <summary>The one registry of batch jobs.</summary>
     public const string JobRegistry = "jobs:registry";
+
+    /// <summary>The one event feed of the cluster (<see cref="IEventFeedGrain"/>).</summary>
+    public const string EventFeed = "events:feed";
+
+    /// <summary>Full page <paramref name="page"/> (0-based) of the event feed.</summary>
+    public static string EventPage(long page) => $"events:page/{page.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+
+    /// <summary>The delivery of webhook <paramref name="name"/>.</summary>
+    public static string WebhookDelivery(string name) => $"webhook:{name}";
+
+    public static string ParseWebhookDelivery(string key) => key["webhook:".Length..];
 }

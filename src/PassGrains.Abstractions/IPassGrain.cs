@@ -49,6 +49,12 @@ public interface IPassGrain : IGrainWithStringKey
     [Orleans.Concurrency.OneWay]
     Task RemoveRegistration(string deviceLibraryIdentifier, string pushToken);
 
+    /// <summary>
+    /// The event feed's follow-up of a reservation this pass made and never appended (its silo may have died after
+    /// storing a change): hands the stored outbox to the feed, or releases the reservation when nothing is stored.
+    /// </summary>
+    Task DrainOutbox();
+
     /// <summary>Pushes still owed after a change (for the issuer API and the dashboard).</summary>
     [ReadOnly]
     Task<int> GetOwedPushCount();

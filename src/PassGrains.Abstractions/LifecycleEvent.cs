@@ -1,6 +1,6 @@
 namespace PassGrains.Abstractions;
 
-/// <summary>Event types on the lifecycle stream and in webhook bodies.</summary>
+/// <summary>Event types on the event feed and in webhook bodies.</summary>
 public static class LifecycleEventTypes
 {
     public const string PassIssued = "pass.issued";
@@ -12,8 +12,10 @@ public static class LifecycleEventTypes
 }
 
 /// <summary>
-/// Something that happened to a pass, as issuers' backends hear of it (a holder added or removed a
-/// pass, a push failed). Published on the Orleans stream <see cref="StreamNamespace"/> keyed by pass type.
+/// Something that happened to a pass, as issuers' backends hear of it (a holder added or removed a pass, a push failed),
+/// kept in the event feed (<see cref="IEventFeedGrain"/>). <see cref="Id"/> is given where the event happens and is the
+/// same on every copy of it: the feed delivers at least once, so a receiver that must not count an event twice keys
+/// on it. <see cref="Cursor"/> is the event's place in the feed, given when the feed stores it (0 before).
 /// </summary>
 [GenerateSerializer, Immutable]
 public sealed record LifecycleEvent(
@@ -23,8 +25,6 @@ public sealed record LifecycleEvent(
     [property: Id(3)] DateTimeOffset At,
     [property: Id(4)] long? Version = null,
     [property: Id(5)] string? DeviceLibraryIdentifier = null,
-    [property: Id(6)] string? Detail = null)
-{
-    public const string StreamProvider = "lifecycle";
-    public const string StreamNamespace = "passgrains.lifecycle";
-}
+    [property: Id(6)] string? Detail = null,
+    [property: Id(7)] string Id = "",
+    [property: Id(8)] long Cursor = 0);

@@ -16,13 +16,16 @@ public sealed class NewPassWriter(
     [FromKeyedServices(StorageNames.Provider)] IGrainStorage storage,
     IGrainFactory grains,
     PassTokens tokens,
-    ILifecycleEvents events,
-    TimeProvider time)
+    TimeProvider time,
+    Microsoft.Extensions.Logging.ILogger<NewPassWriter> logger)
 {
     public async Task<PassIssueStatus> IssueAsync(string passTypeIdentifier, string serialNumber, PassIssue issue)
     {
         var grainId = grains.GetGrain<IPassGrain>(GrainKeys.Pass(passTypeIdentifier, serialNumber)).GetGrainId();
         var nonce = PassTokens.NewNonce();
+        // The pass's outbox holds its pass.issued event, reserved in the feed first, as when the grain issues it (EventOutbox.cs).
+        var events = new EventOutbox(grains, GrainKeys.Pass(passTypeIdentifier, serialNumber), logger);
+        await events.ReserveAsync([]);
         var pass = new PassState();
         pass.Issue(passTypeIdentifier, serialNumber, issue, nonce, PassTokens.Hash(tokens.TokenFor(nonce)), time.GetUtcNow());
         try
@@ -38,7 +41,7 @@ public sealed class NewPassWriter(
             // The database's own exception (Npgsql, SQLite) is transient to a batch line like any failed grain write: retried.
             throw new StorageUnavailableException($"the pass could not be stored ({e.GetType().Name})", e);
         }
-        events.Publish(new LifecycleEvent(LifecycleEventTypes.PassIssued, passTypeIdentifier, serialNumber, pass.IssuedAt, pass.Version));
+        await events.HandOnAsync(pass.Outbox);
         return PassIssueStatus.Created;
     }
 

@@ -48,6 +48,23 @@ public sealed class PassState
     /// </summary>
     public Dictionary<string, string> OwedPushes { get; set; } = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// Events of changes stored here and perhaps not yet in the event feed (<see cref="EventOutbox"/>): written in the
+    /// change's own write, so an event exists exactly when its change does.
+    /// </summary>
+    public List<LifecycleEvent> Outbox { get; set; } = [];
+
+    /// <summary>Events this pass has recorded: the last part of each one's id.</summary>
+    public long EventCount { get; set; }
+
+    /// <summary>Records an event of the change about to be written (its version, if it makes one, already counted).</summary>
+    public void Record(string type, DateTimeOffset at, string? device = null, string? detail = null)
+    {
+        EventCount++;
+        Outbox.Add(new LifecycleEvent(type, PassTypeIdentifier, SerialNumber, at, Version, device, detail,
+            $"{PassTypeIdentifier}/{SerialNumber}/{EventCount.ToString(System.Globalization.CultureInfo.InvariantCulture)}"));
+    }
+
     /// <summary>The first version of a pass: the one place that decides what an issued pass holds.</summary>
     public void Issue(string passTypeIdentifier, string serialNumber, PassIssue issue, string tokenNonce, string tokenHash, DateTimeOffset now)
     {
@@ -66,6 +83,7 @@ public sealed class PassState
         IssuedAt = now;
         OriginJob = issue.Origin?.JobId;
         OriginLine = issue.Origin?.Line ?? 0;
+        Record(LifecycleEventTypes.PassIssued, now);
     }
 }
 
@@ -80,7 +98,6 @@ public sealed class PassGrain(
     [PersistentState(StorageNames.Pass, StorageNames.Provider)] IPersistentState<PassState> state,
     PassTokens tokens,
     IPushDispatcher pushes,
-    ILifecycleEvents events,
     TimeProvider time,
     Microsoft.Extensions.Logging.ILogger<PassGrain> logger) : Grain, IPassGrain, IRemindable
 {
@@ -93,6 +110,8 @@ public sealed class PassGrain(
     private Task? _reread;
     private RedriveReminder? _reminder;
     private RedriveReminder Reminder => _reminder ??= new RedriveReminder(this, OwedPushesReminder, logger);
+    private EventOutbox? _events;
+    private EventOutbox Events => _events ??= new EventOutbox(GrainFactory, this.GetPrimaryKeyString(), logger);
 
     /// <summary>A pass coming back (after a crash, on the silo that now holds it) sends what it still owes right away.</summary>
     public override Task OnActivateAsync(CancellationToken cancellationToken)
@@ -108,6 +127,7 @@ public sealed class PassGrain(
         if (await IsIssued())
             return new PassIssueResult(State.IsFrom(issue.Origin) ? PassIssueStatus.IssuedBefore : PassIssueStatus.AlreadyExists, State.Version);
         var (passType, serial) = GrainKeys.ParsePass(this.GetPrimaryKeyString());
+        await Events.ReserveAsync(State.Outbox);
         var nonce = PassTokens.NewNonce();
         State.Issue(passType, serial, issue, nonce, PassTokens.Hash(tokens.TokenFor(nonce)), time.GetUtcNow());
         try
@@ -120,7 +140,7 @@ public sealed class PassGrain(
             await ReadState();
             return new PassIssueResult(State.IsFrom(issue.Origin) ? PassIssueStatus.IssuedBefore : PassIssueStatus.AlreadyExists, State.Version);
         }
-        Publish(LifecycleEventTypes.PassIssued);
+        await Events.HandOnAsync(State.Outbox);
         return new PassIssueResult(PassIssueStatus.Created, State.Version);
     }
 
@@ -133,8 +153,7 @@ public sealed class PassGrain(
         // A change that changes nothing (an empty PATCH, a value set again) is no new version: no device is woken for it.
         if (merged == (State.FieldsJson, State.PatchJson))
             return new PassChangeResult(true, State.Version, [], []);
-        await Advance(() => (State.FieldsJson, State.PatchJson) = merged);
-        Publish(LifecycleEventTypes.PassChanged);
+        await Advance(() => (State.FieldsJson, State.PatchJson) = merged, LifecycleEventTypes.PassChanged);
         // The caller keeps the template's count of keys in use exact from these (Issuing/PassIssuer.cs ChangePassAsync).
         var after = PassContentLayers.FieldKeys(State.FieldsJson);
         return new PassChangeResult(true, State.Version, after.Except(before).ToList(), before.Except(after).ToList());
@@ -145,10 +164,7 @@ public sealed class PassGrain(
         if (!await IsIssued())
             return new PassChangeResult(false, 0);
         if (!State.Voided)
-        {
-            await Advance(() => State.Voided = true);
-            Publish(LifecycleEventTypes.PassVoided);
-        }
+            await Advance(() => State.Voided = true, LifecycleEventTypes.PassVoided);
         return new PassChangeResult(true, State.Version);
     }
 
@@ -177,8 +193,13 @@ public sealed class PassGrain(
         var known = State.Registrations.TryGetValue(deviceLibraryIdentifier, out var existingToken);
         if (!known || existingToken != pushToken)
         {
+            if (!known)
+                await Events.ReserveAsync(State.Outbox);
             State.Registrations[deviceLibraryIdentifier] = pushToken;
+            if (!known)
+                State.Record(LifecycleEventTypes.RegistrationAdded, time.GetUtcNow(), deviceLibraryIdentifier);
             await state.WriteOrForgetAsync(this);
+            await Events.HandOnAsync(State.Outbox);
         }
         // The device's own index and the group's push index follow the pass's record; a retried
         // registration repairs them if a crash or a failed write came in between.
@@ -186,8 +207,6 @@ public sealed class PassGrain(
             .Register(State.PassTypeIdentifier, State.SerialNumber, pushToken);
         if (Group() is { } group)
             await group.AddDevice(deviceLibraryIdentifier, State.PassTypeIdentifier, State.SerialNumber, pushToken);
-        if (!known)
-            Publish(LifecycleEventTypes.RegistrationAdded, deviceLibraryIdentifier);
         return known || !isNewOnDevice ? RegistrationStatus.AlreadyRegistered : RegistrationStatus.Created;
     }
 
@@ -195,10 +214,13 @@ public sealed class PassGrain(
     {
         if (!await IsIssuedOrLeave() || !PassTokens.Matches(authenticationToken, State.TokenHash))
             return RegistrationStatus.Unauthorized;
-        if (State.Registrations.Remove(deviceLibraryIdentifier))
+        if (State.Registrations.ContainsKey(deviceLibraryIdentifier))
         {
+            await Events.ReserveAsync(State.Outbox);
+            State.Registrations.Remove(deviceLibraryIdentifier);
+            State.Record(LifecycleEventTypes.RegistrationRemoved, time.GetUtcNow(), deviceLibraryIdentifier);
             await state.WriteOrForgetAsync(this);
-            Publish(LifecycleEventTypes.RegistrationRemoved, deviceLibraryIdentifier);
+            await Events.HandOnAsync(State.Outbox);
         }
         await GrainFactory.GetGrain<IDeviceGrain>(GrainKeys.Device(deviceLibraryIdentifier)).Unregister(State.PassTypeIdentifier, State.SerialNumber);
         if (Group() is { } group)
@@ -234,15 +256,24 @@ public sealed class PassGrain(
     {
         if (!State.Registrations.TryGetValue(deviceLibraryIdentifier, out var token) || token != pushToken)
             return;
+        await Events.ReserveAsync(State.Outbox);
         State.Registrations.Remove(deviceLibraryIdentifier);
         State.OwedPushes.Remove(deviceLibraryIdentifier);
+        State.Record(LifecycleEventTypes.RegistrationRemoved, time.GetUtcNow(), deviceLibraryIdentifier, "push token invalid");
         await state.WriteOrForgetAsync(this);
-        Publish(LifecycleEventTypes.RegistrationRemoved, deviceLibraryIdentifier, "push token invalid");
+        await Events.HandOnAsync(State.Outbox);
         if (Group() is { } group)
             await group.RemoveDevice(deviceLibraryIdentifier, State.PassTypeIdentifier, State.SerialNumber);
     }
 
     Task<int> IPassGrain.GetOwedPushCount() => Task.FromResult(State.OwedPushes.Count);
+
+    async Task IPassGrain.DrainOutbox()
+    {
+        await Events.DrainAsync(State.Outbox);
+        if (!State.Issued)
+            DeactivateOnIdle();
+    }
 
     async Task IRemindable.ReceiveReminder(string reminderName, TickStatus status)
     {
@@ -303,23 +334,25 @@ public sealed class PassGrain(
     /// <paramref name="change"/> is applied to memory only once the reminder is in place: a reminder service that does not
     /// answer fails the call with memory still equal to storage, so the retry finds the change not made and makes it.
     /// </remarks>
-    private async Task Advance(Action change)
+    private async Task Advance(Action change, string? eventType = null)
     {
         // Before anything owed is stored: owed pushes without their reminder would wait for ever after a crash.
         if (State.Registrations.Count > 0 || State.OwedPushes.Count > 0)
             await Reminder.EnsureAsync();
+        if (eventType is not null)
+            await Events.ReserveAsync(State.Outbox);
         change();
         State.Version++;
         State.Stamp = State.Stamp.Next(time.GetUtcNow());
+        if (eventType is not null)
+            State.Record(eventType, time.GetUtcNow());
         foreach (var (device, token) in State.Registrations)
             State.OwedPushes[device] = token;
         await state.WriteOrForgetAsync(this);
         if (State.OwedPushes.Count > 0)
             pushes.Enqueue(State.PassTypeIdentifier, State.SerialNumber, OwedTargets());
+        await Events.HandOnAsync(State.Outbox);
     }
-
-    private void Publish(string type, string? device = null, string? detail = null) =>
-        events.Publish(new LifecycleEvent(type, State.PassTypeIdentifier, State.SerialNumber, time.GetUtcNow(), State.Version, device, detail));
 
     private List<PushTarget> OwedTargets() => State.OwedPushes.Select(p => new PushTarget(p.Key, p.Value)).ToList();
 

@@ -18,4 +18,7 @@ public static class StorageNames
     public const string JobRegistry = "jobregistry";
     public const string Webhooks = "webhooks";
     public const string PushAlarms = "push-alarms";
+    public const string EventFeed = "eventfeed";
+    public const string EventPage = "eventpage";
+    public const string WebhookDelivery = "webhookdelivery";
 }

@@ -14,9 +14,16 @@ public sealed class WebhookRegistryGrain(
 
     async Task<bool> IWebhookRegistryGrain.Put(Webhook webhook)
     {
+        // Read before the webhook is stored: every event after it exists is delivered.
+        var tail = await GrainFactory.GetGrain<IEventFeedGrain>(GrainKeys.EventFeed).Tail();
         var created = !state.State.Webhooks.ContainsKey(webhook.Name);
-        state.State.Webhooks[webhook.Name] = webhook;
-        await state.WriteOrForgetAsync(this);
+        if (created || state.State.Webhooks[webhook.Name] != webhook)
+        {
+            state.State.Webhooks[webhook.Name] = webhook;
+            await state.WriteOrForgetAsync(this);
+        }
+        // Every time, not only when created: a retry after a failed start starts it (a started delivery keeps its cursor).
+        await Delivery(webhook.Name).Start(tail);
         return created;
     }
 
@@ -30,11 +37,15 @@ public sealed class WebhookRegistryGrain(
 
     async Task<bool> IWebhookRegistryGrain.Delete(string name)
     {
-        if (!state.State.Webhooks.Remove(name))
-            return false;
-        await state.WriteOrForgetAsync(this);
-        return true;
+        var existed = state.State.Webhooks.Remove(name);
+        if (existed)
+            await state.WriteOrForgetAsync(this);
+        // A delivery that misses this stops itself: it finds its webhook gone before each page.
+        await Delivery(name).Finish();
+        return existed;
     }
+
+    private IWebhookDeliveryGrain Delivery(string name) => GrainFactory.GetGrain<IWebhookDeliveryGrain>(GrainKeys.WebhookDelivery(name));
 
     Task<IReadOnlyList<Webhook>> IWebhookRegistryGrain.All()
     {

@@ -43,7 +43,6 @@ public sealed class BatchClusterFixture : IAsyncLifetime
             silo.Services.AddSingleton(Tokens);
             silo.Services.AddSingleton(TimeProvider.System);
             silo.Services.AddSingleton<IPushDispatcher>(new RecordingPushDispatcher());
-            silo.Services.AddSingleton<ILifecycleEvents, NoLifecycleEvents>();
             silo.Services.AddSingleton<IBatchChunkIssuer>(Issuer);
             silo.UseInMemoryReminderService();
         });
@@ -188,7 +187,7 @@ public sealed class BatchJobTests(BatchClusterFixture fixture) : IClassFixture<B
     {
         const string PassType = "pass.com.example.origin";
         var serial = $"origin-{Guid.NewGuid():N}";
-        var writer = new NewPassWriter(_storage, Client, _tokens, new NoLifecycleEvents(), TimeProvider.System);
+        var writer = new NewPassWriter(_storage, Client, _tokens, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<NewPassWriter>.Instance);
         var line = new PassOrigin("job-a", 7);
         PassIssue Issue(PassOrigin? origin) => new("tpl", null, new PassContent(null, null), origin);
 

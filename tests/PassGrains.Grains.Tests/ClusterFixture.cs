@@ -43,7 +43,6 @@ public sealed class ClusterFixture : IAsyncLifetime
             silo.Services.AddSingleton(Tokens);
             silo.Services.AddSingleton<TimeProvider>(Clock);
             silo.Services.AddSingleton<IPushDispatcher>(Pushes);
-            silo.Services.AddSingleton<ILifecycleEvents, NoLifecycleEvents>();
             silo.UseInMemoryReminderService();
         });
         Cluster = builder.Build();

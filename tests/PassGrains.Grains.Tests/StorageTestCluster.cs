@@ -21,7 +21,6 @@ internal static class StorageTestCluster
             silo.Services.AddSingleton(tokens);
             silo.Services.AddSingleton(TimeProvider.System);
             silo.Services.AddSingleton<IPushDispatcher>(pushes);
-            silo.Services.AddSingleton<ILifecycleEvents, NoLifecycleEvents>();
             silo.UseInMemoryReminderService();
         });
         var cluster = builder.Build();

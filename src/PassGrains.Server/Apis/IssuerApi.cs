@@ -32,6 +32,7 @@ public static partial class IssuerApi
         api.MapDownloadLinks();
         api.MapDeviceLogs();
         api.MapWebhooks();
+        api.MapEvents();
         api.MapPassTypes();
         api.MapAlarms();
         return app;

@@ -49,7 +49,6 @@ public static class PassGrainsHosting
             // The dashboard only when an operator key can open it: its grain-call filter costs about a tenth of a device request's CPU.
             if (dashboard)
                 siloBuilder.AddTelemetryDashboard();
-            siloBuilder.AddLifecycleEventStreams();
         });
         return builder;
     }

@@ -43,13 +43,13 @@ public sealed partial class PushDispatcher : IPushDispatcher, IHostedService, ID
     /// <summary>Pushes queued or in flight to APNs on this silo (one per device token and request).</summary>
     public int Outstanding => Volatile.Read(ref _outstandingPushes);
 
-    private readonly ILifecycleEvents _events;
     private readonly PushMetrics _metrics;
+    private readonly TimeProvider _time;
 
-    public PushDispatcher(ApnsClients clients, PushAlarms alarms, IGrainFactory grains, ILifecycleEvents events, PushMetrics metrics, ILogger<PushDispatcher> logger)
+    public PushDispatcher(ApnsClients clients, PushAlarms alarms, IGrainFactory grains, PushMetrics metrics, TimeProvider time, ILogger<PushDispatcher> logger)
     {
-        _events = events;
         _metrics = metrics;
+        _time = time;
         _clients = clients;
         _alarms = alarms;
         _grains = grains;
@@ -214,14 +214,30 @@ public sealed partial class PushDispatcher : IPushDispatcher, IHostedService, ID
         }
     }
 
+    /// <summary>
+    /// A push.failed event per device, straight to the feed: no stored change causes it, so there is no outbox to keep it
+    /// in. A feed that cannot take it now loses it (the push itself is retried by its owner, and fails again if it must).
+    /// </summary>
+    private async Task ReportFailure(string passType, IReadOnlyCollection<string> devices, ApnsResult result)
+    {
+        var at = _time.GetUtcNow();
+        var events = devices.Select(device => new LifecycleEvent(LifecycleEventTypes.PushFailed, passType, null, at, null, device, result.ToString(),
+            Id: Guid.NewGuid().ToString("N"))).ToList();
+        try
+        {
+            await _grains.GetGrain<IEventFeedGrain>(GrainKeys.EventFeed).Append(null, events).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogFailureNotReported(_logger, passType, events.Count, e.GetType().Name);
+        }
+    }
+
     private async Task<PushOutcome> Handle(string passType, string token, IReadOnlyCollection<string> devices, ApnsResult result)
     {
         _metrics.Record(passType, result.Outcome.ToString(), result.Reason is { Length: <= 64 } reason ? reason : null);
         if (result.Outcome != ApnsOutcome.Delivered)
-        {
-            foreach (var device in devices)
-                _events.Publish(new LifecycleEvent(LifecycleEventTypes.PushFailed, passType, null, DateTimeOffset.UtcNow, null, device, result.ToString()));
-        }
+            _ = ReportFailure(passType, devices, result);
         switch (result.Outcome)
         {
             case ApnsOutcome.Delivered:
@@ -297,4 +313,7 @@ public sealed partial class PushDispatcher : IPushDispatcher, IHostedService, ID
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Shutting down with {Count} passes' pushes unanswered; they stay owed and go out from the remaining silos")]
     private static partial void LogDrainIncomplete(ILogger logger, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Push failures of {PassType} ({Count} devices) could not be added to the event feed ({Failure})")]
+    private static partial void LogFailureNotReported(ILogger logger, string passType, int count, string failure);
 }

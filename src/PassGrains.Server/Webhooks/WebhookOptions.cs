@@ -17,11 +17,11 @@ public sealed class WebhookOptions : IValidatableObject
     /// <summary>Time allowed for one delivery attempt: connecting, sending, and the receiver's status line.</summary>
     public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>How long one event is retried (network errors, non-2xx, redirects) before it is given up.</summary>
+    /// <summary>
+    /// How long one event is retried (network errors, non-2xx, redirects) before it is given up and the webhook's delivery
+    /// goes on with the next (the event stays readable in <c>GET /api/events</c>).
+    /// </summary>
     public TimeSpan RetryDeadline { get; set; } = TimeSpan.FromMinutes(10);
-
-    /// <summary>Undelivered events kept per webhook; when a receiver falls this far behind, its oldest are dropped.</summary>
-    public int QueueCapacity { get; set; } = 10_000;
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
@@ -29,7 +29,5 @@ public sealed class WebhookOptions : IValidatableObject
             yield return new ValidationResult($"{Section}:AttemptTimeout must be between 00:00:00.1 and 00:02:00", [nameof(AttemptTimeout)]);
         if (RetryDeadline < TimeSpan.Zero || RetryDeadline > TimeSpan.FromDays(1))
             yield return new ValidationResult($"{Section}:RetryDeadline must be between 0 and 1.00:00:00", [nameof(RetryDeadline)]);
-        if (QueueCapacity is < 1 or > 1_000_000)
-            yield return new ValidationResult($"{Section}:QueueCapacity must be between 1 and 1000000", [nameof(QueueCapacity)]);
     }
 }

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using System.Threading.Channels;
 using Microsoft.Extensions.Options;
 using PassGrains.Abstractions;
 using PassGrains.Grains;
@@ -14,8 +13,8 @@ namespace PassGrains.Server.Webhooks;
 /// HMAC-SHA256 of the body&gt;</c>, and <c>X-PassGrains-Webhook-Signature: t=&lt;unix seconds&gt;,v1=&lt;hex
 /// HMAC-SHA256 of "t.body"&gt;</c>, whose timestamp lets receivers refuse replayed requests. Failures (network,
 /// timeouts, non-2xx, redirects) are retried with exponential backoff and jitter for up to
-/// <see cref="WebhookOptions.RetryDeadline"/>. Every webhook has a queue and a worker of its own, so a receiver
-/// that is slow, down or holds connections open delays only its own events.
+/// <see cref="WebhookOptions.RetryDeadline"/>. Each webhook's delivery grain calls this for its own events
+/// (Grains/WebhookDeliveryGrain.cs), so a receiver that is slow, down or holds connections open delays only its own.
 /// </summary>
 public sealed partial class WebhookSender(
     IHttpClientFactory http, IOptions<WebhookOptions> options, WebhookSubscriptions subscriptions, TimeProvider time, ILogger<WebhookSender> logger)
@@ -29,44 +28,11 @@ public sealed partial class WebhookSender(
         DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
     };
 
-    private sealed record Queued(Webhook Hook, byte[] Body, long QueuedAt);
-
-    /// <summary>One webhook's events, bounded (the oldest go first when its receiver falls far behind), and the worker that delivers them in order.</summary>
-    private sealed class Outbox
-    {
-        public Outbox(int capacity) => Events = Channel.CreateBounded<Queued>(
-            new BoundedChannelOptions(capacity) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true },
-            _ => Interlocked.Increment(ref Dropped));
-
-        public Channel<Queued> Events { get; }
-
-        public Task Worker { get; set; } = Task.CompletedTask;
-
-        public int Dropped;
-    }
-
     private readonly WebhookOptions _options = options.Value;
-    private readonly Dictionary<string, Outbox> _outboxes = new(StringComparer.Ordinal);
-    private readonly Lock _gate = new();
     private readonly CancellationTokenSource _stopping = new();
 
-    public void Enqueue(Webhook webhook, LifecycleEvent lifecycleEvent)
-    {
-        var queued = new Queued(webhook, JsonSerializer.SerializeToUtf8Bytes(lifecycleEvent, Json), time.GetTimestamp());
-        lock (_gate)
-        {
-            if (_stopping.IsCancellationRequested)
-                return;
-            if (!_outboxes.TryGetValue(webhook.Name, out var outbox))
-            {
-                outbox = new Outbox(_options.QueueCapacity);
-                _outboxes.Add(webhook.Name, outbox);
-                var name = webhook.Name;
-                outbox.Worker = Task.Run(() => RunAsync(name, outbox, _stopping.Token), CancellationToken.None);
-            }
-            outbox.Events.Writer.TryWrite(queued);
-        }
-    }
+    /// <summary>The body of an event's POST: the event as the feed stores it (<c>GET /api/events</c> answers the same fields).</summary>
+    public static byte[] Body(LifecycleEvent lifecycleEvent) => JsonSerializer.SerializeToUtf8Bytes(lifecycleEvent, Json);
 
     public static string Sign(string secret, ReadOnlySpan<byte> body) =>
         "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), body));
@@ -84,84 +50,43 @@ public sealed partial class WebhookSender(
 
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    public async Task StopAsync(CancellationToken cancellationToken)
+    /// <summary>Deliveries under way are cancelled: their events stay after their webhook's stored cursor, for the next start.</summary>
+    public Task StopAsync(CancellationToken cancellationToken)
     {
-        Task[] workers;
-        lock (_gate)
-        {
-            _stopping.Cancel();
-            workers = _outboxes.Values.Select(o => o.Worker).ToArray();
-        }
-        try
-        {
-            await Task.WhenAll(workers).WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            // Shutdown ran out of time; undelivered events are dropped (they live in memory, as documented).
-        }
+        _stopping.Cancel();
+        return Task.CompletedTask;
     }
 
     public void Dispose() => _stopping.Dispose();
 
-    private async Task RunAsync(string name, Outbox outbox, CancellationToken stopping)
+    public async Task DeliverAsync(Webhook webhook, LifecycleEvent lifecycleEvent, long readAt, CancellationToken cancellationToken)
     {
-        try
-        {
-            await foreach (var queued in outbox.Events.Reader.ReadAllAsync(stopping).ConfigureAwait(false))
-            {
-                var subscribed = await DeliverAsync(queued, stopping).ConfigureAwait(false);
-                if (Interlocked.Exchange(ref outbox.Dropped, 0) is var dropped and > 0)
-                    LogDropped(logger, name, dropped, _options.QueueCapacity);
-                if (!subscribed)
-                    CloseIfIdle(name, outbox);
-            }
-        }
-        catch (OperationCanceledException)
-        {
-        }
-    }
-
-    /// <summary>A deleted webhook's worker ends once nothing waits for it; an event for the name after that opens a new one.</summary>
-    private void CloseIfIdle(string name, Outbox outbox)
-    {
-        lock (_gate)
-        {
-            // Enqueue writes under the same lock, so nothing can slip in between the count and the removal.
-            if (outbox.Events.Reader.Count == 0 && _outboxes.GetValueOrDefault(name) == outbox)
-            {
-                _outboxes.Remove(name);
-                outbox.Events.Writer.TryComplete();
-            }
-        }
-    }
-
-    /// <returns>False when the webhook turned out to be deleted (the event was dropped).</returns>
-    private async Task<bool> DeliverAsync(Queued queued, CancellationToken stopping)
-    {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stopping.Token);
+        var stopping = linked.Token;
+        var body = Body(lifecycleEvent);
         var deadline = time.GetUtcNow() + _options.RetryDeadline;
         var client = http.CreateClient(nameof(WebhookSender));
         for (var attempt = 1; ; attempt++)
         {
             // Deleted, or changed, while the event waited (or between retries): follow the webhook as it is now.
-            if (subscriptions.Current(queued.Hook, queued.QueuedAt) is not { } hook)
+            if (subscriptions.Current(webhook, readAt) is not { } hook)
             {
-                LogDeleted(logger, queued.Hook.Name);
-                return false;
+                LogDeleted(logger, webhook.Name);
+                return;
             }
             string failure;
             try
             {
                 using var attemptTimeout = new CancellationTokenSource(_options.AttemptTimeout, time);
                 using var cancel = CancellationTokenSource.CreateLinkedTokenSource(stopping, attemptTimeout.Token);
-                using var request = new HttpRequestMessage(HttpMethod.Post, hook.Url) { Content = new ByteArrayContent(queued.Body) };
+                using var request = new HttpRequestMessage(HttpMethod.Post, hook.Url) { Content = new ByteArrayContent(body) };
                 request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
-                request.Headers.TryAddWithoutValidation(SignatureHeader, Sign(hook.Secret, queued.Body));
-                request.Headers.TryAddWithoutValidation(TimestampedSignatureHeader, SignWithTimestamp(hook.Secret, time.GetUtcNow().ToUnixTimeSeconds(), queued.Body));
+                request.Headers.TryAddWithoutValidation(SignatureHeader, Sign(hook.Secret, body));
+                request.Headers.TryAddWithoutValidation(TimestampedSignatureHeader, SignWithTimestamp(hook.Secret, time.GetUtcNow().ToUnixTimeSeconds(), body));
                 // Headers only: the status is the answer, and a receiver must not be able to make us buffer a huge body.
                 using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancel.Token).ConfigureAwait(false);
                 if (response.IsSuccessStatusCode)
-                    return true;
+                    return;
                 failure = (int)response.StatusCode is >= 300 and < 400
                     ? $"HTTP {(int)response.StatusCode}: redirects are not followed"
                     : $"HTTP {(int)response.StatusCode}";
@@ -170,7 +95,7 @@ public sealed partial class WebhookSender(
             {
                 // Not a passing fault: the host resolves to an address webhooks may not reach.
                 LogRefused(logger, hook.Name, refused.Host, refused.Address.ToString());
-                return true;
+                return;
             }
             catch (Exception e) when (e is HttpRequestException or OperationCanceledException && !stopping.IsCancellationRequested)
             {
@@ -181,7 +106,7 @@ public sealed partial class WebhookSender(
             if (time.GetUtcNow() + delay > deadline)
             {
                 LogGaveUp(logger, hook.Name, attempt, failure);
-                return true;
+                return;
             }
             LogRetrying(logger, hook.Name, attempt, failure);
             await Task.Delay(delay, time, stopping).ConfigureAwait(false);
@@ -210,7 +135,4 @@ public sealed partial class WebhookSender(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Webhook {Webhook}: deleted (or moved to another pass type) before its event was delivered; event dropped")]
     private static partial void LogDeleted(ILogger logger, string webhook);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook {Webhook}: {Dropped} events dropped, more than {Capacity} waited for the receiver")]
-    private static partial void LogDropped(ILogger logger, string webhook, int dropped, int capacity);
 }

@@ -5,21 +5,18 @@ using PassGrains.Grains;
 namespace PassGrains.Server.Webhooks;
 
 /// <summary>
-/// The webhooks of the service, known on every silo: so that a million issued passes of a pass type nobody
-/// subscribed to put nothing on the lifecycle stream, and so that events still queued for a webhook that was
-/// deleted (or changed) since are dropped (or sent to its new URL). Refreshed every <see cref="RefreshInterval"/>
-/// and at once on the silo that took a change; until the first load, and after a failed refresh, every event
-/// is published (losing an event is worse than carrying one).
+/// The webhooks of the service, known on every silo: so that an event being retried for a webhook that was deleted
+/// (or changed) since is dropped (or sent to its new URL), and so that every webhook's delivery runs: each refresh
+/// pokes them, which brings back within seconds a delivery whose silo died (its reminder would take a minute).
+/// Refreshed every <see cref="RefreshInterval"/> and at once on the silo that took a change.
 /// </summary>
 public sealed partial class WebhookSubscriptions(IGrainFactory grains, TimeProvider time, ILogger<WebhookSubscriptions> logger) : BackgroundService
 {
     public static readonly TimeSpan RefreshInterval = TimeSpan.FromSeconds(2);
 
-    private sealed record Snapshot(FrozenDictionary<string, Webhook> ByName, FrozenSet<string> PassTypes, long ReadStartedAt);
+    private sealed record Snapshot(FrozenDictionary<string, Webhook> ByName, long ReadStartedAt);
 
     private volatile Snapshot? _snapshot;
-
-    public bool MayHaveSubscribers(string passTypeIdentifier) => _snapshot is not { } known || known.PassTypes.Contains(passTypeIdentifier);
 
     /// <summary>
     /// What an event queued at <paramref name="queuedAt"/> (a <see cref="TimeProvider.GetTimestamp"/>) for
@@ -40,8 +37,9 @@ public sealed partial class WebhookSubscriptions(IGrainFactory grains, TimeProvi
         {
             var startedAt = time.GetTimestamp();
             var hooks = await grains.GetGrain<IWebhookRegistryGrain>(WebhookRegistryGrain.Key).All();
-            var next = new Snapshot(hooks.ToFrozenDictionary(h => h.Name, StringComparer.Ordinal),
-                hooks.Select(h => h.PassTypeIdentifier).ToFrozenSet(StringComparer.Ordinal), startedAt);
+            var next = new Snapshot(hooks.ToFrozenDictionary(h => h.Name, StringComparer.Ordinal), startedAt);
+            foreach (var hook in hooks)
+                _ = grains.GetGrain<IWebhookDeliveryGrain>(GrainKeys.WebhookDelivery(hook.Name)).Poke();
             // A change's refresh and the timer's can overlap: an older read finishing last must not win.
             Snapshot? seen;
             do
@@ -72,6 +70,6 @@ public sealed partial class WebhookSubscriptions(IGrainFactory grains, TimeProvi
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not read the webhook subscriptions; publishing every lifecycle event until the next refresh")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not read the webhook subscriptions; trying again at the next refresh")]
     private static partial void LogRefreshFailed(ILogger logger, Exception exception);
 }

@@ -5,9 +5,10 @@ namespace PassGrains.Server.Webhooks;
 
 public static class WebhooksHosting
 {
-    /// <summary>Lifecycle events to the stream, and their delivery to subscribers through vetted addresses.</summary>
+    /// <summary>The event feed's options, and the delivery of its events to webhooks through vetted addresses.</summary>
     public static WebApplicationBuilder AddWebhooks(this WebApplicationBuilder builder)
     {
+        builder.Services.AddOptions<EventFeedOptions>().Bind(builder.Configuration.GetSection(EventFeedOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<WebhookOptions>().Bind(builder.Configuration.GetSection(WebhookOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         // The sender bounds every attempt itself (WebhookOptions.AttemptTimeout) and logs failures by webhook name; the
         // factory's request logs would print URLs, whose query may carry a receiver's token. The handler vets every address it connects to.
@@ -17,17 +18,8 @@ public static class WebhooksHosting
         builder.Services.AddSingleton<WebhookSender>();
         builder.Services.AddSingleton<IWebhookSender>(sp => sp.GetRequiredService<WebhookSender>());
         builder.Services.AddHostedService(sp => sp.GetRequiredService<WebhookSender>());
-        builder.Services.AddSingleton<ILifecycleEvents, StreamLifecycleEvents>();
         builder.Services.AddSingleton<WebhookSubscriptions>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<WebhookSubscriptions>());
         return builder;
-    }
-
-    /// <summary>The silo's side: lifecycle events on memory streams, one implicit subscriber grain per pass type.</summary>
-    public static ISiloBuilder AddLifecycleEventStreams(this ISiloBuilder silo)
-    {
-        silo.AddMemoryStreams(Abstractions.LifecycleEvent.StreamProvider);
-        silo.AddMemoryGrainStorage("PubSubStore");
-        return silo;
     }
 }

@@ -111,7 +111,6 @@ public sealed class PostgresSiloConfigurator : ISiloConfigurator
         // One dispatcher per silo, as in production, so the ledger knows which silo sent what.
         siloBuilder.Services.AddSingleton<IPushDispatcher>(services => new LedgerPushDispatcher(
             run.Pushes, services.GetRequiredService<ILocalSiloDetails>().SiloAddress, services.GetRequiredService<IGrainFactory>()));
-        siloBuilder.Services.AddSingleton<ILifecycleEvents, NoLifecycleEvents>();
     }
 }
 
