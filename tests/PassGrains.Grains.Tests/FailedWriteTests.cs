@@ -12,11 +12,13 @@ public sealed class FailingGrainStorage(SharedGrainStorage inner) : IGrainStorag
 {
     private readonly Lock _lock = new();
     private string? _failNext;
+    private int _passBefore;
 
-    public void FailNextWrite(string stateName)
+    /// <summary>Fails the next write of <paramref name="stateName"/>, or the one after <paramref name="after"/> more that succeed.</summary>
+    public void FailNextWrite(string stateName, int after = 0)
     {
         lock (_lock)
-            _failNext = stateName;
+            (_failNext, _passBefore) = (stateName, after);
     }
 
     public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) => inner.ReadStateAsync(stateName, grainId, grainState);
@@ -25,7 +27,7 @@ public sealed class FailingGrainStorage(SharedGrainStorage inner) : IGrainStorag
     {
         lock (_lock)
         {
-            if (_failNext == stateName)
+            if (_failNext == stateName && _passBefore-- == 0)
             {
                 _failNext = null;
                 throw new IOException($"storage unavailable (injected) writing {stateName}");

@@ -22,6 +22,8 @@ internal static class StorageTestCluster
             silo.Services.AddSingleton(TimeProvider.System);
             silo.Services.AddSingleton<IPushDispatcher>(pushes);
             silo.UseInMemoryReminderService();
+            // The event feed follows up a source's reservation this long after it was made (10 s in production).
+            silo.Services.Configure<EventFeedOptions>(o => o.OrphanedAfter = TimeSpan.FromSeconds(1));
         });
         var cluster = builder.Build();
         await cluster.DeployAsync();
