@@ -177,6 +177,34 @@ public sealed class IssuerKeyScopeTests(ScopedKeysServerFixture server) : IClass
     }
 
     [Fact]
+    public async Task The_event_feed_shows_a_scoped_key_only_its_pass_types_events()
+    {
+        var pass = await IssueAsync();
+        using (var feed = await Client.SendAsync(HttpMethod.Get, "api/events?limit=1000"))
+        {
+            var all = await Expect.Json(feed, HttpStatusCode.OK);
+            Assert.Contains(all.GetProperty("events").EnumerateArray(), e => e.GetProperty("serialNumber").GetString() == pass.SerialNumber);
+        }
+        var seen = new List<JsonElement>();
+        var cursor = "0";
+        while (true)
+        {
+            using var page = await Client.SendAsync(HttpMethod.Get, $"api/events?after={cursor}&limit=1000", apiKey: ScopedKeysServerFixture.OtherTypeKey);
+            var json = await Expect.Json(page, HttpStatusCode.OK);
+            seen.AddRange(json.GetProperty("events").EnumerateArray().Select(e => e.Clone()));
+            if (json.GetProperty("next").GetString() == cursor)
+                break;
+            cursor = json.GetProperty("next").GetString()!;
+        }
+        Assert.NotEqual("0", cursor); // it was walked past this pass type's events, shown none of them
+        Assert.DoesNotContain(seen, e => e.GetProperty("passTypeIdentifier").GetString() != ScopedKeysServerFixture.OtherPassType);
+        using (var asked = await Client.SendAsync(HttpMethod.Get, $"api/events?passType={PassType}", apiKey: ScopedKeysServerFixture.OtherTypeKey))
+            Assert.Equal($"this key is not scoped to pass type {PassType}", await Forbidden(asked));
+        using (var bad = await Client.SendAsync(HttpMethod.Get, "api/events?after=-1"))
+            await Expect.Problem(bad, HttpStatusCode.BadRequest, "after");
+    }
+
+    [Fact]
     public async Task A_key_scoped_to_this_pass_type_issues_changes_and_reads_its_passes()
     {
         const string key = ScopedKeysServerFixture.EventTypeKey;

@@ -33,7 +33,7 @@ public static class EventsApi
             return Problems.Invalid("limit", $"limit must be between 1 and {MaxLimit}");
         var scope = context.IssuerScope();
         if (passType is not null && !scope.Allows(passType))
-            return Problems.Invalid("passType", PassTypeScope.Refusal(passType));
+            return Problems.Forbidden(PassTypeScope.Refusal(passType));
         var page = await grains.GetGrain<IEventFeedGrain>(GrainKeys.EventFeed).Read(cursor, limit ?? DefaultLimit);
         var events = page.Events
             .Where(e => scope.Allows(e.PassTypeIdentifier) && (passType is null || e.PassTypeIdentifier == passType))
