@@ -178,6 +178,8 @@ public sealed class GroupShardGrain(
         // reads it for nothing), never a filled shard the group does not know (its devices never pushed).
         // Once per activation, and before the "already stored" answer: a retried call marks a shard whose mark
         // failed after it was filled (earlier builds filled first and marked only the first entry).
+        // A pass's shard has been marked by its pass, which asks only after that (and waits for this call, so it could
+        // not take one from here).
         if (!_marked)
         {
             var (owner, shard) = DeviceIndexOwner.OfShard(this.GetPrimaryKeyString());
