@@ -16,6 +16,8 @@ using PassGrains.Packaging.Signing;
 //   PushBench double --port P --stats-port S --ca-out CA.pem      APNs stand-in; GET http://127.0.0.1:S/ answers the push count
 //   PushBench group --server URL --api-key K --template T --devices N --stats URL [--existing-group G --serial-prefix P]
 //        issues N passes in a new group (or uses the passes P0..P(N-1) of group G), registers a device for each, changes the group, times the pushes
+//   PushBench pass-devices --server URL --api-key K --template T --devices N --concurrency C --stats URL --serial S
+//        issues one pass, registers N devices for it (each registration timed), changes it once, times the pushes
 //   PushBench client --pushes N --concurrency C                   starts its own stand-in, sends N pushes with one ApnsClient, prints pushes/s
 var verb = args.FirstOrDefault() ?? "client";
 string Arg(string name, string fallback) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault() ?? fallback;
@@ -35,6 +37,11 @@ if (verb == "group")
     return await GroupBench.RunAsync(new Uri(Arg("--server", "http://127.0.0.1:5300/")), Arg("--api-key", ""), Arg("--pass-type", "pass.com.example.event"),
         Arg("--template", "bench"), int.Parse(Arg("--devices", "100000")), new Uri(Arg("--stats", "http://127.0.0.1:5302/")),
         args.Contains("--existing-group") ? Arg("--existing-group", "") : null, Arg("--serial-prefix", ""));
+
+if (verb == "pass-devices")
+    return await PassDevicesBench.RunAsync(new Uri(Arg("--server", "http://127.0.0.1:5300/")), Arg("--api-key", ""), Arg("--pass-type", "pass.com.example.event"),
+        Arg("--template", "bench"), int.Parse(Arg("--devices", "100000")), int.Parse(Arg("--concurrency", "1")), new Uri(Arg("--stats", "http://127.0.0.1:5302/")),
+        Arg("--serial", $"coupon-{DateTime.UtcNow:HHmmss}"));
 
 var pushes = int.Parse(Arg("--pushes", "100000"));
 var concurrency = int.Parse(Arg("--concurrency", "2000"));

@@ -33,6 +33,22 @@ public static class GrainKeys
         return (body[(slash + 1)..], int.Parse(body.AsSpan(0, slash), System.Globalization.CultureInfo.InvariantCulture));
     }
 
+    /// <summary>
+    /// A shard of one pass's own device index (the registrations past what the pass keeps in its state); the same grain
+    /// class as a group's shard, <see cref="IGroupShardGrain"/>, under its own prefix.
+    /// </summary>
+    public static string PassShard(string passTypeIdentifier, string serialNumber, int shard) => $"passshard:{shard}/{passTypeIdentifier}/{serialNumber}";
+
+    public static bool IsPassShard(string key) => key.StartsWith("passshard:", StringComparison.Ordinal);
+
+    public static (string PassTypeIdentifier, string SerialNumber, int Shard) ParsePassShard(string key)
+    {
+        var body = key["passshard:".Length..];
+        var slash = body.IndexOf('/', StringComparison.Ordinal);
+        var (passType, serial) = ParsePass("pass:" + body[(slash + 1)..]);
+        return (passType, serial, int.Parse(body.AsSpan(0, slash), System.Globalization.CultureInfo.InvariantCulture));
+    }
+
     public static string Template(string templateId) => $"template:{templateId}";
 
     public static string ParseTemplate(string key) => key["template:".Length..];

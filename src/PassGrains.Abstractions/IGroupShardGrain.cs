@@ -8,11 +8,17 @@ public sealed record GroupDevice(
     [property: Id(2)] string PushToken);
 
 /// <summary>
-/// One shard of a group's device index (key <see cref="GrainKeys.GroupShard"/>), reached through its group
-/// (<see cref="IGroupGrain.AddDevice"/>, <see cref="IGroupGrain.RemoveDevice"/>); a device lands in
-/// shard hash(device) mod <see cref="Count"/>. With 1,024 shards a group of 100,000 devices keeps about
-/// 100 in each, and the group itself keeps only a 128-byte bitmap of the occupied shards.
+/// One shard of a device index: a group's (key <see cref="GrainKeys.GroupShard"/>, reached through its group,
+/// <see cref="IGroupGrain.AddDevice"/>, <see cref="IGroupGrain.RemoveDevice"/>) or one pass's own, once the pass holds more
+/// registrations than it keeps in its state (key <see cref="GrainKeys.PassShard"/>, reached by the pass). A device lands in
+/// shard hash(device) mod <see cref="Count"/>. With 1,024 shards an index of 100,000 devices keeps about 100 in each, and
+/// its owner keeps only a 128-byte bitmap of the occupied shards.
 /// </summary>
+/// <remarks>
+/// The owner's bitmap is marked before a shard stores a device, so a filled shard is never one its owner does not know: a
+/// group's shard asks its group (<see cref="IGroupGrain.MarkShard"/>, once per activation); a pass marks its own shard
+/// before it asks (the pass is the caller, and a pass waiting for its shard could not take the shard's call).
+/// </remarks>
 public interface IGroupShardGrain : IGrainWithStringKey
 {
     public const int Count = 1024;
@@ -21,6 +27,15 @@ public interface IGroupShardGrain : IGrainWithStringKey
     Task Add(string deviceLibraryIdentifier, string passTypeIdentifier, string serialNumber, string pushToken);
 
     Task Remove(string deviceLibraryIdentifier, string passTypeIdentifier, string serialNumber);
+
+    /// <summary><see cref="Add"/>, answering whether the entry is new (a new token for an entry already there is not).</summary>
+    Task<bool> Store(string deviceLibraryIdentifier, string passTypeIdentifier, string serialNumber, string pushToken);
+
+    /// <summary>
+    /// Removes the entry when it is there and, unless <paramref name="pushToken"/> is null, holds that token (APNs declared it
+    /// invalid: a registration made since with another token stays); true when it removed one.
+    /// </summary>
+    Task<bool> Drop(string deviceLibraryIdentifier, string passTypeIdentifier, string serialNumber, string? pushToken);
 
     Task<IReadOnlyList<GroupDevice>> GetDevices();
 

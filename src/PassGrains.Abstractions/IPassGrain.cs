@@ -2,7 +2,10 @@ using Orleans.Concurrency;
 
 namespace PassGrains.Abstractions;
 
-/// <summary>One pass (key <see cref="GrainKeys.Pass"/>): its content, version, token and registered devices.</summary>
+/// <summary>
+/// One pass (key <see cref="GrainKeys.Pass"/>): its content, version, token and registered devices (the first few in its own
+/// state, any further ones in its own sharded device index, <see cref="IGroupShardGrain"/>).
+/// </summary>
 /// <remarks>
 /// The reads devices make (<see cref="GetRenderSource"/>, <see cref="GetStamp"/>) are [ReadOnly]: they wait on the
 /// pass's template and group, and one pass can be held by thousands of devices (a coupon with one serial number),
@@ -55,7 +58,20 @@ public interface IPassGrain : IGrainWithStringKey
     /// </summary>
     Task DrainOutbox();
 
-    /// <summary>Pushes still owed after a change (for the issuer API and the dashboard).</summary>
+    /// <summary>
+    /// Pushes still owed after a change (for the issuer API and the dashboard). For a pass whose registrations outgrew its
+    /// state, a change not yet pushed to its whole device index counts every device of that index.
+    /// </summary>
     [ReadOnly]
     Task<int> GetOwedPushCount();
+
+    /// <summary>
+    /// The shards of the pass's own device index that hold devices (none while its registrations fit in its state): where
+    /// a change of the pass fans out (<see cref="IGroupPushGrain"/> under the pass's key).
+    /// </summary>
+    [ReadOnly]
+    Task<IReadOnlyList<int>> GetOccupiedShards();
+
+    /// <summary>Every device of the pass's own device index has been pushed for <paramref name="version"/>.</summary>
+    Task PushesSent(long version);
 }

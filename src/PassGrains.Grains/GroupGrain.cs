@@ -16,7 +16,7 @@ public sealed class GroupState
     public long PushedVersion { get; set; }
 
     /// <summary>One bit per device-index shard that holds devices.</summary>
-    public byte[] OccupiedShards { get; set; } = new byte[IGroupShardGrain.Count / 8];
+    public byte[] OccupiedShards { get; set; } = ShardBitmap.Empty();
 
     /// <summary>
     /// Every template whose passes render this group's values: each template the group had, and those of passes that
@@ -41,37 +41,14 @@ public sealed class GroupGrain(
     public const string PushesReminder = "group-pushes";
     private RedriveReminder? _reminder;
     private RedriveReminder Reminder => _reminder ??= new RedriveReminder(this, PushesReminder, logger);
-
-    /// <summary>How often a group with an unfinished fan-out checks that its push grain is still alive.</summary>
-    private static readonly TimeSpan WatchEvery = TimeSpan.FromSeconds(5);
-    private IGrainTimer? _watch;
-
-    /// <summary>
-    /// While a change is not pushed to every device, nudge the fan-out every few seconds: a fan-out whose silo
-    /// died starts again on another silo within seconds instead of at the reminder's next minute, and a live
-    /// one ignores the nudge. The reminder stays the durable re-drive (this timer dies with the group's silo).
-    /// </summary>
-    private void WatchFanOut() =>
-        _watch ??= this.RegisterGrainTimer(static (group, _) => group.NudgeFanOut(), this,
-            new GrainTimerCreationOptions(WatchEvery, WatchEvery) { KeepAlive = true });
-
-    private Task NudgeFanOut()
-    {
-        if (state.State.PushedVersion < state.State.Version)
-            return GrainFactory.GetGrain<IGroupPushGrain>(this.GetPrimaryKeyString()).Push(state.State.Version, nudge: true);
-        _watch?.Dispose();
-        _watch = null;
-        return Task.CompletedTask;
-    }
+    private FanOut? _fanOut;
+    private FanOut FanOut => _fanOut ??= new FanOut(this, GrainFactory, () => state.State.PushedVersion < state.State.Version ? state.State.Version : null);
 
     /// <summary>A group coming back with a change not yet pushed to every device resumes the fan-out.</summary>
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        if (state.State.Exists && state.State.PushedVersion < state.State.Version && state.State.OccupiedShards.Any(b => b != 0))
-        {
-            await GrainFactory.GetGrain<IGroupPushGrain>(this.GetPrimaryKeyString()).Push(state.State.Version);
-            WatchFanOut();
-        }
+        if (state.State.Exists && state.State.PushedVersion < state.State.Version && ShardBitmap.Any(state.State.OccupiedShards))
+            await FanOut.StartAsync(state.State.Version);
     }
 
     async Task<GroupPutResult> IGroupGrain.Put(GroupPut put)
@@ -82,7 +59,7 @@ public sealed class GroupGrain(
             && PassContentLayers.Merge((state.State.FieldsJson, state.State.PatchJson), put.Content) == (state.State.FieldsJson, state.State.PatchJson))
             return new GroupPutResult(false, state.State.Version);
         // Before the version that owes the pushes is stored: owed pushes without their reminder would wait for ever after a crash.
-        if (!created && state.State.OccupiedShards.Any(b => b != 0))
+        if (!created && ShardBitmap.Any(state.State.OccupiedShards))
             await Reminder.EnsureAsync();
         var before = created ? new HashSet<string>(StringComparer.Ordinal) : PassContentLayers.FieldKeys(state.State.FieldsJson);
         var (fields, patch) = PassContentLayers.Merge(created ? default : (state.State.FieldsJson, state.State.PatchJson), put.Content);
@@ -96,7 +73,7 @@ public sealed class GroupGrain(
         state.State.TemplateId = put.TemplateId ?? state.State.TemplateId;
         state.State.Version++;
         state.State.Stamp = state.State.Stamp.Next(time.GetUtcNow());
-        var owesPushes = !created && state.State.OccupiedShards.Any(b => b != 0);
+        var owesPushes = !created && ShardBitmap.Any(state.State.OccupiedShards);
         if (!owesPushes)
             state.State.PushedVersion = state.State.Version; // nobody to tell
         await state.WriteOrForgetAsync(this);
@@ -105,8 +82,7 @@ public sealed class GroupGrain(
         if (owesPushes)
         {
             // The version above is the durable record of the owed pushes; the reminder re-drives them after a crash.
-            await GrainFactory.GetGrain<IGroupPushGrain>(this.GetPrimaryKeyString()).Push(state.State.Version);
-            WatchFanOut();
+            await FanOut.StartAsync(state.State.Version);
         }
         return new GroupPutResult(created, state.State.Version);
     }
@@ -138,22 +114,11 @@ public sealed class GroupGrain(
 
     async Task IGroupGrain.MarkShard(int shard)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(shard);
-        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(shard, IGroupShardGrain.Count);
-        var mask = (byte)(1 << (shard % 8));
-        if ((state.State.OccupiedShards[shard / 8] & mask) != 0)
-            return;
-        state.State.OccupiedShards[shard / 8] |= mask;
-        await state.WriteOrForgetAsync(this);
+        if (ShardBitmap.Mark(state.State.OccupiedShards, shard))
+            await state.WriteOrForgetAsync(this);
     }
 
-    Task<IReadOnlyList<int>> IGroupGrain.GetOccupiedShards()
-    {
-        IReadOnlyList<int> shards = Enumerable.Range(0, IGroupShardGrain.Count)
-            .Where(i => (state.State.OccupiedShards[i / 8] & (1 << (i % 8))) != 0)
-            .ToList();
-        return Task.FromResult(shards);
-    }
+    Task<IReadOnlyList<int>> IGroupGrain.GetOccupiedShards() => Task.FromResult(ShardBitmap.Occupied(state.State.OccupiedShards));
 
     async Task IGroupGrain.PushesSent(long version)
     {
@@ -171,10 +136,7 @@ public sealed class GroupGrain(
         if (reminderName != PushesReminder)
             return;
         if (state.State.PushedVersion < state.State.Version)
-        {
-            await GrainFactory.GetGrain<IGroupPushGrain>(this.GetPrimaryKeyString()).Push(state.State.Version);
-            WatchFanOut();
-        }
+            await FanOut.StartAsync(state.State.Version);
         else
         {
             await Reminder.StopAsync();
@@ -194,40 +156,62 @@ public sealed class GroupShardState
 }
 
 /// <summary>
-/// One shard of a group's device index: the devices to push when the group changes. The shard, not its callers,
-/// keeps its group's bitmap right: a group change walks only the shards marked occupied.
+/// One shard of a device index, a group's or a pass's own (<see cref="DeviceIndexOwner"/>): the devices to push when the
+/// owner changes. A group's shard, not its callers, keeps its group's bitmap right; a pass marks its own before it asks.
+/// Either way an owner's change walks only the shards marked occupied.
 /// </summary>
 public sealed class GroupShardGrain(
     [PersistentState(StorageNames.GroupShard, StorageNames.Provider)] IPersistentState<GroupShardState> state) : Grain, IGroupShardGrain
 {
-    /// <summary>This activation has seen its group store the shard's mark.</summary>
+    /// <summary>This activation has seen its owner store the shard's mark.</summary>
     private bool _marked;
 
-    async Task IGroupShardGrain.Add(string deviceLibraryIdentifier, string passTypeIdentifier, string serialNumber, string pushToken)
+    Task IGroupShardGrain.Add(string deviceLibraryIdentifier, string passTypeIdentifier, string serialNumber, string pushToken) =>
+        Store(deviceLibraryIdentifier, passTypeIdentifier, serialNumber, pushToken);
+
+    Task<bool> IGroupShardGrain.Store(string deviceLibraryIdentifier, string passTypeIdentifier, string serialNumber, string pushToken) =>
+        Store(deviceLibraryIdentifier, passTypeIdentifier, serialNumber, pushToken);
+
+    private async Task<bool> Store(string deviceLibraryIdentifier, string passTypeIdentifier, string serialNumber, string pushToken)
     {
         // Marked before filled: a crash or failed write in between leaves a marked empty shard (a group change
         // reads it for nothing), never a filled shard the group does not know (its devices never pushed).
         // Once per activation, and before the "already stored" answer: a retried call marks a shard whose mark
         // failed after it was filled (earlier builds filled first and marked only the first entry).
+        // A pass's shard has been marked by its pass, which asks only after that (and waits for this call, so it could
+        // not take one from here).
         if (!_marked)
         {
-            var (groupId, shard) = GrainKeys.ParseGroupShard(this.GetPrimaryKeyString());
-            await GrainFactory.GetGrain<IGroupGrain>(GrainKeys.Group(groupId)).MarkShard(shard);
+            var (owner, shard) = DeviceIndexOwner.OfShard(this.GetPrimaryKeyString());
+            if (!owner.IsPass)
+                await GrainFactory.GetGrain<IGroupGrain>(owner.Key).MarkShard(shard);
             _marked = true;
         }
         var key = $"{deviceLibraryIdentifier}|{passTypeIdentifier}|{serialNumber}";
-        if (state.State.Members.TryGetValue(key, out var existing) && existing == pushToken)
-            return;
+        var known = state.State.Members.TryGetValue(key, out var existing);
+        if (known && existing == pushToken)
+            return false;
         // Only this registration's token: another registration of the device keeps its own (one given by a stranger
         // who registered this device id for a pass of theirs must never replace the holder's).
         state.State.Members[key] = pushToken;
         await state.WriteOrForgetAsync(this);
+        return !known;
     }
 
-    async Task IGroupShardGrain.Remove(string deviceLibraryIdentifier, string passTypeIdentifier, string serialNumber)
+    async Task IGroupShardGrain.Remove(string deviceLibraryIdentifier, string passTypeIdentifier, string serialNumber) =>
+        await Drop(deviceLibraryIdentifier, passTypeIdentifier, serialNumber, pushToken: null);
+
+    Task<bool> IGroupShardGrain.Drop(string deviceLibraryIdentifier, string passTypeIdentifier, string serialNumber, string? pushToken) =>
+        Drop(deviceLibraryIdentifier, passTypeIdentifier, serialNumber, pushToken);
+
+    private async Task<bool> Drop(string deviceLibraryIdentifier, string passTypeIdentifier, string serialNumber, string? pushToken)
     {
-        if (state.State.Members.Remove($"{deviceLibraryIdentifier}|{passTypeIdentifier}|{serialNumber}"))
-            await state.WriteOrForgetAsync(this);
+        var key = $"{deviceLibraryIdentifier}|{passTypeIdentifier}|{serialNumber}";
+        if (!state.State.Members.TryGetValue(key, out var existing) || (pushToken is not null && existing != pushToken))
+            return false;
+        state.State.Members.Remove(key);
+        await state.WriteOrForgetAsync(this);
+        return true;
     }
 
     Task<IReadOnlyList<GroupDevice>> IGroupShardGrain.GetDevices()

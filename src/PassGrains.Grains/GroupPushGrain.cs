@@ -3,10 +3,10 @@ using PassGrains.Abstractions;
 namespace PassGrains.Grains;
 
 /// <summary>
-/// Pushes a group change to every device of the group (key = the group's key): the occupied shards
-/// are read in parallel and each shard's devices handed to the dispatcher, outside the group grain,
-/// which keeps answering stamps meanwhile. When every device had its answer, the group records the
-/// version as pushed; anything not delivered is pushed again by the group's reminder.
+/// Pushes an owner's change to every device of its index (key = the owner's key: a group's, or a pass's whose
+/// registrations outgrew its state, <see cref="DeviceIndexOwner"/>): the occupied shards are read in parallel and each
+/// shard's devices handed to the dispatcher, outside the owner, which keeps answering stamps meanwhile. When every device
+/// had its answer, the owner records the version as pushed; anything not delivered is pushed again by the owner's reminder.
 /// </summary>
 public sealed class GroupPushGrain(IPushDispatcher pushes) : Grain, IGroupPushGrain
 {
@@ -19,25 +19,23 @@ public sealed class GroupPushGrain(IPushDispatcher pushes) : Grain, IGroupPushGr
     {
         if (nudge && version <= _ranVersion)
             return;
-        var groupKey = this.GetPrimaryKeyString();
-        var groupId = GrainKeys.ParseGroup(groupKey);
-        var group = GrainFactory.GetGrain<IGroupGrain>(groupKey);
-        var shards = await group.GetOccupiedShards();
+        var owner = new DeviceIndexOwner(this.GetPrimaryKeyString());
+        var shards = await owner.GetOccupiedShards(GrainFactory);
         var allDelivered = true;
         // Chunks of shards at a time, awaited in the grain's own turn (no thread-pool work inside a grain).
         foreach (var chunk in shards.Chunk(ParallelShards))
         {
-            var results = await Task.WhenAll(chunk.Select(shard => PushShard(groupId, shard)));
+            var results = await Task.WhenAll(chunk.Select(shard => PushShard(owner.ShardKey(shard))));
             allDelivered &= results.All(delivered => delivered);
         }
         _ranVersion = Math.Max(_ranVersion, version);
         if (allDelivered)
-            await group.PushesSent(version);
+            await owner.PushesSent(GrainFactory, version);
     }
 
-    private async Task<bool> PushShard(string groupId, int shard)
+    private async Task<bool> PushShard(string shardKey)
     {
-        var devices = await GrainFactory.GetGrain<IGroupShardGrain>(GrainKeys.GroupShard(groupId, shard)).GetDevices();
+        var devices = await GrainFactory.GetGrain<IGroupShardGrain>(shardKey).GetDevices();
         var delivered = true;
         foreach (var byType in devices.GroupBy(d => d.PassTypeIdentifier, StringComparer.Ordinal))
         {

@@ -39,12 +39,16 @@ public sealed class PassState
     /// <summary>The holder's rewards-enrollment answers, once personalized.</summary>
     public string? PersonalizationJson { get; set; }
 
-    /// <summary>Device library id → push token.</summary>
+    /// <summary>Device library id → push token: the pass's first <see cref="PassGrain.InlineRegistrations"/> devices.</summary>
     public Dictionary<string, string> Registrations { get; set; } = new(StringComparer.Ordinal);
 
+    /// <summary>The pass's own device index, holding every further device; null until the pass has more than its state keeps.</summary>
+    public PassDeviceIndexState? Index { get; set; }
+
     /// <summary>
-    /// Pushes a change owes (device library id → push token), written in the same state write as the
-    /// change itself, so a silo that dies before APNs answered leaves them here for the reminder.
+    /// Pushes a change owes (device library id → push token) to the devices of <see cref="Registrations"/>, written in the
+    /// same state write as the change itself, so a silo that dies before APNs answered leaves them here for the reminder.
+    /// (What it owes the devices of <see cref="Index"/> is one number: <see cref="PassDeviceIndexState.PushedVersion"/>.)
     /// </summary>
     public Dictionary<string, string> OwedPushes { get; set; } = new(StringComparer.Ordinal);
 
@@ -94,7 +98,7 @@ public sealed class PassState
 // Activated where it is first called: the batch chunk issuing it, or the silo whose front end took the
 // request. Saves a silo-to-silo hop per pass at issue time; a balancer spreads requests, and so passes.
 [Orleans.Placement.PreferLocalPlacement]
-public sealed class PassGrain(
+public sealed partial class PassGrain(
     [PersistentState(StorageNames.Pass, StorageNames.Provider)] IPersistentState<PassState> state,
     PassTokens tokens,
     IPushDispatcher pushes,
@@ -114,12 +118,13 @@ public sealed class PassGrain(
     private EventOutbox Events => _events ??= new EventOutbox(GrainFactory, this.GetPrimaryKeyString(), logger);
 
     /// <summary>A pass coming back (after a crash, on the silo that now holds it) sends what it still owes right away.</summary>
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _stateReadAt = time.GetUtcNow();
         if (State.OwedPushes.Count > 0)
             pushes.Enqueue(State.PassTypeIdentifier, State.SerialNumber, OwedTargets());
-        return Task.CompletedTask;
+        if (OwesFanOut)
+            await FanOut.StartAsync(State.Version);
     }
 
     async Task<PassIssueResult> IPassGrain.Issue(PassIssue issue)
@@ -164,7 +169,9 @@ public sealed class PassGrain(
         if (!await IsIssued())
             return new PassChangeResult(false, 0);
         if (!State.Voided)
+        {
             await Advance(() => State.Voided = true, LifecycleEventTypes.PassVoided);
+        }
         return new PassChangeResult(true, State.Version);
     }
 
@@ -173,7 +180,7 @@ public sealed class PassGrain(
         if (!await IsIssuedOrLeave())
             return null;
         var stamp = await GetEffectiveStamp();
-        return new PassSummary(State.PassTypeIdentifier, State.SerialNumber, State.TemplateId, State.GroupId, State.Version, stamp, State.Voided, State.Registrations.Count);
+        return new PassSummary(State.PassTypeIdentifier, State.SerialNumber, State.TemplateId, State.GroupId, State.Version, stamp, State.Voided, RegisteredDevices);
     }
 
     async Task<PassRenderSource?> IPassGrain.GetRenderSource(string? authenticationToken) =>
@@ -190,16 +197,24 @@ public sealed class PassGrain(
             return RegistrationStatus.Unauthorized;
         if (!PassTokens.Matches(authenticationToken, State.TokenHash))
             return RegistrationStatus.Unauthorized;
-        var known = State.Registrations.TryGetValue(deviceLibraryIdentifier, out var existingToken);
-        if (!known || existingToken != pushToken)
+        bool known;
+        if (BelongsInIndex(deviceLibraryIdentifier))
         {
-            if (!known)
-                await Events.ReserveAsync(State.Outbox);
-            State.Registrations[deviceLibraryIdentifier] = pushToken;
-            if (!known)
-                State.Record(LifecycleEventTypes.RegistrationAdded, time.GetUtcNow(), deviceLibraryIdentifier);
-            await state.WriteOrForgetAsync(this);
-            await Events.HandOnAsync(State.Outbox);
+            known = !await StoreInIndex(deviceLibraryIdentifier, pushToken);
+        }
+        else
+        {
+            known = State.Registrations.TryGetValue(deviceLibraryIdentifier, out var existingToken);
+            if (!known || existingToken != pushToken)
+            {
+                if (!known)
+                    await Events.ReserveAsync(State.Outbox);
+                State.Registrations[deviceLibraryIdentifier] = pushToken;
+                if (!known)
+                    State.Record(LifecycleEventTypes.RegistrationAdded, time.GetUtcNow(), deviceLibraryIdentifier);
+                await state.WriteOrForgetAsync(this);
+                await Events.HandOnAsync(State.Outbox);
+            }
         }
         // The device's own index and the group's push index follow the pass's record; a retried
         // registration repairs them if a crash or a failed write came in between.
@@ -221,6 +236,10 @@ public sealed class PassGrain(
             State.Record(LifecycleEventTypes.RegistrationRemoved, time.GetUtcNow(), deviceLibraryIdentifier);
             await state.WriteOrForgetAsync(this);
             await Events.HandOnAsync(State.Outbox);
+        }
+        else
+        {
+            await DropFromIndex(deviceLibraryIdentifier, pushToken: null);
         }
         await GrainFactory.GetGrain<IDeviceGrain>(GrainKeys.Device(deviceLibraryIdentifier)).Unregister(State.PassTypeIdentifier, State.SerialNumber);
         if (Group() is { } group)
@@ -248,25 +267,30 @@ public sealed class PassGrain(
         }
         if (changed)
             await state.WriteOrForgetAsync(this);
-        if (State.OwedPushes.Count == 0)
+        if (OwesNothing)
             await StopReminder();
     }
 
     async Task IPassGrain.RemoveRegistration(string deviceLibraryIdentifier, string pushToken)
     {
-        if (!State.Registrations.TryGetValue(deviceLibraryIdentifier, out var token) || token != pushToken)
+        if (State.Registrations.TryGetValue(deviceLibraryIdentifier, out var token))
+        {
+            if (token != pushToken)
+                return;
+            await Events.ReserveAsync(State.Outbox);
+            State.Registrations.Remove(deviceLibraryIdentifier);
+            State.OwedPushes.Remove(deviceLibraryIdentifier);
+            State.Record(LifecycleEventTypes.RegistrationRemoved, time.GetUtcNow(), deviceLibraryIdentifier, PushTokenInvalid);
+            await state.WriteOrForgetAsync(this);
+            await Events.HandOnAsync(State.Outbox);
+        }
+        else if (!await DropFromIndex(deviceLibraryIdentifier, pushToken))
+        {
             return;
-        await Events.ReserveAsync(State.Outbox);
-        State.Registrations.Remove(deviceLibraryIdentifier);
-        State.OwedPushes.Remove(deviceLibraryIdentifier);
-        State.Record(LifecycleEventTypes.RegistrationRemoved, time.GetUtcNow(), deviceLibraryIdentifier, "push token invalid");
-        await state.WriteOrForgetAsync(this);
-        await Events.HandOnAsync(State.Outbox);
+        }
         if (Group() is { } group)
             await group.RemoveDevice(deviceLibraryIdentifier, State.PassTypeIdentifier, State.SerialNumber);
     }
-
-    Task<int> IPassGrain.GetOwedPushCount() => Task.FromResult(State.OwedPushes.Count);
 
     async Task IPassGrain.DrainOutbox()
     {
@@ -275,14 +299,21 @@ public sealed class PassGrain(
             DeactivateOnIdle();
     }
 
+    Task<int> IPassGrain.GetOwedPushCount() => Task.FromResult(State.OwedPushes.Count + (OwesFanOut ? State.Index!.Devices : 0));
+
     async Task IRemindable.ReceiveReminder(string reminderName, TickStatus status)
     {
         if (reminderName != OwedPushesReminder)
             return;
-        if (State.OwedPushes.Count == 0)
+        if (OwesNothing)
+        {
             await StopReminder();
-        else
+            return;
+        }
+        if (State.OwedPushes.Count > 0)
             pushes.Enqueue(State.PassTypeIdentifier, State.SerialNumber, OwedTargets());
+        if (OwesFanOut)
+            await FanOut.StartAsync(State.Version);
     }
 
     /// <summary>
@@ -329,7 +360,10 @@ public sealed class PassGrain(
         _stateReadAt = time.GetUtcNow();
     }
 
-    /// <summary>A new version: stamp, version and the pushes it owes go to storage in one write, then to the dispatcher.</summary>
+    /// <summary>
+    /// A new version: stamp, version and the pushes it owes go to storage in one write, then to the dispatcher; the devices of the
+    /// pass's index are owed the version (<see cref="PassDeviceIndexState.PushedVersion"/> stays behind it) and get it from the fan-out.
+    /// </summary>
     /// <remarks>
     /// <paramref name="change"/> is applied to memory only once the reminder is in place: a reminder service that does not
     /// answer fails the call with memory still equal to storage, so the retry finds the change not made and makes it.
@@ -337,7 +371,7 @@ public sealed class PassGrain(
     private async Task Advance(Action change, string? eventType = null)
     {
         // Before anything owed is stored: owed pushes without their reminder would wait for ever after a crash.
-        if (State.Registrations.Count > 0 || State.OwedPushes.Count > 0)
+        if (State.Registrations.Count > 0 || State.OwedPushes.Count > 0 || State.Index is not null)
             await Reminder.EnsureAsync();
         if (eventType is not null)
             await Events.ReserveAsync(State.Outbox);
@@ -352,7 +386,12 @@ public sealed class PassGrain(
         if (State.OwedPushes.Count > 0)
             pushes.Enqueue(State.PassTypeIdentifier, State.SerialNumber, OwedTargets());
         await Events.HandOnAsync(State.Outbox);
+        if (OwesFanOut)
+            await FanOut.StartAsync(State.Version);
     }
+
+    /// <summary>The detail of a registration.removed event when APNs declared the device's token invalid.</summary>
+    internal const string PushTokenInvalid = "push token invalid";
 
     private List<PushTarget> OwedTargets() => State.OwedPushes.Select(p => new PushTarget(p.Key, p.Value)).ToList();
 

@@ -96,6 +96,23 @@ public sealed class EventFeedTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Registrations_past_the_pass_s_own_state_are_events_too()
+    {
+        var serial = $"many-{Guid.NewGuid():N}";
+        await Pass(serial).Issue(new PassIssue("tpl", null, new PassContent(null, null)));
+        var token = (await Pass(serial).GetRenderSourceForIssuer())!.AuthenticationToken;
+        var devices = Enumerable.Range(0, PassGrain.InlineRegistrations + 4).Select(i => $"device-{i}").ToList();
+        foreach (var device in devices)
+            await Pass(serial).Register(device, $"token-{device}", token);
+        await Pass(serial).Unregister(devices[^1], token);
+
+        var events = (await ReadAllAsync()).Where(e => e.SerialNumber == serial).ToList();
+
+        Assert.Equal(devices, events.Where(e => e.Type == LifecycleEventTypes.RegistrationAdded).Select(e => e.DeviceLibraryIdentifier));
+        Assert.Equal([devices[^1]], events.Where(e => e.Type == LifecycleEventTypes.RegistrationRemoved).Select(e => e.DeviceLibraryIdentifier));
+    }
+
+    [Fact]
     public async Task A_change_whose_reservation_cannot_be_stored_is_not_made_and_its_retry_makes_it_with_one_event()
     {
         var serial = $"reserve-{Guid.NewGuid():N}";
@@ -117,7 +134,7 @@ public sealed class EventFeedTests : IAsyncLifetime
         await Pass(serial).Issue(new PassIssue("tpl", null, new PassContent("""{"seat":"1A"}""", null)));
         // The reservation's write succeeds, the append's fails: the change is stored, its event only in the pass's outbox,
         // as when a silo dies between the two.
-        _storage.FailNextWrite(StorageNames.EventFeed, after: 1);
+        _storage.FailWrite(StorageNames.EventFeed, nth: 2);
 
         Assert.Equal(2, (await Pass(serial).Change(new PassContent("""{"seat":"2B"}""", null))).Version);
         Assert.DoesNotContain(await ReadAllAsync(), e => e.SerialNumber == serial && e.Type == LifecycleEventTypes.PassChanged);

@@ -7,18 +7,23 @@ using PassGrains.Abstractions;
 
 namespace PassGrains.Grains.Tests;
 
-/// <summary><see cref="SharedGrainStorage"/> whose next write of one state fails, as a database blip would.</summary>
+/// <summary><see cref="SharedGrainStorage"/> whose Nth next write of one state fails, as a database blip would.</summary>
 public sealed class FailingGrainStorage(SharedGrainStorage inner) : IGrainStorage
 {
     private readonly Lock _lock = new();
     private string? _failNext;
-    private int _passBefore;
+    private int _writesToPass;
 
-    /// <summary>Fails the next write of <paramref name="stateName"/>, or the one after <paramref name="after"/> more that succeed.</summary>
-    public void FailNextWrite(string stateName, int after = 0)
+    public SharedGrainStorage Inner => inner;
+
+    public void FailNextWrite(string stateName) => FailWrite(stateName, 1);
+
+    /// <summary>The <paramref name="nth"/> next write of <paramref name="stateName"/> (1: the next one) fails; the others before it are stored.</summary>
+    public void FailWrite(string stateName, int nth)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(nth, 1);
         lock (_lock)
-            (_failNext, _passBefore) = (stateName, after);
+            (_failNext, _writesToPass) = (stateName, nth - 1);
     }
 
     public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) => inner.ReadStateAsync(stateName, grainId, grainState);
@@ -27,7 +32,7 @@ public sealed class FailingGrainStorage(SharedGrainStorage inner) : IGrainStorag
     {
         lock (_lock)
         {
-            if (_failNext == stateName && _passBefore-- == 0)
+            if (_failNext == stateName && _writesToPass-- == 0)
             {
                 _failNext = null;
                 throw new IOException($"storage unavailable (injected) writing {stateName}");

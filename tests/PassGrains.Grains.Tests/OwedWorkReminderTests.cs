@@ -8,7 +8,8 @@ using PassGrains.Abstractions;
 namespace PassGrains.Grains.Tests;
 
 /// <summary>
-/// Storage that, at each write recording owed pushes (a pass's owed pushes, a group's version not yet pushed), looks in
+/// Storage that, at each write recording owed pushes (a pass's owed pushes, a version of a pass or group not yet pushed to its
+/// device index), looks in
 /// the reminder table for the reminder that re-drives them. A write without it is work a crash right after would leave
 /// owed for ever: nothing else activates a pass nobody calls.
 /// </summary>
@@ -18,13 +19,22 @@ public sealed class ReminderCheckingGrainStorage(IServiceProvider services, Shar
 
     public int OwingWrites { get; private set; }
 
+    /// <summary>The most pushes owed to single devices that one write of a pass stored.</summary>
+    public int MostOwedPushesWritten { get; private set; }
+
     public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) => inner.ReadStateAsync(stateName, grainId, grainState);
 
     public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
+        if (grainState.State is PassState written)
+        {
+            lock (WrittenWithoutReminder)
+                MostOwedPushesWritten = Math.Max(MostOwedPushesWritten, written.OwedPushes.Count);
+        }
         var reminder = grainState.State switch
         {
             PassState { OwedPushes.Count: > 0 } => PassGrain.OwedPushesReminder,
+            PassState { Index: { } index } pass when index.PushedVersion < pass.Version => PassGrain.OwedPushesReminder,
             GroupState group when group.PushedVersion < group.Version && group.OccupiedShards.Any(b => b != 0) => GroupGrain.PushesReminder,
             _ => null,
         };
@@ -73,5 +83,24 @@ public sealed class OwedWorkReminderTests : IAsyncLifetime
 
         Assert.True(_storage!.OwingWrites >= 2, $"expected the change and the group change to owe pushes, saw {_storage.OwingWrites} such writes");
         Assert.Empty(_storage.WrittenWithoutReminder);
+    }
+
+    [Fact]
+    public async Task A_pass_past_its_inline_registrations_owes_its_index_one_version_stored_after_its_reminder()
+    {
+        var pass = _cluster.Client.GetGrain<IPassGrain>(GrainKeys.Pass(PassType, $"crowd-{Guid.NewGuid():N}"));
+        await pass.Issue(new PassIssue("tpl", null, new PassContent(null, null)));
+        var token = (await pass.GetRenderSourceForIssuer())!.AuthenticationToken;
+        var devices = Enumerable.Range(0, 3 * PassGrain.InlineRegistrations).Select(i => $"device-crowd-{i}").ToList();
+        foreach (var device in devices)
+            Assert.Equal(RegistrationStatus.Created, await pass.Register(device, $"push-{device}", token));
+
+        await pass.Change(new PassContent("""{"seat":"2B"}""", null));
+        await Task.WhenAll(devices.Select(d => _pushes.SentTo($"push-{d}"))).WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.True(_storage!.OwingWrites >= 1, "expected the change to owe pushes");
+        Assert.Empty(_storage.WrittenWithoutReminder);
+        // The devices past the pass's state are owed one version, not a push each.
+        Assert.Equal(PassGrain.InlineRegistrations, _storage.MostOwedPushesWritten);
     }
 }

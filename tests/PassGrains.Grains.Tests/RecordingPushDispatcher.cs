@@ -48,8 +48,18 @@ public sealed class RecordingPushDispatcher : IPushDispatcher
         return Task.FromResult(reports);
     }
 
-    public void Enqueue(string passTypeIdentifier, string serialNumber, IReadOnlyList<PushTarget> targets) =>
+    /// <summary>When set, pushes handed over without waiting are answered to their pass, as the silo's dispatcher does.</summary>
+    public IGrainFactory? ReportTo { get; set; }
+
+    public void Enqueue(string passTypeIdentifier, string serialNumber, IReadOnlyList<PushTarget> targets)
+    {
         Record(passTypeIdentifier, serialNumber, targets);
+        if (ReportTo is not { } grains)
+            return;
+        var reports = targets.Select(t => new PushReport(t.DeviceLibraryIdentifier, t.PushToken, Script.GetValueOrDefault(t.PushToken, PushOutcome.Delivered))).ToList();
+        // Off the grain's turn, as the dispatcher answers from its own loop.
+        _ = Task.Run(() => grains.GetGrain<IPassGrain>(GrainKeys.Pass(passTypeIdentifier, serialNumber)).ReportPushes(reports));
+    }
 
     public IReadOnlyList<PushTarget> SentFor(string passTypeIdentifier) =>
         Sent.Where(s => s.PassType == passTypeIdentifier).Select(s => s.Target).ToList();

@@ -19,6 +19,9 @@ public sealed class SharedGrainStorage : IGrainStorage
     private readonly JsonGrainStateSerializer _serializer = new();
     private long _version;
 
+    /// <summary>The stored JSON of one grain's state, as the server's serializer wrote it; null when nothing is stored.</summary>
+    public BinaryData? Stored(string stateName, GrainId grainId) => _rows.TryGetValue($"{stateName}/{grainId}", out var row) ? row.Data : null;
+
     public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
         if (_rows.TryGetValue($"{stateName}/{grainId}", out var row))

@@ -34,6 +34,8 @@ public sealed class StorageSerializerTests
             IssuedAt = DateTimeOffset.UnixEpoch.AddDays(20_000),
         };
         state.Registrations["dev"] = "push";
+        state.Index = new PassDeviceIndexState { PushedVersion = 2, Devices = 40_000 };
+        state.Index.OccupiedShards[7] = 0b1000_0001;
 
         var copy = RoundTrip(state);
 
@@ -41,6 +43,8 @@ public sealed class StorageSerializerTests
         Assert.Equal(state.IssuedTag, copy.IssuedTag);
         Assert.Equal(state.Registrations, copy.Registrations);
         Assert.Equal(state.PatchJson, copy.PatchJson);
+        Assert.Equal(state.Index.OccupiedShards, copy.Index!.OccupiedShards);
+        Assert.Equal((2, 40_000), (copy.Index.PushedVersion, copy.Index.Devices));
     }
 
     [Fact]

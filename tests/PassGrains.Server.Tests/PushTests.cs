@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Configuration;
 using PassGrains.Packaging.Signing;
 using PassGrains.Server.Tests.Infrastructure;
@@ -21,6 +22,9 @@ public class PushServerFixture : IAsyncLifetime, IDisposable
     public PassGrainsClient Client { get; private set; } = null!;
 
     public HttpClient Http { get; } = new();
+
+    /// <summary>The server's data directory (its SQLite database).</summary>
+    public string DataDirectory => _root.Combine("data");
 
     public const string Template = "boarding";
 
@@ -136,6 +140,60 @@ public sealed class PushTests(PushServerFixture server) : IClassFixture<PushServ
             Assert.Equal("HTTP/2", request.Protocol);
         }
         Assert.Empty(server.Apns.RequestsFor(bystander.PushToken));
+    }
+
+    private async Task WaitForDevices(string serial, int expected)
+    {
+        var until = DateTime.UtcNow + Deadline;
+        while ((await server.Client.GetPassInfoAsync(PassType, serial)).GetProperty("devices").GetInt32() != expected && DateTime.UtcNow < until)
+            await Task.Delay(50);
+        Assert.Equal(expected, (await server.Client.GetPassInfoAsync(PassType, serial)).GetProperty("devices").GetInt32());
+    }
+
+    /// <summary>The size of the pass's stored row in the server's SQLite database.</summary>
+    private long StoredPassBytes(string serial)
+    {
+        using var connection = new SqliteConnection($"Data Source={Path.Combine(server.DataDirectory, "passgrains.db")};Mode=ReadOnly;Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT length(PayloadBinary) FROM OrleansStorage WHERE GrainTypeString = 'pass' AND CAST(PayloadBinary AS TEXT) LIKE $serial";
+        command.Parameters.AddWithValue("$serial", $"%\"serialNumber\":\"{serial}\"%");
+        return Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    [Fact]
+    public async Task A_pass_held_by_more_devices_than_its_state_keeps_pushes_each_token_once_and_stays_a_small_row()
+    {
+        // A coupon with one serial number, installed on 100 devices: past the registrations a pass keeps in its own state.
+        var (serial, pass) = await InstallAsync();
+        var devices = new List<WalletDevice>();
+        for (var i = 0; i < 100; i++)
+            devices.Add(await RegisterAsync(pass, serial));
+        await WaitForDevices(serial, 100);
+        var (gone, left) = (devices[90], devices[95]);
+        server.Apns.Script(gone.PushToken, ApnsReply.Unregistered(DateTimeOffset.UtcNow.AddDays(-1)));
+        Assert.Equal(HttpStatusCode.OK, await left.UnregisterAsync(PassType, serial, pass.AuthenticationToken));
+        var alive = devices.Where(d => d != gone && d != left).ToList();
+
+        await server.Client.ChangeAsync(PassType, serial, new { fields = new { gate = "D4" } });
+
+        await server.Apns.WaitUntilAsync(a => alive.All(d => a.RequestsFor(d.PushToken).Count >= 1) && a.RequestsFor(gone.PushToken).Count >= 1, Deadline);
+        await WaitForDevices(serial, 98);
+        await WaitForOwedPushes(serial, 0);
+        Assert.All(alive, d => Assert.Single(server.Apns.RequestsFor(d.PushToken)));
+        Assert.Single(server.Apns.RequestsFor(gone.PushToken));
+        Assert.Empty(server.Apns.RequestsFor(left.PushToken));
+        Assert.Equal(HttpStatusCode.NoContent, (await gone.ListAsync(PassType)).Status);
+
+        // The next change reaches the devices left, and only them.
+        await server.Client.ChangeAsync(PassType, serial, new { fields = new { gate = "D5" } });
+        await server.Apns.WaitUntilAsync(a => alive.All(d => a.RequestsFor(d.PushToken).Count >= 2), Deadline);
+        await WaitForOwedPushes(serial, 0);
+        Assert.All(alive, d => Assert.Equal(2, server.Apns.RequestsFor(d.PushToken).Count));
+        Assert.Single(server.Apns.RequestsFor(gone.PushToken));
+        // The pass's row holds a few registrations and the index's bitmap, not a registration per device (about 100 bytes each).
+        var bytes = StoredPassBytes(serial);
+        Assert.True(bytes is > 0 and < 6 * 1024, $"the stored pass takes {bytes} bytes");
     }
 
     [Fact]

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Batch issuing into SQLite on one node, for A/B runs between builds (docs/benchmarks.md): starts the server of
+# the tree ROOT (default: this one), uploads samples/models/event.pass, posts LINES NDJSON lines, waits for the job,
+# prints "passes/s" and the number of events the feed holds.
+# usage: scripts/bench-batch.sh [ROOT] [LINES] [PORT]     e.g. farm-bench --vs "scripts/bench-batch.sh /tmp/old" "scripts/bench-batch.sh"
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+root=$(cd "${1:-$here}" && pwd); lines=${2:-20000}; port=${3:-5110}
+work=$(mktemp -d); trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -rf "$work"' EXIT
+dotnet build -c Release "$root/src/PassGrains.Server" -v quiet -nologo >/dev/null
+dotnet build -c Release "$here/src/PassGrains.Cli" -v quiet -nologo >/dev/null
+dotnet "$here/src/PassGrains.Cli/bin/Release/net10.0/passgrains.dll" certs dev --out "$work/certs" --pass-type-id pass.com.example.event --team-id ABCDE12345 >/dev/null
+key=bench-issuer-key-0123456789; B=http://127.0.0.1:$port; A="Authorization: Bearer $key"
+ASPNETCORE_ENVIRONMENT=Production ASPNETCORE_URLS=$B PassGrains__DataDirectory=$work/data PassGrains__PublicUrl=$B/ \
+PassGrains__IssuerApiKeys__0=$key PassGrains__PassTypes__0__Identifier=pass.com.example.event PassGrains__PassTypes__0__TeamIdentifier=ABCDE12345 \
+PassGrains__PassTypes__0__CertificatePath=$work/certs/pass.p12 PassGrains__PassTypes__0__CertificatePassword=dev \
+PassGrains__PassTypes__0__WwdrPath=$work/certs/wwdr.pem PassGrains__Cluster__SiloPort=$((port + 1000)) Logging__LogLevel__Default=Warning \
+  dotnet "$root/src/PassGrains.Server/bin/Release/net10.0/PassGrains.Server.dll" >"$work/server.log" 2>&1 & pid=$!
+for _ in $(seq 1 120); do curl -sf -o /dev/null $B/openapi/v1.json && break; sleep 0.5; done
+python3 "$here/scripts/zip-model.py" "$here/samples/models/event.pass" "$work/event.zip"
+curl -sf -X PUT -H "$A" -H 'Content-Type: application/zip' --data-binary @"$work/event.zip" $B/api/templates/event >/dev/null
+python3 - "$work/batch.ndjson" "$lines" <<'PY'
+import json, sys
+with open(sys.argv[1], "w") as f:
+    for i in range(int(sys.argv[2])):
+        f.write(json.dumps({"templateId": "event", "serialNumber": f"B-{i}", "fields": {"seat": f"R{i // 100}-{i % 100}"}}) + "\n")
+PY
+start=$(date +%s.%N)
+job=$(curl -sf -X POST -H "$A" -H 'Content-Type: application/x-ndjson' --data-binary @"$work/batch.ndjson" $B/api/passes/batch | python3 -c 'import json,sys; print(json.load(sys.stdin)["jobId"])')
+while ! curl -sf -H "$A" $B/api/jobs/$job | grep -q '"completed"'; do sleep 0.2; done
+end=$(date +%s.%N)
+events=$(curl -s -H "$A" "$B/api/events?limit=1" -o /dev/null -w '%{http_code}')
+echo "$(python3 -c "print(f'{$lines/($end-$start):.0f}')") passes/s ($lines lines in $(python3 -c "print(f'{$end-$start:.1f}')") s; GET /api/events: $events)"
