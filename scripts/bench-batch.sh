@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Batch issuing into SQLite on one node, for A/B runs between builds (docs/benchmarks.md): starts the server of
 # the tree ROOT (default: this one), uploads samples/models/event.pass, posts LINES NDJSON lines, waits for the job,
-# prints "passes/s" and the number of events the feed holds.
+# prints "passes/s" and how many pass.issued events the feed holds.
 # usage: scripts/bench-batch.sh [ROOT] [LINES] [PORT]     e.g. farm-bench --vs "scripts/bench-batch.sh /tmp/old" "scripts/bench-batch.sh"
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -29,5 +29,20 @@ start=$(date +%s.%N)
 job=$(curl -sf -X POST -H "$A" -H 'Content-Type: application/x-ndjson' --data-binary @"$work/batch.ndjson" $B/api/passes/batch | python3 -c 'import json,sys; print(json.load(sys.stdin)["jobId"])')
 while ! curl -sf -H "$A" $B/api/jobs/$job | grep -q '"completed"'; do sleep 0.2; done
 end=$(date +%s.%N)
-events=$(curl -s -H "$A" "$B/api/events?limit=1" -o /dev/null -w '%{http_code}')
-echo "$(python3 -c "print(f'{$lines/($end-$start):.0f}')") passes/s ($lines lines in $(python3 -c "print(f'{$end-$start:.1f}')") s; GET /api/events: $events)"
+# The pass.issued events in the feed (a build without GET /api/events says "no feed").
+events=$(python3 - "$B" "$key" <<'PY'
+import json, sys, urllib.request, urllib.error
+base, key, after, issued = sys.argv[1], sys.argv[2], "0", 0
+while True:
+    request = urllib.request.Request(f"{base}/api/events?after={after}&limit=1000", headers={"Authorization": f"Bearer {key}"})
+    try:
+        page = json.load(urllib.request.urlopen(request))
+    except urllib.error.HTTPError:
+        print("no feed"); break
+    issued += sum(1 for e in page["events"] if e["type"] == "pass.issued")
+    if page["next"] == after:
+        print(f"{issued} pass.issued events"); break
+    after = page["next"]
+PY
+)
+echo "$(python3 -c "print(f'{$lines/($end-$start):.0f}')") passes/s ($lines lines in $(python3 -c "print(f'{$end-$start:.1f}')") s; feed: $events)"

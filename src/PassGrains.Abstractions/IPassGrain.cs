@@ -56,6 +56,8 @@ public interface IPassGrain : IGrainWithStringKey
     /// The event feed's follow-up of a reservation this pass made and never appended (its silo may have died after
     /// storing a change): hands the stored outbox to the feed, or releases the reservation when nothing is stored.
     /// </summary>
+    /// <remarks>One-way: the feed must not wait for a pass that is waiting for the feed (or for the feed's next activation).</remarks>
+    [Orleans.Concurrency.OneWay]
     Task DrainOutbox();
 
     /// <summary>

@@ -50,6 +50,9 @@ public sealed partial class EventFeedGrain(
     }
 
     private readonly List<Change> _waiting = [];
+
+    /// <summary>Sources asked to hand their outbox on, and when: not asked again before <see cref="EventFeedOptions.OrphanedAfter"/> passed.</summary>
+    private readonly Dictionary<string, DateTimeOffset> _asked = new(StringComparer.Ordinal);
     private Task _writing = Task.CompletedTask;
 
     /// <summary>The newest cursor a finished write stored: reads stop here.</summary>
@@ -204,24 +207,25 @@ public sealed partial class EventFeedGrain(
     /// its silo may have died between storing a change and appending its events. A source still working answers after
     /// its change (its calls do not interleave), by then with nothing left to hand on.
     /// </summary>
-    private async Task SweepOrphans()
+    private Task SweepOrphans()
     {
-        var due = time.GetUtcNow() - options.Value.OrphanedAfter;
-        var orphans = State.Reservations.Where(r => r.Value <= due).Select(r => r.Key).Take(256).ToList();
+        var now = time.GetUtcNow();
+        var due = now - options.Value.OrphanedAfter;
+        foreach (var gone in _asked.Keys.Where(source => !State.Reservations.ContainsKey(source)).ToList())
+            _asked.Remove(gone);
+        var orphans = State.Reservations
+            .Where(r => r.Value <= due && (!_asked.TryGetValue(r.Key, out var asked) || asked <= due))
+            .Select(r => r.Key).Take(256).ToList();
         if (orphans.Count == 0)
-            return;
+            return Task.CompletedTask;
         LogSweeping(logger, orphans.Count);
-        await Task.WhenAll(orphans.Select(async source =>
+        foreach (var source in orphans)
         {
-            try
-            {
-                await GrainFactory.GetGrain<IPassGrain>(source).DrainOutbox();
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                LogSweepFailed(logger, source, e.GetType().Name);
-            }
-        }));
+            // One-way, and asked again only after as long again: the pass answers by appending or releasing.
+            _asked[source] = now;
+            GrainFactory.GetGrain<IPassGrain>(source).DrainOutbox().Ignore();
+        }
+        return Task.CompletedTask;
     }
 
     /// <summary>Deletes full pages whose newest event is past retention, oldest first, a few per tick.</summary>
@@ -248,7 +252,5 @@ public sealed partial class EventFeedGrain(
     [LoggerMessage(Level = LogLevel.Information, Message = "Event feed: asking {Count} sources with old reservations to hand their events on")]
     private static partial void LogSweeping(ILogger logger, int count);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Event feed: source {Source} did not hand its events on ({Failure}); asking again later")]
-    private static partial void LogSweepFailed(ILogger logger, string source, string failure);
 
 }

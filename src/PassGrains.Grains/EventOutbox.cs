@@ -23,8 +23,9 @@ internal sealed partial class EventOutbox(IGrainFactory grains, string source, I
         {
             pending = await Feed.Reserve(source);
         }
-        catch (Exception e) when (e is not StorageUnavailableException and not OperationCanceledException)
+        catch (Exception e) when (e is not StorageUnavailableException)
         {
+            // OperationCanceledException included: a call to the feed while its activation moves can expire unplaced.
             throw new StorageUnavailableException($"the event feed could not be reached: {e.GetType().Name}");
         }
         if (!pending)
@@ -44,7 +45,7 @@ internal sealed partial class EventOutbox(IGrainFactory grains, string source, I
             await Feed.Append(source, outbox.ToList());
             outbox.Clear();
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception e)
         {
             LogHandOnFailed(logger, source, e.GetType().Name);
         }

@@ -36,8 +36,11 @@ public static class HttpHosting
         return app;
     }
 
-    /// <summary>Failures a retry can heal: a silo gone or overloaded, a call past its deadline, storage unreachable or in conflict.</summary>
-    public static bool IsTransient(Exception e) => e is SiloUnavailableException or OrleansMessageRejectionException or TimeoutException
+    /// <summary>
+    /// Failures a retry can heal: a silo gone or overloaded, a call past its deadline (Orleans cancels a message that expires
+    /// before it could be placed, while a grain moves), storage unreachable or in conflict.
+    /// </summary>
+    public static bool IsTransient(Exception e) => e is SiloUnavailableException or OrleansMessageRejectionException or TimeoutException or OperationCanceledException
         or Abstractions.StorageUnavailableException or Orleans.Storage.InconsistentStateException or System.Data.Common.DbException
         || (e.InnerException is { } inner && IsTransient(inner));
 }
