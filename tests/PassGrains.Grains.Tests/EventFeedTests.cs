@@ -153,18 +153,7 @@ public sealed class EventFeedTests : IAsyncLifetime
         await Assert.ThrowsAsync<StorageUnavailableException>(() => Feed.Append(null, batch));
         Assert.DoesNotContain(await ReadAllAsync(), e => e.Id == id);
 
-        for (var attempt = 0; ; attempt++)
-        {
-            try
-            {
-                await Feed.Append(null, batch);
-                break;
-            }
-            catch (StorageUnavailableException) when (attempt < 50)
-            {
-                await Task.Delay(20); // the failed activation is on its way out
-            }
-        }
+        await FailedActivation.RetryAsync(() => Feed.Append(null, batch));
         Assert.Single(await ReadAllAsync(), e => e.Id == id);
     }
 }

@@ -60,22 +60,6 @@ public sealed class FailedWriteTests : IAsyncLifetime
 
     private IPassGrain Pass(string serial) => _cluster.Client.GetGrain<IPassGrain>(GrainKeys.Pass("pass.com.example.blip", serial));
 
-    /// <summary>Calls <paramref name="call"/> until the activation that failed is gone and a new one answers.</summary>
-    private static async Task<T> RetryAsync<T>(Func<Task<T>> call)
-    {
-        for (var attempt = 0; ; attempt++)
-        {
-            try
-            {
-                return await call();
-            }
-            catch (Exception) when (attempt < 50)
-            {
-                await Task.Delay(20);
-            }
-        }
-    }
-
     [Fact]
     public async Task An_issue_whose_write_failed_is_issued_by_the_retry()
     {
@@ -84,7 +68,7 @@ public sealed class FailedWriteTests : IAsyncLifetime
 
         await Assert.ThrowsAnyAsync<Exception>(() => pass.Issue(new PassIssue("tpl", null, new PassContent(null, null))));
 
-        var retried = await RetryAsync(() => pass.Issue(new PassIssue("tpl", null, new PassContent(null, null))));
+        var retried = await FailedActivation.RetryAsync(() => pass.Issue(new PassIssue("tpl", null, new PassContent(null, null))));
         Assert.Equal(PassIssueStatus.Created, retried.Status);
         Assert.NotNull(await pass.GetSummary());
     }
@@ -102,7 +86,7 @@ public sealed class FailedWriteTests : IAsyncLifetime
 
         // Before, the retry found its own unsaved registration in memory, skipped the write and answered
         // "already registered": the registration was lost with the next activation.
-        Assert.Equal(RegistrationStatus.Created, await RetryAsync(() => pass.Register("device-blip", "push-blip", token)));
+        Assert.Equal(RegistrationStatus.Created, await FailedActivation.RetryAsync(() => pass.Register("device-blip", "push-blip", token)));
         await _cluster.Client.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
         Assert.Equal(1, (await pass.GetSummary())!.Devices);
         Assert.Equal([serial], (await _cluster.Client.GetGrain<IDeviceGrain>(GrainKeys.Device("device-blip")).GetChangedSerials("pass.com.example.blip", null))!.SerialNumbers);
@@ -126,7 +110,7 @@ public sealed class FailedWriteTests : IAsyncLifetime
 
         // Before, the shard was filled first and marked only when its first entry came: the retry found the entry
         // stored, did not mark, and no group change ever pushed the shard's devices.
-        await RetryAsync(() => pass.Register(device, pushToken, token));
+        await FailedActivation.RetryAsync(() => pass.Register(device, pushToken, token));
         await _cluster.Client.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
         Assert.Equal([IGroupShardGrain.ShardOf(device)], await group.GetOccupiedShards());
         var shard = _cluster.Client.GetGrain<IGroupShardGrain>(GrainKeys.GroupShard(groupId, IGroupShardGrain.ShardOf(device)));

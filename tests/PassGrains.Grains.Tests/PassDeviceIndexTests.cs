@@ -180,22 +180,6 @@ public sealed class PassDeviceIndexTests : IAsyncLifetime
         AssertRowSmall(pass);
     }
 
-    /// <summary>Calls <paramref name="call"/> until the activation that failed is gone and a new one answers.</summary>
-    private static async Task<T> RetryAsync<T>(Func<Task<T>> call)
-    {
-        for (var attempt = 0; ; attempt++)
-        {
-            try
-            {
-                return await call();
-            }
-            catch (Exception) when (attempt < 50)
-            {
-                await Task.Delay(20);
-            }
-        }
-    }
-
     /// <summary>
     /// The writes of a registration past the bound, in order: the pass marks the device's shard (a shard none of its devices
     /// is in yet), the shard stores the entry, the pass stores its count, the device stores its registration.
@@ -216,7 +200,7 @@ public sealed class PassDeviceIndexTests : IAsyncLifetime
 
         await Assert.ThrowsAnyAsync<Exception>(() => pass.Register(device, PushTokenOf(device), token));
 
-        await RetryAsync(() => pass.Register(device, PushTokenOf(device), token));
+        await FailedActivation.RetryAsync(() => pass.Register(device, PushTokenOf(device), token));
         // What the grains answer from here on is what is stored.
         await _cluster.Client.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
         Assert.Contains(IGroupShardGrain.ShardOf(device), await pass.GetOccupiedShards());
