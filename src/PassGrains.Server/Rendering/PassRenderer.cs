@@ -16,7 +16,7 @@ namespace PassGrains.Server.Rendering;
 /// revision is compiled once per silo and kept until a newer revision is seen.
 /// </summary>
 public sealed partial class PassRenderer(IGrainFactory grains, PassTypeRegistry passTypes, PublicUrl publicUrl, Telemetry.PassGrainsMetrics metrics,
-    ILogger<PassRenderer> logger)
+    RenderedPassCache signedPasses, ILogger<PassRenderer> logger)
 {
     private sealed record CachedTemplate(long Tag, CompiledPassTemplate Template)
     {
@@ -42,7 +42,11 @@ public sealed partial class PassRenderer(IGrainFactory grains, PassTypeRegistry 
     /// (<c>passgrains.render.failures</c>) and <see cref="PassRenderException"/> tells the caller to answer 503, not 500.
     /// </summary>
     /// <exception cref="PassRenderException">The pass cannot be rendered; the operator has been alarmed.</exception>
-    public async ValueTask<SignedPass> RenderAsync(PassRenderSource source)
+    /// <remarks>A version signed before on this silo is served as it was signed (<see cref="RenderedPassCache"/>).</remarks>
+    public ValueTask<SignedPass> RenderAsync(PassRenderSource source) =>
+        signedPasses.GetOrRenderAsync(source, () => SignAsync(source), () => metrics.RenderCached(source.PassTypeIdentifier));
+
+    private async Task<SignedPass> SignAsync(PassRenderSource source)
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         try

@@ -22,6 +22,7 @@ public sealed class PassGrainsMetrics : IDisposable
     private readonly Counter<long> _registrations;
     private readonly Counter<long> _batchLines;
     private readonly Counter<long> _renderFailures;
+    private readonly Counter<long> _renderCached;
     private readonly PassTypeRegistry _passTypes;
 
     public PassGrainsMetrics(IMeterFactory meters, PassTypeRegistry passTypes, TimeProvider time)
@@ -38,6 +39,8 @@ public sealed class PassGrainsMetrics : IDisposable
         _batchLines = _meter.CreateCounter<long>("passgrains.batch.lines", unit: "{line}", description: "Batch job lines by result: issued, failed");
         _renderFailures = _meter.CreateCounter<long>("passgrains.render.failures", unit: "{pass}",
             description: "Stored passes that could not be rendered (answered 503), by pass type: an alarm; the error log names pass and template");
+        _renderCached = _meter.CreateCounter<long>("passgrains.passes.render_cache_hits", unit: "{pass}",
+            description: "Downloads served with a pass this silo had signed for the same version, by pass type (no signature needed)");
         _meter.CreateObservableGauge("passgrains.certificate.days_remaining", () => passTypes.All.Select(t =>
                 new Measurement<double>((t.Signer.Certificate.NotAfter - time.GetUtcNow()).TotalDays, new KeyValuePair<string, object?>("pass_type", t.Identifier))),
             unit: null, description: "Days until each pass type's signing certificate expires");
@@ -52,6 +55,9 @@ public sealed class PassGrainsMetrics : IDisposable
         _rendered.Add(1, label);
         _renderDuration.Record(elapsed.TotalSeconds, label);
     }
+
+    public void RenderCached(string passType) =>
+        _renderCached.Add(1, new KeyValuePair<string, object?>("pass_type", _passTypes.MetricLabel(passType)));
 
     public void RenderFailed(string passType) =>
         _renderFailures.Add(1, new KeyValuePair<string, object?>("pass_type", _passTypes.MetricLabel(passType)));
