@@ -42,7 +42,18 @@ public sealed partial class PassGrain
     /// <summary>Nothing is owed: no pushes of registrations in the state, no version to fan out to the index.</summary>
     private bool OwesNothing => State.OwedPushes.Count == 0 && !OwesFanOut;
 
-    private int RegisteredDevices => State.Registrations.Count + (State.Index?.Devices ?? 0);
+    /// <summary>
+    /// The devices registered, counted from where they are: the state's, and each occupied shard's entries (one call per
+    /// occupied shard, for the issuer's read of the pass). The kept count (<see cref="PassDeviceIndexState.Devices"/>) can
+    /// drift by a failed write; the shards cannot.
+    /// </summary>
+    private async Task<int> CountRegisteredDevicesAsync()
+    {
+        if (State.Index is not { } index)
+            return State.Registrations.Count;
+        var shards = await Task.WhenAll(ShardBitmap.Occupied(index.OccupiedShards).Select(shard => IndexShard(shard).GetDevices()));
+        return State.Registrations.Count + shards.Sum(devices => devices.Count);
+    }
 
     /// <summary>
     /// A device not in the pass's state goes to its index once the state is full or the index exists: a device is then in one

@@ -180,7 +180,7 @@ public sealed partial class PassGrain(
         if (!await IsIssuedOrLeave())
             return null;
         var stamp = await GetEffectiveStamp();
-        return new PassSummary(State.PassTypeIdentifier, State.SerialNumber, State.TemplateId, State.GroupId, State.Version, stamp, State.Voided, RegisteredDevices);
+        return new PassSummary(State.PassTypeIdentifier, State.SerialNumber, State.TemplateId, State.GroupId, State.Version, stamp, State.Voided, await CountRegisteredDevicesAsync());
     }
 
     async Task<PassRenderSource?> IPassGrain.GetRenderSource(string? authenticationToken) =>
