@@ -19,12 +19,7 @@ PassGrains__PassTypes__0__WwdrPath=$work/certs/wwdr.pem PassGrains__Cluster__Sil
 for _ in $(seq 1 120); do curl -sf -o /dev/null $B/openapi/v1.json && break; sleep 0.5; done
 python3 "$here/scripts/zip-model.py" "$here/samples/models/event.pass" "$work/event.zip"
 curl -sf -X PUT -H "$A" -H 'Content-Type: application/zip' --data-binary @"$work/event.zip" $B/api/templates/event >/dev/null
-python3 - "$work/batch.ndjson" "$lines" <<'PY'
-import json, sys
-with open(sys.argv[1], "w") as f:
-    for i in range(int(sys.argv[2])):
-        f.write(json.dumps({"templateId": "event", "serialNumber": f"B-{i}", "fields": {"seat": f"R{i // 100}-{i % 100}"}}) + "\n")
-PY
+python3 "$here/scripts/make-batch.py" "$work/batch.ndjson" "$lines"
 start=$(date +%s.%N)
 job=$(curl -sf -X POST -H "$A" -H 'Content-Type: application/x-ndjson' --data-binary @"$work/batch.ndjson" $B/api/passes/batch | python3 -c 'import json,sys; print(json.load(sys.stdin)["jobId"])')
 while ! curl -sf -H "$A" $B/api/jobs/$job | grep -q '"completed"'; do sleep 0.2; done

@@ -78,12 +78,7 @@ echo "latest pass, 304: $notmod req/s ($(python3 -c "print(f'{$notmod/$bare:.2f}
 full=$(wrk -t2 -c16 -d"${seconds}s" -H "Authorization: ApplePass $T" $B/v1/passes/$P/BENCH-1 | rate)
 echo "latest pass, 200 event.pass (~726 KiB; signed once per version, every time with PassGrains__Rendering__CacheMegabytes=0): $full req/s"
 
-python3 - "$work/batch.ndjson" "$batch" <<'PY'
-import json, sys
-with open(sys.argv[1], "w") as f:
-    for i in range(int(sys.argv[2])):
-        f.write(json.dumps({"templateId": "event", "serialNumber": f"B-{i}", "fields": {"seat": f"R{i // 100}-{i % 100}"}}) + "\n")
-PY
+python3 "$root/scripts/make-batch.py" "$work/batch.ndjson" "$batch"
 start=$(date +%s.%N)
 job=$(curl -sf -X POST -H "$A" -H 'Content-Type: application/x-ndjson' --data-binary @"$work/batch.ndjson" $B/api/passes/batch | python3 -c 'import json,sys; print(json.load(sys.stdin)["jobId"])')
 while ! curl -sf -H "$A" $B/api/jobs/$job | grep -q '"completed"'; do sleep 0.2; done

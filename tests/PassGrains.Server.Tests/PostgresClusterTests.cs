@@ -42,6 +42,20 @@ public sealed class PostgresClusterTests : IDisposable
         return new NpgsqlConnectionStringBuilder(admin) { Database = name, MaxPoolSize = 10 }.ConnectionString;
     }
 
+    /// <summary>
+    /// Two silos' settings on a database of their own. Silos authenticate each other with one cluster certificate
+    /// (mutual TLS), as in production.
+    /// </summary>
+    private async Task<(string Database, ServerSettings First, ServerSettings Second)> TwoSilosAsync()
+    {
+        var database = await NewDatabaseAsync();
+        var chain = SigningChain.Create(_root.Combine("chain"));
+        var secret = ServerSettings.NewSecretKey();
+        var certificate = TestClusterCertificates.WriteSelfSigned(_root.Combine("cluster", "cluster.p12"));
+        return (database, ServerSettings.ClusterSilo(_root.Combine("silo1"), chain, secret, database, certificate),
+            ServerSettings.ClusterSilo(_root.Combine("silo2"), chain, secret, database, certificate));
+    }
+
     /// <summary>Sends until the answer is something other than 503 (failover in progress), then expects 200.</summary>
     private static async Task<HttpResponseMessage> UntilServedAsync(Func<Task<HttpResponseMessage>> send, DateTime until)
     {
@@ -62,12 +76,7 @@ public sealed class PostgresClusterTests : IDisposable
     [PostgresFact]
     public async Task A_pass_kept_signed_on_one_silo_is_never_sent_after_a_change_made_through_another()
     {
-        var database = await NewDatabaseAsync();
-        var chain = SigningChain.Create(_root.Combine("chain"));
-        var secret = ServerSettings.NewSecretKey();
-        var certificate = TestClusterCertificates.WriteSelfSigned(_root.Combine("cluster", "cluster.p12"));
-        var first = ServerSettings.ClusterSilo(_root.Combine("silo1"), chain, secret, database, certificate);
-        var second = ServerSettings.ClusterSilo(_root.Combine("silo2"), chain, secret, database, certificate);
+        var (_, first, second) = await TwoSilosAsync();
         await using var one = await ServerProcess.StartAsync(first);
         await using var two = await ServerProcess.StartAsync(second);
         using var viaOne = new PassGrainsClient(new Uri(first.BaseUrl));
@@ -87,15 +96,9 @@ public sealed class PostgresClusterTests : IDisposable
             await Expect.Status(response, HttpStatusCode.OK);
             return await response.Content.ReadAsByteArrayAsync();
         }
-        static async Task NextSecondAsync()
-        {
-            var second = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-            while (DateTimeOffset.UtcNow.ToUnixTimeSeconds() == second)
-                await Task.Delay(20);
-        }
 
         var signed = await FromOneAsync();
-        await NextSecondAsync();
+        await RenderedPassCacheTests.NextSecondAsync();
         Assert.Equal(signed, await FromOneAsync()); // kept on silo one: signed in another second it would differ
 
         Assert.Equal(2, await viaTwo.ChangeAsync(PassType, serial, new { fields = new { seat = "2B" } }));
@@ -106,20 +109,14 @@ public sealed class PostgresClusterTests : IDisposable
         Assert.Equal("B2", PassPackage.Read(regrouped).FieldValue("gate"));
         using (var upload = await viaTwo.UploadTemplateAsync("boarding", ModelZip.FromFolder(TestEnvironment.Model("boarding"))))
             await Expect.Status(upload, HttpStatusCode.OK);
-        await NextSecondAsync();
+        await RenderedPassCacheTests.NextSecondAsync();
         Assert.NotEqual(regrouped, await FromOneAsync());
     }
 
     [PostgresFact]
     public async Task Any_silo_serves_any_request_and_a_killed_silo_loses_nothing_and_rejoins()
     {
-        var database = await NewDatabaseAsync();
-        var chain = SigningChain.Create(_root.Combine("chain"));
-        var secret = ServerSettings.NewSecretKey();
-        // Silos authenticate each other with one cluster certificate (mutual TLS), as in production.
-        var certificate = TestClusterCertificates.WriteSelfSigned(_root.Combine("cluster", "cluster.p12"));
-        var first = ServerSettings.ClusterSilo(_root.Combine("silo1"), chain, secret, database, certificate);
-        var second = ServerSettings.ClusterSilo(_root.Combine("silo2"), chain, secret, database, certificate);
+        var (database, first, second) = await TwoSilosAsync();
 
         await using var one = await ServerProcess.StartAsync(first);
         await using var two = await ServerProcess.StartAsync(second);

@@ -18,7 +18,7 @@ public sealed class RenderedPassCacheTests(InProcessServerFixture server) : ICla
     /// Waits for the next wall-clock second: a pass signed in it carries another CMS signing time, so bytes equal to an
     /// earlier download's can only be that download's pass, kept.
     /// </summary>
-    private static async Task NextSecondAsync()
+    internal static async Task NextSecondAsync()
     {
         var second = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
         while (DateTimeOffset.UtcNow.ToUnixTimeSeconds() == second)
