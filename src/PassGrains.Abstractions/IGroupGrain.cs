@@ -26,6 +26,9 @@ public interface IGroupGrain : IGrainWithStringKey
 
     Task<GroupSnapshot?> GetSnapshot();
 
+    /// <summary>The group's stamp for the cache of <paramref name="watcher"/>, told of every change from now on; null when there is no such group.</summary>
+    Task<UpdateStamp?> WatchStamp(SiloAddress watcher);
+
     /// <summary>
     /// Records that a pass of <paramref name="templateId"/> joins the group (asked before the pass is stored): the group
     /// then tells that template's usage what it sets (<see cref="ITemplateUsageGrain.SetGroup"/>), now and on every change.

@@ -34,6 +34,13 @@ public interface IPassGrain : IGrainWithStringKey
     [ReadOnly]
     Task<EffectiveStamp?> GetStamp();
 
+    /// <summary>
+    /// The pass's <see cref="PassView"/> for the cache of <paramref name="watcher"/>, which from now on hears of every change
+    /// of it before that change is acknowledged; null when the pass is not issued (nothing is then kept).
+    /// </summary>
+    [ReadOnly]
+    Task<PassView?> WatchView(SiloAddress watcher);
+
     Task<RegistrationStatus> Register(string deviceLibraryIdentifier, string pushToken, string? authenticationToken);
 
     Task<RegistrationStatus> Unregister(string deviceLibraryIdentifier, string? authenticationToken);

@@ -20,4 +20,7 @@ public interface ITemplateGrain : IGrainWithStringKey
     Task<TemplateRevision?> GetCurrent();
 
     Task<UpdateStamp?> GetStamp();
+
+    /// <summary>The template's stamp for the cache of <paramref name="watcher"/>, told of every revision from now on; null when there is no such template.</summary>
+    Task<UpdateStamp?> WatchStamp(SiloAddress watcher);
 }

@@ -50,15 +50,11 @@ public sealed class DevicePassTypeState
 /// </summary>
 public sealed class DeviceGrain(
     [PersistentState(StorageNames.Device, StorageNames.Provider)] IPersistentState<DeviceState> state,
-    TimeProvider time) : Grain, IDeviceGrain
+    TimeProvider time,
+    Caching.StampCacheBroadcast? caches = null) : Grain, IDeviceGrain
 {
-    /// <summary>
-    /// The tag returned never exceeds the listing's start minus this margin: a change that commits
-    /// while the list is being read (or on a silo whose clock runs slightly behind) gets a tag above
-    /// it and shows up in the next list. The price is that a pass changed in the last moment before a
-    /// list may be listed once more and answered with 304.
-    /// </summary>
-    private static readonly TimeSpan ListingMargin = TimeSpan.FromSeconds(1);
+    /// <summary>The silos that keep this device's serials of a pass type, told of every registration and unregistration.</summary>
+    private readonly Caching.CacheWatchers _watchers = new(caches);
 
     private string DeviceLibraryIdentifier => GrainKeys.ParseDevice(this.GetPrimaryKeyString());
 
@@ -79,7 +75,9 @@ public sealed class DeviceGrain(
         if (registrations is null)
             state.State.PassTypes[passTypeIdentifier] = registrations = new DevicePassTypeState();
         registrations.Registrations[serialNumber] = pushToken;
-        await WriteOrForget();
+        if (existing is null)
+            _watchers.Owe(StampCacheKeys.DeviceSerials(DeviceLibraryIdentifier, passTypeIdentifier));
+        await WriteAndTell();
         return existing is null;
     }
 
@@ -89,7 +87,8 @@ public sealed class DeviceGrain(
             return;
         if (registrations.Registrations.Count == 0)
             state.State.PassTypes.Remove(passTypeIdentifier);
-        await WriteOrForget();
+        _watchers.Owe(StampCacheKeys.DeviceSerials(DeviceLibraryIdentifier, passTypeIdentifier));
+        await WriteAndTell();
     }
 
     async Task<ChangedSerials?> IDeviceGrain.GetChangedSerials(string passTypeIdentifier, long? since)
@@ -101,23 +100,10 @@ public sealed class DeviceGrain(
                 DeactivateOnIdle();
             return null;
         }
-        var start = time.GetUtcNow() - ListingMargin;
-        var ceiling = (start.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10;
+        var start = time.GetUtcNow();
         var serials = registrations.Registrations.Keys.ToList();
         var stamps = await Task.WhenAll(serials.Select(s => GrainFactory.GetGrain<IPassGrain>(GrainKeys.Pass(passTypeIdentifier, s)).GetStamp()));
-        var changed = new List<string>();
-        long newest = 0;
-        for (var i = 0; i < serials.Count; i++)
-        {
-            if (stamps[i] is not { } stamp || (since is { } tag && stamp.Tag <= tag))
-                continue;
-            changed.Add(serials[i]);
-            newest = Math.Max(newest, stamp.Tag);
-        }
-        if (changed.Count == 0)
-            return null;
-        var lastUpdated = Math.Max(since ?? 0, Math.Min(newest, ceiling));
-        return new ChangedSerials(changed, lastUpdated);
+        return ChangedSerials.Select(serials, stamps.Select(s => s?.Tag).ToList(), since, start);
     }
 
     async Task IDeviceGrain.PushTokenInvalid(string passTypeIdentifier, string pushToken)
@@ -133,14 +119,45 @@ public sealed class DeviceGrain(
             registrations.Registrations.Remove(serial);
         if (registrations.Registrations.Count == 0)
             state.State.PassTypes.Remove(passTypeIdentifier);
-        await WriteOrForget();
+        _watchers.Owe(StampCacheKeys.DeviceSerials(DeviceLibraryIdentifier, passTypeIdentifier));
+        await WriteAndTell();
         foreach (var serial in dead)
             await GrainFactory.GetGrain<IPassGrain>(GrainKeys.Pass(passTypeIdentifier, serial)).RemoveRegistration(DeviceLibraryIdentifier, pushToken);
+    }
+
+    async Task<IReadOnlyList<string>> IDeviceGrain.WatchSerials(string passTypeIdentifier, SiloAddress watcher)
+    {
+        if (!state.State.PassTypes.TryGetValue(passTypeIdentifier, out var registrations) || registrations.Registrations.Count == 0)
+        {
+            if (state.State.PassTypes.Count == 0)
+                DeactivateOnIdle(); // as in GetChangedSerials: made-up device ids do not pile up
+            return [];
+        }
+        // A forget an earlier failed call still owes goes before this silo is handed the serials again.
+        await _watchers.FlushAsync();
+        _watchers.Watch(watcher);
+        return registrations.Registrations.Keys.ToList();
     }
 
     Task<string?> IDeviceGrain.GetPushToken(string passTypeIdentifier, string serialNumber) =>
         Task.FromResult(state.State.PassTypes.GetValueOrDefault(passTypeIdentifier)?.Registrations.GetValueOrDefault(serialNumber));
 
     /// <summary>Stores the state, or clears it when no registration is left (<see cref="StateWrites"/>).</summary>
+    /// <summary>
+    /// Stores the change and tells the watching silos, also when the write failed: a silo may have been handed the
+    /// serials while the write was under way (the reads interleave), and the restored state must not stay cached.
+    /// </summary>
+    private async Task WriteAndTell()
+    {
+        try
+        {
+            await WriteOrForget();
+        }
+        finally
+        {
+            await _watchers.FlushAsync();
+        }
+    }
+
     private Task WriteOrForget() => state.WriteOrForgetAsync(this, clear: state.State.PassTypes.Count == 0);
 }

@@ -36,8 +36,12 @@ public sealed class GroupState
 public sealed class GroupGrain(
     [PersistentState(StorageNames.Group, StorageNames.Provider)] IPersistentState<GroupState> state,
     TimeProvider time,
-    Microsoft.Extensions.Logging.ILogger<GroupGrain> logger) : Grain, IGroupGrain, IRemindable
+    Microsoft.Extensions.Logging.ILogger<GroupGrain> logger,
+    Caching.StampCacheBroadcast? caches = null) : Grain, IGroupGrain, IRemindable, IIncomingGrainCallFilter
 {
+    /// <summary>The silos that keep this group's stamp, told of every change of it before the change is answered.</summary>
+    private readonly Caching.CacheWatchers _watchers = new(caches);
+
     public const string PushesReminder = "group-pushes";
     private RedriveReminder? _reminder;
     private RedriveReminder Reminder => _reminder ??= new RedriveReminder(this, PushesReminder, logger);
@@ -141,6 +145,31 @@ public sealed class GroupGrain(
         {
             await Reminder.StopAsync();
         }
+    }
+
+    Task<UpdateStamp?> IGroupGrain.WatchStamp(SiloAddress watcher)
+    {
+        if (!state.State.Exists)
+            return Task.FromResult<UpdateStamp?>(null);
+        _watchers.Watch(watcher);
+        return Task.FromResult<UpdateStamp?>(state.State.Stamp);
+    }
+
+    /// <summary>Every call: a call that moved the group's stamp tells the watching silos before it answers.</summary>
+    async Task IIncomingGrainCallFilter.Invoke(IIncomingGrainCallContext context)
+    {
+        await _watchers.FlushAsync();
+        var before = state.State.Exists ? state.State.Stamp : (UpdateStamp?)null;
+        try
+        {
+            await context.Invoke();
+        }
+        finally
+        {
+            if (before is not null && state.State.Stamp != before)
+                _watchers.Owe(StampCacheKeys.Group(GrainKeys.ParseGroup(this.GetPrimaryKeyString())));
+        }
+        await _watchers.FlushAsync();
     }
 
     Task<GroupSnapshot?> IGroupGrain.GetSnapshot() => Task.FromResult(state.State.Exists

@@ -103,8 +103,12 @@ public sealed partial class PassGrain(
     PassTokens tokens,
     IPushDispatcher pushes,
     TimeProvider time,
-    Microsoft.Extensions.Logging.ILogger<PassGrain> logger) : Grain, IPassGrain, IRemindable
+    Microsoft.Extensions.Logging.ILogger<PassGrain> logger,
+    Caching.StampCacheBroadcast? caches = null) : Grain, IPassGrain, IRemindable, IIncomingGrainCallFilter
 {
+    /// <summary>The silos that keep this pass's <see cref="PassView"/>, told of every change of it before the change is answered.</summary>
+    private readonly Caching.CacheWatchers _watchers = new(caches);
+
     /// <summary>Re-drives owed pushes after a crash or a failed delivery; gone when nothing is owed.</summary>
     public const string OwedPushesReminder = "owed-pushes";
 
@@ -190,6 +194,39 @@ public sealed partial class PassGrain(
         await IsIssued() ? await RenderSource() : null;
 
     async Task<EffectiveStamp?> IPassGrain.GetStamp() => await IsIssuedOrLeave() ? await GetEffectiveStamp() : null;
+
+    async Task<PassView?> IPassGrain.WatchView(SiloAddress watcher)
+    {
+        if (!await IsIssuedOrLeave())
+            return null;
+        _watchers.Watch(watcher);
+        return View();
+    }
+
+    /// <summary>
+    /// Every call: a call that changed what <see cref="View"/> shows (a change, a void, a settlement) tells the watching
+    /// silos before it answers; a forget a failed call still owes goes first.
+    /// </summary>
+    async Task IIncomingGrainCallFilter.Invoke(IIncomingGrainCallContext context)
+    {
+        await _watchers.FlushAsync();
+        var before = View();
+        try
+        {
+            await context.Invoke();
+        }
+        finally
+        {
+            // A pass not issued before is in no cache (nothing is kept for it).
+            if (before is not null && View() != before)
+                _watchers.Owe(StampCacheKeys.Pass(State.PassTypeIdentifier, State.SerialNumber));
+        }
+        await _watchers.FlushAsync();
+    }
+
+    private PassView? View() => State.Issued
+        ? new PassView(State.TokenHash, State.Stamp, State.IssuedTag, State.Settled, State.TemplateId, State.GroupId)
+        : null;
 
     async Task<RegistrationStatus> IPassGrain.Register(string deviceLibraryIdentifier, string pushToken, string? authenticationToken)
     {

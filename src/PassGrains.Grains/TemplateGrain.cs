@@ -13,8 +13,12 @@ public sealed class TemplateState
 /// <summary>A pass template: the current revision of its model zip (validated by the caller before storing).</summary>
 public sealed class TemplateGrain(
     [PersistentState(StorageNames.Template, StorageNames.Provider)] IPersistentState<TemplateState> state,
-    TimeProvider time) : Grain, ITemplateGrain
+    TimeProvider time,
+    Caching.StampCacheBroadcast? caches = null) : Grain, ITemplateGrain
 {
+    /// <summary>The silos that keep this template's stamp, told of every revision before the revision is answered.</summary>
+    private readonly Caching.CacheWatchers _watchers = new(caches);
+
     async Task<TemplatePutResult> ITemplateGrain.Put(byte[] modelZip, string passTypeIdentifier)
     {
         var created = state.State.Revision == 0;
@@ -22,13 +26,26 @@ public sealed class TemplateGrain(
         state.State.ModelZip = modelZip;
         state.State.PassTypeIdentifier = passTypeIdentifier;
         state.State.Stamp = state.State.Stamp.Next(time.GetUtcNow());
+        if (!created)
+            _watchers.Owe(StampCacheKeys.Template(GrainKeys.ParseTemplate(this.GetPrimaryKeyString())));
         await state.WriteOrForgetAsync(this);
+        await _watchers.FlushAsync();
         return new TemplatePutResult(created, state.State.Revision);
     }
 
     Task<TemplateRevision?> ITemplateGrain.GetCurrent() => Task.FromResult(state.State.ModelZip is { } zip
         ? new TemplateRevision(GrainKeys.ParseTemplate(this.GetPrimaryKeyString()), state.State.Revision, zip, state.State.PassTypeIdentifier, state.State.Stamp)
         : null);
+
+    async Task<UpdateStamp?> ITemplateGrain.WatchStamp(SiloAddress watcher)
+    {
+        // A revision whose forget failed (its call answered 503) is told before anyone reads the stamp again.
+        await _watchers.FlushAsync();
+        if (state.State.Revision == 0)
+            return null;
+        _watchers.Watch(watcher);
+        return state.State.Stamp;
+    }
 
     Task<UpdateStamp?> ITemplateGrain.GetStamp() => Task.FromResult<UpdateStamp?>(state.State.Revision > 0 ? state.State.Stamp : null);
 }

@@ -114,6 +114,80 @@ public sealed class PostgresClusterTests : IDisposable
     }
 
     [PostgresFact]
+    public async Task A_device_answered_from_one_silos_cache_sees_every_change_made_through_another_at_once()
+    {
+        var (_, first, second) = await TwoSilosAsync();
+        await using var one = await ServerProcess.StartAsync(first);
+        await using var two = await ServerProcess.StartAsync(second);
+        using var viaOne = new PassGrainsClient(new Uri(first.BaseUrl));
+        using var viaTwo = new PassGrainsClient(new Uri(second.BaseUrl));
+        using (var upload = await viaOne.UploadTemplateAsync("boarding", ModelZip.FromFolder(TestEnvironment.Model("boarding"))))
+            await Expect.Status(upload, HttpStatusCode.Created);
+        var groupId = TestEnvironment.UniqueId("cached-group");
+        using (var group = await viaTwo.PutGroupAsync(groupId, new { templateId = "boarding", fields = new { gate = "A1" } }))
+            await Expect.Status(group, HttpStatusCode.Created);
+        var serial = TestEnvironment.UniqueId("cached");
+        var issued = await viaTwo.IssueAsync(new { templateId = "boarding", serialNumber = serial, groupId, fields = new { seat = "1A" } });
+        var token = (await viaOne.DownloadAsync(issued.DownloadUrl, serial)).AuthenticationToken;
+        var onOne = new WalletDevice(viaOne.Http, first.BaseUrl);
+        var onTwo = new WalletDevice(viaTwo.Http, second.BaseUrl, onOne.DeviceLibraryIdentifier, onOne.PushToken);
+        Assert.Equal(HttpStatusCode.Created, await onOne.RegisterAsync(PassType, serial, token));
+
+        // What a current device holds, asked of silo one until it answers "nothing new" both ways (a list tag is never
+        // newer than a second before the list, and a version made within a second of another settles once it passed).
+        // Silo one then answers these from its cache.
+        async Task<(string Tag, DateTimeOffset Modified)> CurrentOnOneAsync()
+        {
+            var until = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+            while (true)
+            {
+                var tag = (await onOne.ListAsync(PassType)).LastUpdated!;
+                var (_, modified) = await onOne.FetchPassAsync(PassType, serial, token);
+                using var again = await onOne.GetPassAsync(PassType, serial, token, modified);
+                if ((await onOne.ListAsync(PassType, tag)).Status == HttpStatusCode.NoContent && again.StatusCode == HttpStatusCode.NotModified)
+                    return (tag, modified);
+                Assert.True(DateTime.UtcNow < until, "silo one never answered a current device with 204 and 304");
+                await Task.Delay(100);
+            }
+        }
+        // Right after a change made through silo two, silo one lists the pass and sends the new version, not a 304.
+        async Task<PassPackage> ChangedOnOneAsync((string Tag, DateTimeOffset Modified) held)
+        {
+            Assert.Equal([serial], (await onOne.ListAsync(PassType, held.Tag)).SerialNumbers);
+            return (await onOne.FetchPassAsync(PassType, serial, token, held.Modified)).Pass;
+        }
+
+        var held = await CurrentOnOneAsync();
+        Assert.Equal(2, await viaTwo.ChangeAsync(PassType, serial, new { fields = new { seat = "2B" } }));
+        Assert.Equal("2B", (await ChangedOnOneAsync(held)).FieldValue("seat"));
+
+        held = await CurrentOnOneAsync();
+        using (var group = await viaTwo.PutGroupAsync(groupId, new { fields = new { gate = "B2" } }))
+            await Expect.Status(group, HttpStatusCode.OK);
+        Assert.Equal("B2", (await ChangedOnOneAsync(held)).FieldValue("gate"));
+
+        held = await CurrentOnOneAsync();
+        using (var upload = await viaTwo.UploadTemplateAsync("boarding", ModelZip.FromFolder(TestEnvironment.Model("boarding"))))
+            await Expect.Status(upload, HttpStatusCode.OK);
+        Assert.Equal("B2", (await ChangedOnOneAsync(held)).FieldValue("gate"));
+
+        // The device's registrations, kept by silo one for its lists, follow registrations made through silo two.
+        held = await CurrentOnOneAsync();
+        var other = TestEnvironment.UniqueId("cached-other");
+        var otherToken = (await viaTwo.DownloadAsync((await viaTwo.IssueAsync(new { templateId = "boarding", serialNumber = other })).DownloadUrl, other)).AuthenticationToken;
+        Assert.Equal(HttpStatusCode.Created, await onTwo.RegisterAsync(PassType, other, otherToken));
+        Assert.Equal([other], (await onOne.ListAsync(PassType, held.Tag)).SerialNumbers);
+        Assert.Equal(HttpStatusCode.OK, await onTwo.UnregisterAsync(PassType, other, otherToken));
+        Assert.Equal([serial], (await onOne.ListAsync(PassType)).SerialNumbers);
+
+        // A pass voided through silo two is a new version on silo one at once.
+        held = await CurrentOnOneAsync();
+        using (var voided = await viaTwo.SendAsync(HttpMethod.Post, $"api/passes/{PassType}/{serial}/void"))
+            Assert.True(voided.IsSuccessStatusCode, $"void answered {(int)voided.StatusCode}");
+        await ChangedOnOneAsync(held);
+    }
+
+    [PostgresFact]
     public async Task Any_silo_serves_any_request_and_a_killed_silo_loses_nothing_and_rejoins()
     {
         var (database, first, second) = await TwoSilosAsync();

@@ -6,6 +6,8 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Microsoft.Net.Http.Headers;
 using PassGrains.Abstractions;
+using PassGrains.Grains;
+using PassGrains.Grains.Caching;
 using PassGrains.Packaging.Building;
 using PassGrains.Server.Configuration;
 using PassGrains.Server.Issuing;
@@ -85,13 +87,13 @@ public static partial class WalletWebServiceApi
         return status == RegistrationStatus.Removed ? Results.Ok() : Results.Unauthorized();
     }
 
-    private static async Task<IResult> ListChanged(string deviceLibraryIdentifier, string passTypeIdentifier, string? passesUpdatedSince, IGrainFactory grains)
+    private static async Task<IResult> ListChanged(string deviceLibraryIdentifier, string passTypeIdentifier, string? passesUpdatedSince, CachedDeviceReads reads)
     {
         if (!SafeIdentifier().IsMatch(deviceLibraryIdentifier) || !IsPassTypeIdentifier(passTypeIdentifier))
             return Results.NotFound();
         // Tags are ours; anything else (an old scheme, garbage) is answered with everything registered.
         long? since = long.TryParse(passesUpdatedSince, NumberStyles.None, CultureInfo.InvariantCulture, out var tag) ? tag : null;
-        var changed = await grains.GetGrain<IDeviceGrain>(GrainKeys.Device(deviceLibraryIdentifier)).GetChangedSerials(passTypeIdentifier, since);
+        var changed = await reads.ChangedSerialsAsync(deviceLibraryIdentifier, passTypeIdentifier, since);
         if (changed is null)
             return Results.NoContent();
         return Results.Json(new SerialNumbersResponse(changed.SerialNumbers, changed.LastUpdated.ToString(CultureInfo.InvariantCulture)),
@@ -99,11 +101,26 @@ public static partial class WalletWebServiceApi
     }
 
     private static async Task<IResult> GetPass(string passTypeIdentifier, string serialNumber, HttpRequest request, HttpResponse response,
-        IGrainFactory grains, PassRenderer renderer, PassGrainsMetrics metrics)
+        IGrainFactory grains, CachedDeviceReads reads, PassRenderer renderer, PassGrainsMetrics metrics, TimeProvider time)
     {
         if (!IsPassTypeIdentifier(passTypeIdentifier))
             return Results.Unauthorized();
-        var source = await grains.GetGrain<IPassGrain>(GrainKeys.Pass(passTypeIdentifier, serialNumber)).GetRenderSource(ApplePassToken(request));
+        var token = ApplePassToken(request);
+        // A device asking again with the version it holds: answered from this silo's cache, no grain call. Anything else
+        // (another version, a wrong token, a stamp the pass must settle first) takes the pass grain's path below.
+        if (request.GetTypedHeaders().IfModifiedSince is { } held && await reads.PassAsync(passTypeIdentifier, serialNumber) is { } view
+            && PassTokens.Matches(token, view.TokenHash))
+        {
+            var current = await reads.EffectiveStampAsync(view);
+            if (current.Settlement(time.GetUtcNow()) is null && current.IsNotModifiedSince(held))
+            {
+                response.Headers.CacheControl = "no-cache";
+                response.GetTypedHeaders().LastModified = current.LastModified;
+                metrics.LatestPass(passTypeIdentifier, StatusCodes.Status304NotModified);
+                return Results.StatusCode(StatusCodes.Status304NotModified);
+            }
+        }
+        var source = await grains.GetGrain<IPassGrain>(GrainKeys.Pass(passTypeIdentifier, serialNumber)).GetRenderSource(token);
         if (source is null)
             return Results.Unauthorized();
         var lastModified = source.Stamp.LastModified;

@@ -46,6 +46,7 @@ public static class PassGrainsHosting
         var dashboard = security.OperatorApiKeys.Count > 0;
         builder.AddSilo(silo, location, siloBuilder =>
         {
+            siloBuilder.AddDeviceReadCache(builder.Configuration);
             // The dashboard only when an operator key can open it: its grain-call filter costs about a tenth of a device request's CPU.
             if (dashboard)
                 siloBuilder.AddTelemetryDashboard();

@@ -13,4 +13,15 @@ public static class RenderingHosting
         builder.Services.AddSingleton<PassRenderer>();
         return builder;
     }
+
+    /// <summary>
+    /// The silo's cache of what device requests read (<see cref="Grains.Caching.StampCache"/>,
+    /// <c>PassGrains:StampCache:MaxEntries</c>): a 304 or an empty list asks no grain when a device asks again.
+    /// </summary>
+    public static ISiloBuilder AddDeviceReadCache(this ISiloBuilder silo, IConfiguration configuration)
+    {
+        silo.Services.AddOptions<Grains.Caching.StampCacheOptions>().Bind(configuration.GetSection(Grains.Caching.StampCacheOptions.Section))
+            .ValidateDataAnnotations().ValidateOnStart();
+        return Grains.Caching.StampCacheHosting.AddStampCache(silo);
+    }
 }

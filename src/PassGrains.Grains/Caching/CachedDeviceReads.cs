@@ -1,0 +1,76 @@
+using PassGrains.Abstractions;
+
+namespace PassGrains.Grains.Caching;
+
+/// <summary>
+/// The reads of Wallet's device requests, answered from this silo's <see cref="StampCache"/> where it holds them and
+/// from the owning grains otherwise (which then tell this silo of every change). A device whose pass is current, asking
+/// again, costs no grain call: no 304 and no empty list waits on a pass, group, template or device grain.
+/// </summary>
+public sealed class CachedDeviceReads(StampCache cache, StampCacheBroadcast silo, IGrainFactory grains, TimeProvider time)
+{
+    /// <summary>The issued pass's view; null when no such pass is issued.</summary>
+    public async ValueTask<PassView?> PassAsync(string passTypeIdentifier, string serialNumber)
+    {
+        var key = StampCacheKeys.Pass(passTypeIdentifier, serialNumber);
+        if (cache.TryGet(key, out PassView? view))
+            return view;
+        var epoch = cache.Epoch;
+        view = await grains.GetGrain<IPassGrain>(GrainKeys.Pass(passTypeIdentifier, serialNumber)).WatchView(silo.LocalSilo);
+        if (view is not null)
+            cache.Store(key, view, epoch);
+        return view;
+    }
+
+    /// <summary>The pass's effective stamp from its view and its group's and template's stamps.</summary>
+    public async ValueTask<EffectiveStamp> EffectiveStampAsync(PassView view)
+    {
+        var group = view.GroupId is { } groupId ? StampAsync(StampCacheKeys.Group(groupId), () => grains.GetGrain<IGroupGrain>(GrainKeys.Group(groupId)).WatchStamp(silo.LocalSilo)) : default;
+        var template = StampAsync(StampCacheKeys.Template(view.TemplateId), () => grains.GetGrain<ITemplateGrain>(GrainKeys.Template(view.TemplateId)).WatchStamp(silo.LocalSilo));
+        return view.Effective(await group, await template);
+    }
+
+    /// <summary>The device's registered serials of the pass type that changed after <paramref name="since"/> (<see cref="ChangedSerials.Select"/>).</summary>
+    public async ValueTask<ChangedSerials?> ChangedSerialsAsync(string deviceLibraryIdentifier, string passTypeIdentifier, long? since)
+    {
+        var start = time.GetUtcNow();
+        var serials = await SerialsAsync(deviceLibraryIdentifier, passTypeIdentifier);
+        if (serials.Count == 0)
+            return null;
+        // One serial is the common case (one pass per device and type); several ask their grains in parallel on misses.
+        IReadOnlyList<long?> tags = serials.Count == 1
+            ? [await TagAsync(passTypeIdentifier, serials[0])]
+            : await Task.WhenAll(serials.Select(serial => TagAsync(passTypeIdentifier, serial).AsTask()));
+        return ChangedSerials.Select(serials, tags, since, start);
+    }
+
+    private async ValueTask<long?> TagAsync(string passTypeIdentifier, string serialNumber) =>
+        await PassAsync(passTypeIdentifier, serialNumber) is { } view ? (await EffectiveStampAsync(view)).Tag : null;
+
+    private async ValueTask<IReadOnlyList<string>> SerialsAsync(string deviceLibraryIdentifier, string passTypeIdentifier)
+    {
+        var key = StampCacheKeys.DeviceSerials(deviceLibraryIdentifier, passTypeIdentifier);
+        if (cache.TryGet(key, out IReadOnlyList<string>? serials))
+            return serials;
+        var epoch = cache.Epoch;
+        serials = await grains.GetGrain<IDeviceGrain>(GrainKeys.Device(deviceLibraryIdentifier)).WatchSerials(passTypeIdentifier, silo.LocalSilo);
+        // Anyone may ask about any device id: an empty answer is not kept, so made-up ids cannot fill the cache.
+        if (serials.Count > 0)
+            cache.Store(key, serials, epoch);
+        return serials;
+    }
+
+    private async ValueTask<UpdateStamp> StampAsync(string key, Func<Task<UpdateStamp?>> ask)
+    {
+        if (cache.TryGet(key, out StampBox? box))
+            return box.Stamp;
+        var epoch = cache.Epoch;
+        if (await ask() is not { } stamp)
+            return UpdateStamp.None;
+        cache.Store(key, new StampBox(stamp), epoch);
+        return stamp;
+    }
+
+    /// <summary>A stamp as a cache entry (the cache keeps references).</summary>
+    private sealed record StampBox(UpdateStamp Stamp);
+}
