@@ -256,6 +256,11 @@ public sealed class WalletWebServiceTests(InProcessServerFixture server) : IClas
             Assert.Equal(HttpStatusCode.Unauthorized, wrongToken.StatusCode);
         using (var noToken = await device.GetPassAsync(PassType, serial, token: null))
             Assert.Equal(HttpStatusCode.Unauthorized, noToken.StatusCode);
+        // The version the device holds is in the silo's cache now: a wrong token with its date gets no 304 from it.
+        using (var wrongTokenHeld = await device.GetPassAsync(PassType, serial, "wrong-token-wrong-token-wrong", ifModifiedSince: lastModified))
+            Assert.Equal(HttpStatusCode.Unauthorized, wrongTokenHeld.StatusCode);
+        using (var noTokenHeld = await device.GetPassAsync(PassType, serial, token: null, ifModifiedSince: lastModified))
+            Assert.Equal(HttpStatusCode.Unauthorized, noTokenHeld.StatusCode);
         using (var unknown = await device.GetPassAsync(PassType, TestEnvironment.UniqueId("nosuch"), pass.AuthenticationToken))
             Assert.Equal(HttpStatusCode.Unauthorized, unknown.StatusCode);
 
@@ -263,6 +268,8 @@ public sealed class WalletWebServiceTests(InProcessServerFixture server) : IClas
         var (_, otherPass) = await InstallAsync();
         using (var otherToken = await device.GetPassAsync(PassType, serial, otherPass.AuthenticationToken))
             Assert.Equal(HttpStatusCode.Unauthorized, otherToken.StatusCode);
+        using (var otherTokenHeld = await device.GetPassAsync(PassType, serial, otherPass.AuthenticationToken, ifModifiedSince: lastModified))
+            Assert.Equal(HttpStatusCode.Unauthorized, otherTokenHeld.StatusCode);
     }
 
     [Fact]
