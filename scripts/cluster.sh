@@ -9,12 +9,15 @@
 #   scripts/cluster.sh down      stop everything (the database files are removed)
 #   scripts/cluster.sh kill I    SIGKILL silo I
 #   scripts/cluster.sh start I   start silo I again
+# Ports: PASSGRAINS_CLUSTER_PG_PORT (55440), PASSGRAINS_CLUSTER_LB_PORT (5100; silo I answers HTTP on it + I),
+# PASSGRAINS_CLUSTER_SILO_PORT (21100; silo I talks to the others on it + I); the state folder PASSGRAINS_CLUSTER_DIR.
 # PASSGRAINS_CLUSTER_PG_OPTIONS adds server settings, e.g. "-c shared_preload_libraries=pg_stat_statements".
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 state=${PASSGRAINS_CLUSTER_DIR:-$root/.cluster}
 pg_port=${PASSGRAINS_CLUSTER_PG_PORT:-55440}
 lb_port=${PASSGRAINS_CLUSTER_LB_PORT:-5100}
+silo_port=${PASSGRAINS_CLUSTER_SILO_PORT:-21100}
 server_dll=$root/src/PassGrains.Server/bin/Release/net10.0/PassGrains.Server.dll
 lb_dll=$root/src/PassGrains.LoadBalancer/bin/Release/net10.0/PassGrains.LoadBalancer.dll
 cli_dll=$root/src/PassGrains.Cli/bin/Release/net10.0/passgrains.dll
@@ -39,7 +42,7 @@ start_silo() {
     export ASPNETCORE_ENVIRONMENT=Production ASPNETCORE_URLS="http://127.0.0.1:$((lb_port + i))"
     export PassGrains__DataDirectory="$state/silo$i" PassGrains__PublicUrl="http://127.0.0.1:$lb_port/"
     export PassGrains__Storage__Provider=Postgres PassGrains__Storage__ConnectionString="$connection"
-    export PassGrains__Cluster__SiloPort=$((21100 + i))
+    export PassGrains__Cluster__SiloPort=$((silo_port + i))
     export PassGrains__Cluster__ClusterId=passgrains-local PassGrains__Cluster__AdvertisedAddress=127.0.0.1
     # Several silos share this machine's cores: idle thread-pool workers spinning for work steal CPU from
     # the silo that has work (measured: docs/benchmarks.md). On a machine of its own a silo may spin.
@@ -109,6 +112,6 @@ case "${1:-}" in
     start_silo "${2:?usage: cluster.sh start I}"
     ;;
   *)
-    sed -n '2,12p' "$0"; exit 2
+    sed -n "2,14p" "$0"; exit 2
     ;;
 esac

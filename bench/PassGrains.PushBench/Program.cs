@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
@@ -18,6 +19,10 @@ using PassGrains.Packaging.Signing;
 //        issues N passes in a new group (or uses the passes P0..P(N-1) of group G), registers a device for each, changes the group, times the pushes
 //   PushBench pass-devices --server URL --api-key K --template T --devices N --concurrency C --stats URL --serial S
 //        issues one pass, registers N devices for it (each registration timed), changes it once, times the pushes
+//   PushBench apns-certs --out DIR                                writes DIR/ca.pem and DIR/server.p12 for a stand-in started later (herd)
+//   PushBench herd --server URL --api-key K --template T --devices N --apns-port P --apns-certs DIR [--wwdr PEM] [--connections C] [--patience S]
+//        [--check-every K] [--sign-per-second R] [--bare URL] [--sample-out FILE] [--cpu-pids P1,P2] [--deadline S] [--setup-concurrency C]
+//        the device herd (HerdBench.cs): N devices of one group behave like Wallet on the push of one group change; timed against the floor
 //   PushBench client --pushes N --concurrency C                   starts its own stand-in, sends N pushes with one ApnsClient, prints pushes/s
 var verb = args.FirstOrDefault() ?? "client";
 string Arg(string name, string fallback) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault() ?? fallback;
@@ -31,6 +36,23 @@ if (verb == "double")
     AppDomain.CurrentDomain.ProcessExit += (_, _) => done.TrySetResult();
     await done.Task;
     return 0;
+}
+
+if (verb == "apns-certs")
+{
+    await ApnsStandIn.WriteCertificates(Arg("--out", "apns"));
+    return 0;
+}
+
+if (verb == "herd")
+{
+    using var herd = new HerdBench(new HerdOptions(new Uri(Arg("--server", "http://127.0.0.1:5300/")), Arg("--api-key", ""), Arg("--pass-type", "pass.com.example.event"),
+        Arg("--template", "bench"), int.Parse(Arg("--devices", "2000")), int.Parse(Arg("--connections", "1000")), int.Parse(Arg("--setup-concurrency", "32")),
+        args.Contains("--wwdr") ? Arg("--wwdr", "") : null, int.Parse(Arg("--check-every", "100")), TimeSpan.FromSeconds(double.Parse(Arg("--patience", "60"), CultureInfo.InvariantCulture)),
+        TimeSpan.FromSeconds(double.Parse(Arg("--deadline", "900"), CultureInfo.InvariantCulture)), double.Parse(Arg("--sign-per-second", "0"), CultureInfo.InvariantCulture),
+        args.Contains("--bare") ? new Uri(Arg("--bare", "")) : null, Arg("--sample-out", Path.Combine(Path.GetTempPath(), "herd-sample.pkpass")),
+        Arg("--cpu-pids", "").Split(',', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToList(), int.Parse(Arg("--apns-port", "5301")), Arg("--apns-certs", "apns")));
+    return await herd.RunAsync();
 }
 
 if (verb == "group")
@@ -72,103 +94,4 @@ static async Task<int> RunAsync(ApnsClient client, int pushes, int concurrency)
             Interlocked.Increment(ref failed);
     });
     return failed;
-}
-
-/// <summary>APNs as far as throughput goes: TLS, HTTP/2 only, a client certificate required, 200 with an apns-id.</summary>
-internal sealed class ApnsStandIn : IAsyncDisposable
-{
-    private readonly WebApplication _app;
-    private long _count;
-    private int _connections;
-
-    private ApnsStandIn(WebApplication app) => _app = app;
-
-    public long Count => Interlocked.Read(ref _count);
-
-    public int Connections => _connections;
-
-    public int Port { get; private set; }
-
-    public int StatsPort { get; private set; }
-
-    public static async Task<ApnsStandIn> StartAsync(int port, int statsPort, string caOut)
-    {
-        var (serverCertificate, caPem) = ServerCertificate();
-        await File.WriteAllTextAsync(caOut, caPem);
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        ApnsStandIn? self = null;
-        builder.WebHost.ConfigureKestrel(kestrel =>
-        {
-            kestrel.Limits.Http2.MaxStreamsPerConnection = 1000;
-            kestrel.Listen(System.Net.IPAddress.Loopback, port, listen =>
-            {
-                listen.Protocols = HttpProtocols.Http2;
-                listen.UseHttps(new HttpsConnectionAdapterOptions
-                {
-                    ServerCertificate = serverCertificate,
-                    ClientCertificateMode = ClientCertificateMode.RequireCertificate,
-                    ClientCertificateValidation = (_, _, _) => true,
-                    OnAuthenticate = (_, _) => Interlocked.Increment(ref self!._connections),
-                });
-            });
-            kestrel.Listen(System.Net.IPAddress.Loopback, statsPort);
-        });
-        var app = builder.Build();
-        self = new ApnsStandIn(app);
-        app.MapPost("/3/device/{token}", (HttpContext context) =>
-        {
-            Interlocked.Increment(ref self._count);
-            context.Response.Headers["apns-id"] = Guid.NewGuid().ToString();
-            return Results.Ok();
-        });
-        app.MapGet("/", () => Results.Text(self.Count.ToString(System.Globalization.CultureInfo.InvariantCulture)));
-        await app.StartAsync();
-        var addresses = app.Urls.Select(u => new Uri(u.Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal))).ToList();
-        self.Port = addresses.First(u => u.Scheme == "https").Port;
-        self.StatsPort = addresses.First(u => u.Scheme == "http").Port;
-        return self;
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-    }
-
-    private static (X509Certificate2 Certificate, string CaPem) ServerCertificate()
-    {
-        var random = new SecureRandom();
-        var generator = new RsaKeyPairGenerator();
-        generator.Init(new RsaKeyGenerationParameters(BigInteger.ValueOf(65537), random, 2048, 80));
-        var caKeys = generator.GenerateKeyPair();
-        var serverKeys = generator.GenerateKeyPair();
-        var caName = new X509Name("CN=Push bench CA");
-        var ca = Issue(caName, caKeys.Public, caName, caKeys.Private, isCa: true, random);
-        var server = Issue(new X509Name("CN=localhost"), serverKeys.Public, caName, caKeys.Private, isCa: false, random);
-        var pem = X509Certificate2.CreateFromPem(DevelopmentChain.ToPem(server), DevelopmentChain.ToPem(serverKeys.Private));
-        return (X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null), DevelopmentChain.ToPem(ca));
-    }
-
-    private static Org.BouncyCastle.X509.X509Certificate Issue(X509Name subject, Org.BouncyCastle.Crypto.AsymmetricKeyParameter publicKey, X509Name issuer,
-        Org.BouncyCastle.Crypto.AsymmetricKeyParameter issuerKey, bool isCa, SecureRandom random)
-    {
-        var generator = new X509V3CertificateGenerator();
-        generator.SetSerialNumber(new BigInteger(64, random).Add(BigInteger.One));
-        generator.SetIssuerDN(issuer);
-        generator.SetSubjectDN(subject);
-        generator.SetNotBefore(DateTime.UtcNow.AddDays(-1));
-        generator.SetNotAfter(DateTime.UtcNow.AddDays(30));
-        generator.SetPublicKey(publicKey);
-        generator.AddExtension(X509Extensions.BasicConstraints, true, new BasicConstraints(isCa));
-        if (!isCa)
-        {
-            generator.AddExtension(X509Extensions.SubjectAlternativeName, false, new GeneralNames(
-            [
-                new GeneralName(GeneralName.DnsName, "localhost"), new GeneralName(GeneralName.IPAddress, "127.0.0.1"),
-            ]));
-            generator.AddExtension(X509Extensions.ExtendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeID.id_kp_serverAuth));
-        }
-        return generator.Generate(new Asn1SignatureFactory("SHA256WITHRSA", issuerKey, random));
-    }
 }
