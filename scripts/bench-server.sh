@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Load benchmarks of the single-node server on loopback (docs/benchmarks.md), server and driver on
 # the same machine: a bare Kestrel constant-JSON endpoint as yardstick, then the device list (204),
-# the 304 path, full signed downloads of samples/models/event.pass, and batch issuing into SQLite.
+# the 304 path, full downloads of samples/models/event.pass (a version kept signed, against a bare Kestrel sending
+# the same bytes: the transfer floor; and signed afresh each time, against signing plus transfer, with openssl speed
+# rsa2048 over all cores), and batch issuing into SQLite.
 # usage: scripts/bench-server.sh [SECONDS] [BATCH_PASSES]      needs: wrk (apt-get install wrk), curl, python3
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -26,7 +28,7 @@ echo "# machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d:
 
 # The yardstick stays up (idle) beside the server and is measured in every round, right before the
 # server's targets, so each ratio compares runs seconds apart: this machine's speed drifts by a third.
-dotnet "$root/bench/PassGrains.BareKestrel/bin/Release/net10.0/PassGrains.BareKestrel.dll" --urls http://127.0.0.1:5101 >/dev/null 2>&1 & pids+=($!)
+dotnet "$root/bench/PassGrains.BareKestrel/bin/Release/net10.0/PassGrains.BareKestrel.dll" --urls http://127.0.0.1:5101 --pkpass "$work/p.pkpass" >/dev/null 2>&1 & pids+=($!)
 wait_for http://127.0.0.1:5101/
 wrk -t2 -c64 -d3s http://127.0.0.1:5101/ >/dev/null # warm-up
 
@@ -36,8 +38,8 @@ export PassGrains__DataDirectory=$work/data PassGrains__PublicUrl=http://127.0.0
 export PassGrains__PassTypes__0__Identifier=pass.com.example.event PassGrains__PassTypes__0__TeamIdentifier=ABCDE12345
 export PassGrains__PassTypes__0__CertificatePath=$work/certs/pass.p12 PassGrains__PassTypes__0__CertificatePassword=dev
 export PassGrains__PassTypes__0__WwdrPath=$work/certs/wwdr.pem Logging__LogLevel__Default=Warning
-dotnet "$root/src/PassGrains.Server/bin/Release/net10.0/PassGrains.Server.dll" >"$work/server.log" 2>&1 & pids+=($!)
-wait_for http://127.0.0.1:5100/openapi/v1.json
+start_server() { dotnet "$root/src/PassGrains.Server/bin/Release/net10.0/PassGrains.Server.dll" >>"$work/server.log" 2>&1 & server=$!; pids+=($server); wait_for http://127.0.0.1:5100/openapi/v1.json; }
+start_server
 B=http://127.0.0.1:5100; A="Authorization: Bearer $key"; P=pass.com.example.event; D=benchdevice0123456789
 
 python3 "$root/scripts/zip-model.py" "$models/event.pass" "$work/event.zip"
@@ -60,13 +62,16 @@ for _ in 1 2; do
   wrk -t2 -c64 -d3s -H "Authorization: ApplePass $T" -H "If-Modified-Since: $lm" $B/v1/passes/$P/BENCH-1 >/dev/null
 done
 wrk -t2 -c16 -d3s -H "Authorization: ApplePass $T" $B/v1/passes/$P/BENCH-1 >/dev/null
-rounds=${ROUNDS:-3}; bares=(); lists=(); listalls=(); notmods=()
+wrk -t2 -c16 -d3s http://127.0.0.1:5101/pkpass >/dev/null
+rounds=${ROUNDS:-3}; bares=(); lists=(); listalls=(); notmods=(); transfers=(); kepts=()
 for round in $(seq 1 "$rounds"); do
   bares+=("$(wrk -t2 -c64 -d"${seconds}s" http://127.0.0.1:5101/ | rate)")
   lists+=("$(wrk -t2 -c64 -d"${seconds}s" "$B/v1/devices/$D/registrations/$P?passesUpdatedSince=$tag" | rate)")
   listalls+=("$(wrk -t2 -c64 -d"${seconds}s" "$B/v1/devices/$D/registrations/$P" | rate)")
   notmods+=("$(wrk -t2 -c64 -d"${seconds}s" -H "Authorization: ApplePass $T" -H "If-Modified-Since: $lm" $B/v1/passes/$P/BENCH-1 | rate)")
-  echo "round $round: bare Kestrel ${bares[-1]}, list 204 ${lists[-1]}, list 200 ${listalls[-1]}, 304 ${notmods[-1]} req/s"
+  transfers+=("$(wrk -t2 -c16 -d"${seconds}s" http://127.0.0.1:5101/pkpass | rate)")
+  kepts+=("$(wrk -t2 -c16 -d"${seconds}s" -H "Authorization: ApplePass $T" $B/v1/passes/$P/BENCH-1 | rate)")
+  echo "round $round: bare Kestrel ${bares[-1]}, list 204 ${lists[-1]}, list 200 ${listalls[-1]}, 304 ${notmods[-1]} req/s; the same pass bytes from bare Kestrel ${transfers[-1]}, a kept version ${kepts[-1]} passes/s"
 done
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 bare=$(median "${bares[@]}"); list=$(median "${lists[@]}"); listall=$(median "${listalls[@]}"); notmod=$(median "${notmods[@]}")
@@ -75,8 +80,20 @@ echo "bare Kestrel constant JSON: $bare req/s"
 echo "list (204, passesUpdatedSince): $list req/s ($(python3 -c "print(f'{$list/$bare:.2f}')")× bare Kestrel)"
 echo "list (200, all serials): $listall req/s"
 echo "latest pass, 304: $notmod req/s ($(python3 -c "print(f'{$notmod/$bare:.2f}')")× bare Kestrel)"
-full=$(wrk -t2 -c16 -d"${seconds}s" -H "Authorization: ApplePass $T" $B/v1/passes/$P/BENCH-1 | rate)
-echo "latest pass, 200 event.pass (~726 KiB; signed once per version, every time with PassGrains__Rendering__CacheMegabytes=0): $full req/s"
+transfer=$(median "${transfers[@]}"); kept=$(median "${kepts[@]}")
+echo "transfer floor: bare Kestrel sending the same $(stat -c %s "$work/p.pkpass") bytes: $transfer passes/s"
+echo "latest pass, 200, a version kept signed: $kept passes/s ($(python3 -c "print(f'{$kept/$transfer:.2f}')")× the transfer floor)"
+# Every download signed afresh: the same server with its signed-pass cache off, against one signature per pass on
+# every core plus sending the bytes (both measured now).
+kill "$server"; wait "$server" 2>/dev/null || true
+sign=$(openssl speed -seconds 3 -multi "$(nproc)" rsa2048 2>/dev/null | awk '/^rsa 2048 bits/ {print $(NF-1)}')
+PassGrains__Rendering__CacheMegabytes=0 start_server
+wrk -t2 -c16 -d3s -H "Authorization: ApplePass $T" $B/v1/passes/$P/BENCH-1 >/dev/null
+transfer2=$(wrk -t2 -c16 -d"${seconds}s" http://127.0.0.1:5101/pkpass | rate)
+signed=$(wrk -t2 -c16 -d"${seconds}s" -H "Authorization: ApplePass $T" $B/v1/passes/$P/BENCH-1 | rate)
+floor=$(python3 -c "print(f'{1/(1/$sign+1/$transfer2):.0f}')")
+echo "signing floor: openssl speed -multi $(nproc) rsa2048 $sign signatures/s with transfer $transfer2 passes/s: $floor passes/s"
+echo "latest pass, 200, signed for every download (PassGrains__Rendering__CacheMegabytes=0): $signed passes/s ($(python3 -c "print(f'{$signed/$floor:.2f}')")× the signing-and-transfer floor)"
 
 python3 "$root/scripts/make-batch.py" "$work/batch.ndjson" "$batch"
 start=$(date +%s.%N)
