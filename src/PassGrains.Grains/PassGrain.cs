@@ -7,9 +7,11 @@ namespace PassGrains.Grains;
 public sealed class PassState
 {
     public bool Issued { get; set; }
-    public string PassTypeIdentifier { get; set; } = "";
+
+    /// <summary>Shared with every other pass of the type (<see cref="SharedStrings"/>), as <see cref="TemplateId"/> with its template's.</summary>
+    public string PassTypeIdentifier { get; set => field = SharedStrings.Of(value); } = "";
     public string SerialNumber { get; set; } = "";
-    public string TemplateId { get; set; } = "";
+    public string TemplateId { get; set => field = SharedStrings.Of(value); } = "";
     public string? GroupId { get; set; }
     public string? FieldsJson { get; set; }
     public string? PatchJson { get; set; }
@@ -56,7 +58,11 @@ public sealed class PassState
     /// Events of changes stored here and perhaps not yet in the event feed (<see cref="EventOutbox"/>): written in the
     /// change's own write, so an event exists exactly when its change does.
     /// </summary>
-    public List<LifecycleEvent> Outbox { get; set; } = [];
+    /// <remarks>
+    /// Read from storage, an event's type and pass type are the shared instances (<see cref="SharedStrings"/>): a pass read
+    /// again keeps the events of its last change here until its next change, each otherwise with copies of its own.
+    /// </remarks>
+    public List<LifecycleEvent> Outbox { get; set => field = Share(value); } = [];
 
     /// <summary>Events this pass has recorded: the last part of each one's id.</summary>
     public long EventCount { get; set; }
@@ -67,6 +73,19 @@ public sealed class PassState
         EventCount++;
         Outbox.Add(new LifecycleEvent(type, PassTypeIdentifier, SerialNumber, at, Version, device, detail,
             $"{PassTypeIdentifier}/{SerialNumber}/{EventCount.ToString(System.Globalization.CultureInfo.InvariantCulture)}"));
+    }
+
+    private static List<LifecycleEvent> Share(List<LifecycleEvent> events)
+    {
+        // A stored "outbox": null is set as it is read, as before.
+        if (events is null)
+            return events!;
+        for (var i = 0; i < events.Count; i++)
+        {
+            var e = events[i];
+            events[i] = e with { Type = SharedStrings.Of(e.Type), PassTypeIdentifier = SharedStrings.Of(e.PassTypeIdentifier) };
+        }
+        return events;
     }
 
     /// <summary>The first version of a pass: the one place that decides what an issued pass holds.</summary>

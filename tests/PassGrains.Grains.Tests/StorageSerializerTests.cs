@@ -14,6 +14,26 @@ public sealed class StorageSerializerTests
     }
 
     [Fact]
+    public void Pass_states_read_from_storage_share_their_pass_type_template_and_event_type_strings()
+    {
+        // Separate reads (a million active passes) hold one instance of each, not a copy each (docs/benchmarks.md, "Memory per grain").
+        var stored = new PassState();
+        stored.Issue("pass.com.example.shared", "S-1", new PassIssue("shared-template", null, new PassContent("""{"seat":"A-1"}""", null)), "nonce", new string('a', 64), DateTimeOffset.UnixEpoch);
+
+        var first = RoundTrip(stored);
+        var second = RoundTrip(stored);
+
+        Assert.Equal("pass.com.example.shared", first.PassTypeIdentifier);
+        Assert.Same(first.PassTypeIdentifier, second.PassTypeIdentifier);
+        Assert.Same(first.TemplateId, second.TemplateId);
+        var (a, b) = (Assert.Single(first.Outbox), Assert.Single(second.Outbox));
+        Assert.Equal(stored.Outbox[0], a);
+        Assert.Same(a.Type, b.Type);
+        Assert.Same(a.PassTypeIdentifier, b.PassTypeIdentifier);
+        Assert.NotSame(first.SerialNumber, second.SerialNumber);
+    }
+
+    [Fact]
     public void Pass_state_round_trips()
     {
         var state = new PassState

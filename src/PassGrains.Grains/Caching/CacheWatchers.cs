@@ -13,13 +13,19 @@ namespace PassGrains.Grains.Caching;
 /// </remarks>
 public sealed class CacheWatchers(StampCacheBroadcast? broadcast)
 {
-    // Made on first use: most activations never serve a cache or change (memory per grain, docs/benchmarks.md).
-    private HashSet<SiloAddress>? _watchers;
+    // Silos are few: an array (32 bytes for one) rather than a set, made on first use (memory per grain, docs/benchmarks.md).
+    private SiloAddress[]? _watchers;
     private HashSet<string>? _owed;
     private bool _watchersUnknown = true;
     private long _owedCount;
 
-    public void Watch(SiloAddress watcher) => (_watchers ??= []).Add(watcher);
+    public void Watch(SiloAddress watcher)
+    {
+        if (_watchers is null)
+            _watchers = [watcher];
+        else if (!_watchers.Contains(watcher))
+            _watchers = [.. _watchers, watcher];
+    }
 
     public void Owe(string key)
     {
@@ -36,7 +42,7 @@ public sealed class CacheWatchers(StampCacheBroadcast? broadcast)
             var keys = owed.ToArray();
             var owedCount = _owedCount;
             var everyone = _watchersUnknown;
-            await broadcast.ForgetAsync(_watchers?.ToList() ?? [], everyone, keys);
+            await broadcast.ForgetAsync(_watchers ?? [], everyone, keys);
             if (everyone)
                 _watchersUnknown = false;
             // Interleaved read-only calls may have owed more meanwhile (a settlement): those go round again.
