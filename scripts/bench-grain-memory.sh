@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Memory per active grain (docs/benchmarks.md, "Memory per grain"): the product's host in the benchmark's own process
 # (bench/PassGrains.MemoryBench: one silo, SQLite, the same storage provider and queue as src/PassGrains.Server), one
-# run per kind, each on a fresh database: COUNT issued passes of samples/models/event.pass activated by a stamp read,
+# run per kind, each on a fresh database: COUNT issued passes of samples/models/event.pass activated as a device's 304 does (view and silo cache entry),
 # COUNT devices with one registration each, and COUNT stateless probe grains (what Orleans keeps for any activation).
 # Prints RSS and GC heap growth per grain, each after full compacting collections.
 # usage: scripts/bench-grain-memory.sh [COUNT] [KINDS]   (default 1000000 "pass device probe")
