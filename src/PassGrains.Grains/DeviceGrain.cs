@@ -54,7 +54,12 @@ public sealed class DeviceGrain(
     Caching.StampCacheBroadcast? caches = null) : Grain, IDeviceGrain
 {
     /// <summary>The silos that keep this device's serials of a pass type, told of every registration and unregistration.</summary>
-    private readonly Caching.CacheWatchers _watchers = new(caches);
+    private Caching.CacheWatchers? _watchersOrNull;
+
+    // Made on first use: most activations never serve a cache or change (memory per grain, docs/benchmarks.md).
+    private Caching.CacheWatchers Watchers => _watchersOrNull ??= new(caches);
+
+    private Task FlushCacheForgetsAsync() => _watchersOrNull?.FlushAsync() ?? Task.CompletedTask;
 
     private string DeviceLibraryIdentifier => GrainKeys.ParseDevice(this.GetPrimaryKeyString());
 
@@ -76,7 +81,7 @@ public sealed class DeviceGrain(
             state.State.PassTypes[passTypeIdentifier] = registrations = new DevicePassTypeState();
         registrations.Registrations[serialNumber] = pushToken;
         if (existing is null)
-            _watchers.Owe(StampCacheKeys.DeviceSerials(DeviceLibraryIdentifier, passTypeIdentifier));
+            Watchers.Owe(StampCacheKeys.DeviceSerials(DeviceLibraryIdentifier, passTypeIdentifier));
         await WriteAndTell();
         return existing is null;
     }
@@ -87,7 +92,7 @@ public sealed class DeviceGrain(
             return;
         if (registrations.Registrations.Count == 0)
             state.State.PassTypes.Remove(passTypeIdentifier);
-        _watchers.Owe(StampCacheKeys.DeviceSerials(DeviceLibraryIdentifier, passTypeIdentifier));
+        Watchers.Owe(StampCacheKeys.DeviceSerials(DeviceLibraryIdentifier, passTypeIdentifier));
         await WriteAndTell();
     }
 
@@ -119,7 +124,7 @@ public sealed class DeviceGrain(
             registrations.Registrations.Remove(serial);
         if (registrations.Registrations.Count == 0)
             state.State.PassTypes.Remove(passTypeIdentifier);
-        _watchers.Owe(StampCacheKeys.DeviceSerials(DeviceLibraryIdentifier, passTypeIdentifier));
+        Watchers.Owe(StampCacheKeys.DeviceSerials(DeviceLibraryIdentifier, passTypeIdentifier));
         await WriteAndTell();
         foreach (var serial in dead)
             await GrainFactory.GetGrain<IPassGrain>(GrainKeys.Pass(passTypeIdentifier, serial)).RemoveRegistration(DeviceLibraryIdentifier, pushToken);
@@ -134,8 +139,8 @@ public sealed class DeviceGrain(
             return [];
         }
         // A forget an earlier failed call still owes goes before this silo is handed the serials again.
-        await _watchers.FlushAsync();
-        _watchers.Watch(watcher);
+        await FlushCacheForgetsAsync();
+        Watchers.Watch(watcher);
         return registrations.Registrations.Keys.ToList();
     }
 
@@ -155,7 +160,7 @@ public sealed class DeviceGrain(
         }
         finally
         {
-            await _watchers.FlushAsync();
+            await FlushCacheForgetsAsync();
         }
     }
 

@@ -40,7 +40,12 @@ public sealed class GroupGrain(
     Caching.StampCacheBroadcast? caches = null) : Grain, IGroupGrain, IRemindable, IIncomingGrainCallFilter
 {
     /// <summary>The silos that keep this group's stamp, told of every change of it before the change is answered.</summary>
-    private readonly Caching.CacheWatchers _watchers = new(caches);
+    private Caching.CacheWatchers? _watchersOrNull;
+
+    // Made on first use: most activations never serve a cache or change (memory per grain, docs/benchmarks.md).
+    private Caching.CacheWatchers Watchers => _watchersOrNull ??= new(caches);
+
+    private Task FlushCacheForgetsAsync() => _watchersOrNull?.FlushAsync() ?? Task.CompletedTask;
 
     public const string PushesReminder = "group-pushes";
     private RedriveReminder? _reminder;
@@ -151,14 +156,14 @@ public sealed class GroupGrain(
     {
         if (!state.State.Exists)
             return Task.FromResult<UpdateStamp?>(null);
-        _watchers.Watch(watcher);
+        Watchers.Watch(watcher);
         return Task.FromResult<UpdateStamp?>(state.State.Stamp);
     }
 
     /// <summary>Every call: a call that moved the group's stamp tells the watching silos before it answers.</summary>
     async Task IIncomingGrainCallFilter.Invoke(IIncomingGrainCallContext context)
     {
-        await _watchers.FlushAsync();
+        await FlushCacheForgetsAsync();
         var before = state.State.Exists ? state.State.Stamp : (UpdateStamp?)null;
         try
         {
@@ -167,9 +172,9 @@ public sealed class GroupGrain(
         finally
         {
             if (before is not null && state.State.Stamp != before)
-                _watchers.Owe(StampCacheKeys.Group(GrainKeys.ParseGroup(this.GetPrimaryKeyString())));
+                Watchers.Owe(StampCacheKeys.Group(GrainKeys.ParseGroup(this.GetPrimaryKeyString())));
         }
-        await _watchers.FlushAsync();
+        await FlushCacheForgetsAsync();
     }
 
     Task<GroupSnapshot?> IGroupGrain.GetSnapshot() => Task.FromResult(state.State.Exists

@@ -126,7 +126,12 @@ public sealed partial class PassGrain(
     Caching.StampCacheBroadcast? caches = null) : Grain, IPassGrain, IRemindable, IIncomingGrainCallFilter
 {
     /// <summary>The silos that keep this pass's <see cref="PassView"/>, told of every change of it before the change is answered.</summary>
-    private readonly Caching.CacheWatchers _watchers = new(caches);
+    private Caching.CacheWatchers? _watchersOrNull;
+
+    // Made on first use: most activations never serve a cache or change (memory per grain, docs/benchmarks.md).
+    private Caching.CacheWatchers Watchers => _watchersOrNull ??= new(caches);
+
+    private Task FlushCacheForgetsAsync() => _watchersOrNull?.FlushAsync() ?? Task.CompletedTask;
 
     /// <summary>Re-drives owed pushes after a crash or a failed delivery; gone when nothing is owed.</summary>
     public const string OwedPushesReminder = "owed-pushes";
@@ -218,7 +223,7 @@ public sealed partial class PassGrain(
     {
         if (!await IsIssuedOrLeave())
             return null;
-        _watchers.Watch(watcher);
+        Watchers.Watch(watcher);
         return View();
     }
 
@@ -228,7 +233,7 @@ public sealed partial class PassGrain(
     /// </summary>
     async Task IIncomingGrainCallFilter.Invoke(IIncomingGrainCallContext context)
     {
-        await _watchers.FlushAsync();
+        await FlushCacheForgetsAsync();
         var before = View();
         try
         {
@@ -238,9 +243,9 @@ public sealed partial class PassGrain(
         {
             // A pass not issued before is in no cache (nothing is kept for it).
             if (before is not null && View() != before)
-                _watchers.Owe(StampCacheKeys.Pass(State.PassTypeIdentifier, State.SerialNumber));
+                Watchers.Owe(StampCacheKeys.Pass(State.PassTypeIdentifier, State.SerialNumber));
         }
-        await _watchers.FlushAsync();
+        await FlushCacheForgetsAsync();
     }
 
     private PassView? View() => State.Issued

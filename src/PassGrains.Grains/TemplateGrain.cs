@@ -17,7 +17,12 @@ public sealed class TemplateGrain(
     Caching.StampCacheBroadcast? caches = null) : Grain, ITemplateGrain
 {
     /// <summary>The silos that keep this template's stamp, told of every revision before the revision is answered.</summary>
-    private readonly Caching.CacheWatchers _watchers = new(caches);
+    private Caching.CacheWatchers? _watchersOrNull;
+
+    // Made on first use: most activations never serve a cache or change (memory per grain, docs/benchmarks.md).
+    private Caching.CacheWatchers Watchers => _watchersOrNull ??= new(caches);
+
+    private Task FlushCacheForgetsAsync() => _watchersOrNull?.FlushAsync() ?? Task.CompletedTask;
 
     async Task<TemplatePutResult> ITemplateGrain.Put(byte[] modelZip, string passTypeIdentifier)
     {
@@ -27,9 +32,9 @@ public sealed class TemplateGrain(
         state.State.PassTypeIdentifier = passTypeIdentifier;
         state.State.Stamp = state.State.Stamp.Next(time.GetUtcNow());
         if (!created)
-            _watchers.Owe(StampCacheKeys.Template(GrainKeys.ParseTemplate(this.GetPrimaryKeyString())));
+            Watchers.Owe(StampCacheKeys.Template(GrainKeys.ParseTemplate(this.GetPrimaryKeyString())));
         await state.WriteOrForgetAsync(this);
-        await _watchers.FlushAsync();
+        await FlushCacheForgetsAsync();
         return new TemplatePutResult(created, state.State.Revision);
     }
 
@@ -40,10 +45,10 @@ public sealed class TemplateGrain(
     async Task<UpdateStamp?> ITemplateGrain.WatchStamp(SiloAddress watcher)
     {
         // A revision whose forget failed (its call answered 503) is told before anyone reads the stamp again.
-        await _watchers.FlushAsync();
+        await FlushCacheForgetsAsync();
         if (state.State.Revision == 0)
             return null;
-        _watchers.Watch(watcher);
+        Watchers.Watch(watcher);
         return state.State.Stamp;
     }
 

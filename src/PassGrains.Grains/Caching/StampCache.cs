@@ -1,4 +1,4 @@
-using Microsoft.Extensions.Caching.Memory;
+using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
 
 namespace PassGrains.Grains.Caching;
@@ -13,36 +13,46 @@ namespace PassGrains.Grains.Caching;
 /// fill is stored only when nothing was forgotten since it began (<see cref="Epoch"/>): a lost fill costs one grain call
 /// later, a kept stale one would cost a wrong 304.
 /// </remarks>
-public sealed class StampCache : IDisposable
+public sealed class StampCache
 {
-    private readonly MemoryCache? _entries;
+    // A plain dictionary rather than MemoryCache: an entry costs its key, its value and one node (about 250 bytes for a
+    // pass), where MemoryCache's entries cost twice that (memory per grain, docs/benchmarks.md).
+    private readonly ConcurrentDictionary<string, object> _entries = new(StringComparer.Ordinal);
+    private readonly int _maxEntries;
     private readonly Lock _gate = new();
     private long _epoch;
+    private int _count;
 
-    public StampCache(IOptions<StampCacheOptions> options)
-    {
-        if (options.Value.MaxEntries > 0)
-            _entries = new MemoryCache(new MemoryCacheOptions { SizeLimit = options.Value.MaxEntries });
-    }
+    public StampCache(IOptions<StampCacheOptions> options) => _maxEntries = options.Value.MaxEntries;
 
     /// <summary>Moves on with every forget and every clear; a fill takes it before asking the owner.</summary>
     public long Epoch => Volatile.Read(ref _epoch);
 
     public bool TryGet<T>(string key, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out T? value) where T : class
     {
-        value = _entries?.Get(key) as T;
+        value = _entries.TryGetValue(key, out var entry) ? entry as T : null;
         return value is not null;
     }
 
     /// <summary>Keeps what the owner answered, unless something was forgotten since <paramref name="epoch"/>.</summary>
     public void Store(string key, object value, long epoch)
     {
-        if (_entries is null)
+        if (_maxEntries == 0)
             return;
         lock (_gate)
         {
-            if (_epoch == epoch)
-                _entries.Set(key, value, new MemoryCacheEntryOptions { Size = 1 });
+            if (_epoch != epoch)
+                return;
+            // Full: a tenth goes, in the dictionary's own (hash) order, which no caller chooses.
+            if (_count >= _maxEntries)
+            {
+                foreach (var old in _entries.Keys.Take(Math.Max(1, _maxEntries / 10)).ToList())
+                    Remove(old);
+            }
+            if (_entries.TryAdd(key, value))
+                _count++;
+            else
+                _entries[key] = value;
         }
     }
 
@@ -51,7 +61,7 @@ public sealed class StampCache : IDisposable
         lock (_gate)
         {
             foreach (var key in keys)
-                _entries?.Remove(key);
+                Remove(key);
             _epoch++;
         }
     }
@@ -64,10 +74,15 @@ public sealed class StampCache : IDisposable
     {
         lock (_gate)
         {
-            _entries?.Clear();
+            _entries.Clear();
+            _count = 0;
             _epoch++;
         }
     }
 
-    public void Dispose() => _entries?.Dispose();
+    private void Remove(string key)
+    {
+        if (_entries.TryRemove(key, out _))
+            _count--;
+    }
 }
