@@ -1,4 +1,6 @@
+using System.Globalization;
 using System.Net;
+using System.Text.RegularExpressions;
 using PassGrains.Server.Pushes;
 using PassGrains.Server.Tests.Infrastructure;
 
@@ -66,6 +68,13 @@ public sealed class PacedPushTests(PacedPushServerFixture server) : IClassFixtur
         Assert.True(spread >= least, $"{herd.Count} pushes arrived within {spread.TotalSeconds:F2} s; at {PacedPushServerFixture.Ceiling}/s they take at least {least.TotalSeconds:F2} s");
         var busiest = BusiestSecond(herd.Select(r => r.ReceivedAt).ToList());
         Assert.True(busiest <= PacedPushServerFixture.Ceiling * 1.5 + burst, $"{busiest} pushes arrived within one second (ceiling {PacedPushServerFixture.Ceiling}/s)");
+
+        // The operator sees the pace: at most the ceiling.
+        using var scraped = await server.Client.SendAsync(HttpMethod.Get, "metrics");
+        var metrics = await Expect.Status(scraped, HttpStatusCode.OK);
+        var rate = Regex.Match(metrics, @"^passgrains_pushes_paced_per_second(?:\{[^}]*\})? (\S+)", RegexOptions.Multiline);
+        Assert.True(rate.Success, "/metrics has no passgrains_pushes_paced_per_second");
+        Assert.InRange(double.Parse(rate.Groups[1].Value, CultureInfo.InvariantCulture), 1, PacedPushServerFixture.Ceiling);
     }
 
     private async Task<(string Serial, WalletDevice Device)> BystanderAsync()

@@ -26,7 +26,7 @@ public sealed class PushMetrics : IDisposable
             description: "Pass types whose pushes are stopped because APNs refused their credential again and again (the cluster's alarms, as this silo last read them)");
         if (!pacer.Paces)
             return;
-        _meter.CreateObservableGauge("passgrains.pushes.paced_rate", () => pacer.Rate, unit: "{push}/s",
+        _meter.CreateObservableGauge("passgrains.pushes.paced_per_second", () => pacer.Rate, unit: null,
             description: "The most pushes a second this silo's dispatcher sends now (PassGrains:Pushes:Pacing: adapted to its load, never above the ceiling)");
         _meter.CreateObservableGauge("passgrains.pushes.pacing_delay", () => pacer.LastDelay.TotalSeconds, unit: "s",
             description: "How long a wallet web service request on this silo waited, as the pacer last read it: above the target latency the paced rate falls");
