@@ -15,7 +15,10 @@ public sealed class RecordingPushDispatcher : IPushDispatcher
     private readonly List<(string PushToken, int Times, TaskCompletionSource Sent)> _waiting = [];
     private readonly ConcurrentDictionary<string, Task> _holds = new(StringComparer.Ordinal);
 
-    private int SentCount(string pushToken) => Sent.Count(s => s.Target.PushToken == pushToken);
+    private readonly Dictionary<string, int> _sentCounts = new(StringComparer.Ordinal);
+
+    /// <summary>Pushes handed over to <paramref name="pushToken"/> (under the lock).</summary>
+    private int SentCount(string pushToken) => _sentCounts.GetValueOrDefault(pushToken);
 
     /// <summary>Completes once <paramref name="times"/> pushes to <paramref name="pushToken"/> were handed over (at once if they were).</summary>
     public Task SentTo(string pushToken, int times = 1)
@@ -46,8 +49,14 @@ public sealed class RecordingPushDispatcher : IPushDispatcher
         lock (_lock)
         {
             foreach (var target in targets)
+            {
                 Sent.Enqueue((passTypeIdentifier, serialNumber, target));
-            foreach (var waiter in _waiting.Where(w => SentCount(w.PushToken) >= w.Times).ToList())
+                _sentCounts[target.PushToken] = SentCount(target.PushToken) + 1;
+            }
+            if (_waiting.Count == 0)
+                return;
+            var tokens = targets.Select(t => t.PushToken).ToHashSet(StringComparer.Ordinal);
+            foreach (var waiter in _waiting.Where(w => tokens.Contains(w.PushToken) && SentCount(w.PushToken) >= w.Times).ToList())
             {
                 waiter.Sent.SetResult();
                 _waiting.Remove(waiter);
