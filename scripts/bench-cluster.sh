@@ -17,6 +17,8 @@ curl -sf -o /dev/null http://127.0.0.1:5402/ && { echo "port 5402 is taken: is a
 trap '"$root/scripts/cluster.sh" down >/dev/null 2>&1 || true; kill -9 $double 2>/dev/null || true' EXIT
 for _ in $(seq 1 120); do curl -sf -o /dev/null http://127.0.0.1:5402/ && break; sleep 0.5; done
 export PassGrains__Apns__Enabled=true PassGrains__Apns__Endpoint=https://127.0.0.1:5401/ PassGrains__Apns__TrustedCaPath=$work/apns-ca.pem
+# Devices of the stand-in never call back: the fan-out is timed unpaced (PUSH_PACING=true for the default pace).
+export PassGrains__Pushes__Pacing__Adaptive=${PUSH_PACING:-false}
 "$root/scripts/cluster.sh" up 3
 lb=http://127.0.0.1:5100; A="Authorization: Bearer ${PassGrains__IssuerApiKeys__0:-local-cluster-issuer-key}"
 python3 - "$root/samples/models/boarding.pass" "$work/model.zip" "$work/passes.ndjson" "$passes" <<'PY'

@@ -31,6 +31,9 @@ export PassGrains__PassTypes__0__CertificatePath=$work/certs/pass.p12 PassGrains
 export PassGrains__PassTypes__0__WwdrPath=$work/certs/wwdr.pem PassGrains__Apns__Endpoint=https://127.0.0.1:5301/
 export PassGrains__Apns__TrustedCaPath=$work/apns-ca.pem Logging__LogLevel__Default=Warning
 export PassGrains__Cluster__SiloPort=21311
+# The stand-in's devices never call back, so there is no load to pace by: this measures how fast the dispatcher can
+# send (PassGrains:Pushes:Pacing off). Set PUSH_PACING=true to see the default pace instead.
+export PassGrains__Pushes__Pacing__Adaptive=${PUSH_PACING:-false}
 dotnet "$root/src/PassGrains.Server/bin/Release/net10.0/PassGrains.Server.dll" >"$work/server.log" 2>&1 & pids+=($!)
 wait_for http://127.0.0.1:5300/openapi/v1.json
 python3 "$root/scripts/zip-model.py" "$models/small.pass" "$work/small.zip"

@@ -31,6 +31,11 @@ public class PushServerFixture : IAsyncLifetime, IDisposable
     /// <summary><c>PassGrains:Apns:AlarmRefusals</c>, or null for the default.</summary>
     protected virtual string? AlarmRefusals => "1";
 
+    /// <summary>Further settings of a fixture's server.</summary>
+    protected virtual void Configure(Dictionary<string, string?> configuration)
+    {
+    }
+
     public async Task InitializeAsync()
     {
         var chainDirectory = _root.Combine("chain");
@@ -45,6 +50,7 @@ public class PushServerFixture : IAsyncLifetime, IDisposable
         configuration["PassGrains:Apns:RetryDeadline"] = "00:00:10";
         if (AlarmRefusals is { } refusals)
             configuration["PassGrains:Apns:AlarmRefusals"] = refusals;
+        Configure(configuration);
         _app = PassGrainsApp.Build(["--urls", settings.BaseUrl.TrimEnd('/')], builder => builder.Configuration.AddInMemoryCollection(configuration));
         await _app.StartAsync();
         Client = new PassGrainsClient(new Uri(settings.BaseUrl));

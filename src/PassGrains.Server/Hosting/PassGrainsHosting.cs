@@ -57,6 +57,7 @@ public static class PassGrainsHosting
     /// <summary>The middleware every request passes, in order; the endpoints are mapped after it (PassGrainsApp).</summary>
     public static WebApplication UsePassGrains(this WebApplication app)
     {
+        app.UsePushPacing();
         app.UseHttpConventions();
         app.UseSecurity();
         app.UseTelemetry(dashboard: app.Services.GetRequiredService<OperatorApiKeys>().Any);

@@ -11,6 +11,8 @@ namespace PassGrains.Server.Pushes;
 /// concurrency per pass type over the pass type's pooled HTTP/2 connections; every requester gets
 /// the outcome. Dead tokens are removed through the device grain; repeated credential refusals (403, a failed
 /// TLS handshake) raise the pass type's alarm, which stops its pushes on every silo (<see cref="PushAlarms"/>).
+/// Each push goes when the silo's <see cref="PushPacer"/> gives it its turn, so a change of 60,000 devices wakes them at the rate
+/// this silo answers them; until then it waits here, still owed by whoever asked (and answered when the silo stops first).
 /// </summary>
 public sealed partial class PushDispatcher : IPushDispatcher, IHostedService, IDisposable
 {
@@ -25,6 +27,9 @@ public sealed partial class PushDispatcher : IPushDispatcher, IHostedService, ID
     private readonly Lock _lock = new();
     private readonly Dictionary<string, SemaphoreSlim> _limits = new(StringComparer.Ordinal);
     private Dictionary<(string PassType, string Token), PendingPush> _pending = [];
+
+    /// <summary>The send loop has ended: a request now is answered NotDelivered at once (still owed), never left waiting.</summary>
+    private bool _closed;
 
     /// <summary>One coalesced push: every requester waits on it; the devices it was sent for (usually one).</summary>
     private sealed class PendingPush
@@ -45,10 +50,13 @@ public sealed partial class PushDispatcher : IPushDispatcher, IHostedService, ID
 
     private readonly PushMetrics _metrics;
     private readonly TimeProvider _time;
+    private readonly PushPacer _pacer;
 
-    public PushDispatcher(ApnsClients clients, PushAlarms alarms, IGrainFactory grains, PushMetrics metrics, TimeProvider time, ILogger<PushDispatcher> logger)
+    public PushDispatcher(ApnsClients clients, PushAlarms alarms, IGrainFactory grains, PushMetrics metrics, PushPacer pacer, TimeProvider time,
+        ILogger<PushDispatcher> logger)
     {
         _metrics = metrics;
+        _pacer = pacer;
         _time = time;
         _clients = clients;
         _alarms = alarms;
@@ -62,6 +70,8 @@ public sealed partial class PushDispatcher : IPushDispatcher, IHostedService, ID
         var waits = new Task<PushOutcome>[targets.Count];
         lock (_lock)
         {
+            if (_closed)
+                return targets.Select(t => new PushReport(t.DeviceLibraryIdentifier, t.PushToken, PushOutcome.NotDelivered)).ToList();
             for (var i = 0; i < targets.Count; i++)
             {
                 var key = (passTypeIdentifier, targets[i].PushToken);
@@ -176,12 +186,66 @@ public sealed partial class PushDispatcher : IPushDispatcher, IHostedService, ID
                 batch = _pending;
                 _pending = [];
             }
-            foreach (var ((passType, token), pending) in batch)
-                inFlight.Add(SendOne(passType, token, pending));
+            if (_pacer.Paces)
+            {
+                if (!await StartPaced(batch, inFlight, stopping).ConfigureAwait(false))
+                    break;
+            }
+            else
+            {
+                foreach (var ((passType, token), pending) in batch)
+                    inFlight.Add(SendOne(passType, token, pending));
+            }
             inFlight.RemoveAll(t => t.IsCompleted);
         }
         await Task.WhenAll(inFlight).ConfigureAwait(false);
+        Dictionary<(string PassType, string Token), PendingPush> unsent;
+        lock (_lock)
+        {
+            _closed = true;
+            unsent = _pending;
+            _pending = [];
+        }
+        foreach (var pending in unsent.Values)
+            pending.Completion.TrySetResult(PushOutcome.NotDelivered);
     }
+
+    /// <summary>
+    /// Starts the batch's sends, each when the pacer gives it its turn (a push that will not be sent takes none). False when
+    /// the silo stopped first: the pushes not started are answered NotDelivered, so they stay owed by their passes and groups.
+    /// </summary>
+    private async ValueTask<bool> StartPaced(Dictionary<(string PassType, string Token), PendingPush> batch, List<Task> inFlight, CancellationToken stopping)
+    {
+        var pushes = new List<KeyValuePair<(string PassType, string Token), PendingPush>>(batch.Count);
+        foreach (var push in batch)
+        {
+            if (WillSend(push.Key.PassType))
+                pushes.Add(push);
+            else
+                inFlight.Add(SendOne(push.Key.PassType, push.Key.Token, push.Value));
+        }
+        var next = 0;
+        while (next < pushes.Count)
+        {
+            int turns;
+            try
+            {
+                turns = await _pacer.TakeAsync(pushes.Count - next, stopping).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                for (; next < pushes.Count; next++)
+                    pushes[next].Value.Completion.TrySetResult(PushOutcome.NotDelivered);
+                return false;
+            }
+            for (; turns > 0; turns--, next++)
+                inFlight.Add(SendOne(pushes[next].Key.PassType, pushes[next].Key.Token, pushes[next].Value));
+        }
+        return true;
+    }
+
+    /// <summary>Whether a push for the pass type goes to APNs now (not when pushes are off, the pass type unknown or stopped by an alarm).</summary>
+    private bool WillSend(string passType) => _clients.Enabled && _clients.For(passType) is not null && !_alarms.IsStopped(passType);
 
     private async Task SendOne(string passType, string token, PendingPush pending)
     {

@@ -6,7 +6,8 @@ namespace PassGrains.Server.Pushes;
 
 /// <summary>
 /// Push instruments on the <c>PassGrains</c> meter: pushes by outcome and APNs reason, the pass types
-/// whose pushes are stopped by an alarm, and pushes waiting for APNs (for OpenTelemetry/Prometheus exporters to pick up).
+/// whose pushes are stopped by an alarm, pushes waiting for APNs, and the paced rate with the load it follows (for
+/// OpenTelemetry/Prometheus exporters to pick up).
 /// </summary>
 public sealed class PushMetrics : IDisposable
 {
@@ -16,13 +17,19 @@ public sealed class PushMetrics : IDisposable
     private readonly Counter<long> _pushes;
     private readonly PassTypes.PassTypeRegistry _passTypes;
 
-    public PushMetrics(IMeterFactory meters, PushAlarms alarms, PassTypes.PassTypeRegistry passTypes)
+    public PushMetrics(IMeterFactory meters, PushAlarms alarms, PassTypes.PassTypeRegistry passTypes, PushPacer pacer)
     {
         _passTypes = passTypes;
         _meter = meters.Create(MeterName);
         _pushes = _meter.CreateCounter<long>("passgrains.pushes", unit: "{push}", description: "APNs pushes by outcome and reason");
         _meter.CreateObservableGauge("passgrains.push_alarms", () => alarms.Count, unit: "{pass type}",
             description: "Pass types whose pushes are stopped because APNs refused their credential again and again (the cluster's alarms, as this silo last read them)");
+        if (!pacer.Paces)
+            return;
+        _meter.CreateObservableGauge("passgrains.pushes.paced_per_second", () => pacer.Rate, unit: null,
+            description: "The most pushes a second this silo's dispatcher sends now (PassGrains:Pushes:Pacing: adapted to its load, never above the ceiling)");
+        _meter.CreateObservableGauge("passgrains.pushes.pacing_delay", () => pacer.LastDelay.TotalSeconds, unit: "s",
+            description: "How long a wallet web service request on this silo waited, as the pacer last read it: above the target latency the paced rate falls");
     }
 
     /// <summary>The dispatcher hands in how many pushes it holds: it records into this class, so this class cannot be handed the dispatcher.</summary>
