@@ -56,6 +56,21 @@ public sealed class PostgresClusterTests : IDisposable
             ServerSettings.ClusterSilo(_root.Combine("silo2"), chain, secret, database, certificate));
     }
 
+    /// <summary>
+    /// The boarding template uploaded through silo one, and a group (gate A1) with one pass (seat 1A) made through silo
+    /// two: a pass whose pass, group and template grains are reached from both silos.
+    /// </summary>
+    private static async Task<(string GroupId, string Serial, IssuedPass Issued)> GroupedPassAsync(PassGrainsClient viaOne, PassGrainsClient viaTwo, string prefix)
+    {
+        using (var upload = await viaOne.UploadTemplateAsync("boarding", ModelZip.FromFolder(TestEnvironment.Model("boarding"))))
+            await Expect.Status(upload, HttpStatusCode.Created);
+        var groupId = TestEnvironment.UniqueId($"{prefix}-group");
+        using (var group = await viaTwo.PutGroupAsync(groupId, new { templateId = "boarding", fields = new { gate = "A1" } }))
+            await Expect.Status(group, HttpStatusCode.Created);
+        var serial = TestEnvironment.UniqueId(prefix);
+        return (groupId, serial, await viaTwo.IssueAsync(new { templateId = "boarding", serialNumber = serial, groupId, fields = new { seat = "1A" } }));
+    }
+
     /// <summary>Sends until the answer is something other than 503 (failover in progress), then expects 200.</summary>
     private static async Task<HttpResponseMessage> UntilServedAsync(Func<Task<HttpResponseMessage>> send, DateTime until)
     {
@@ -81,14 +96,7 @@ public sealed class PostgresClusterTests : IDisposable
         await using var two = await ServerProcess.StartAsync(second);
         using var viaOne = new PassGrainsClient(new Uri(first.BaseUrl));
         using var viaTwo = new PassGrainsClient(new Uri(second.BaseUrl));
-
-        using (var upload = await viaOne.UploadTemplateAsync("boarding", ModelZip.FromFolder(TestEnvironment.Model("boarding"))))
-            await Expect.Status(upload, HttpStatusCode.Created);
-        var groupId = TestEnvironment.UniqueId("kept-group");
-        using (var group = await viaTwo.PutGroupAsync(groupId, new { templateId = "boarding", fields = new { gate = "A1" } }))
-            await Expect.Status(group, HttpStatusCode.Created);
-        var serial = TestEnvironment.UniqueId("kept");
-        var issued = await viaTwo.IssueAsync(new { templateId = "boarding", serialNumber = serial, groupId, fields = new { seat = "1A" } });
+        var (groupId, serial, issued) = await GroupedPassAsync(viaOne, viaTwo, "kept");
         var link = new Uri(issued.DownloadUrl).PathAndQuery;
         async Task<byte[]> FromOneAsync()
         {
@@ -121,13 +129,7 @@ public sealed class PostgresClusterTests : IDisposable
         await using var two = await ServerProcess.StartAsync(second);
         using var viaOne = new PassGrainsClient(new Uri(first.BaseUrl));
         using var viaTwo = new PassGrainsClient(new Uri(second.BaseUrl));
-        using (var upload = await viaOne.UploadTemplateAsync("boarding", ModelZip.FromFolder(TestEnvironment.Model("boarding"))))
-            await Expect.Status(upload, HttpStatusCode.Created);
-        var groupId = TestEnvironment.UniqueId("cached-group");
-        using (var group = await viaTwo.PutGroupAsync(groupId, new { templateId = "boarding", fields = new { gate = "A1" } }))
-            await Expect.Status(group, HttpStatusCode.Created);
-        var serial = TestEnvironment.UniqueId("cached");
-        var issued = await viaTwo.IssueAsync(new { templateId = "boarding", serialNumber = serial, groupId, fields = new { seat = "1A" } });
+        var (groupId, serial, issued) = await GroupedPassAsync(viaOne, viaTwo, "cached");
         var token = (await viaOne.DownloadAsync(issued.DownloadUrl, serial)).AuthenticationToken;
         var onOne = new WalletDevice(viaOne.Http, first.BaseUrl);
         var onTwo = new WalletDevice(viaTwo.Http, second.BaseUrl, onOne.DeviceLibraryIdentifier, onOne.PushToken);
