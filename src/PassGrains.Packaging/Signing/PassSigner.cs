@@ -153,7 +153,7 @@ public sealed class PassSigner : IDisposable
             return false;
         try
         {
-            certificate.Verify(issuer.GetPublicKey());
+            certificate.Verify(CertificateKeys.Of(issuer));
             return true;
         }
         catch (Exception e) when (e is InvalidKeyException or SignatureException or Org.BouncyCastle.Security.Certificates.CertificateException or CryptographicException)

@@ -184,7 +184,9 @@ public static class PassVerifier
 
         try
         {
-            if (!signerInfo.Verify(signerCertificate))
+            // The key overload: the certificate overload would build the key again (CertificateKeys says why); the
+            // signing time against the certificate's validity is checked below, with its own message.
+            if (!signerInfo.Verify(CertificateKeys.Of(signerCertificate)))
                 problems.Add(PassProblem.Error("signature", "", PassRules.Signature,
                     "the signature does not verify over manifest.json: manifest.json was changed after signing, or the signature was made with another key. Rebuild the pass"));
         }
