@@ -9,6 +9,6 @@ namespace PassGrains.Abstractions;
 /// </summary>
 public interface IStampCacheService : IGrainService
 {
-    /// <summary>Drops these keys (<see cref="StampCacheKeys"/>) from this silo's cache.</summary>
-    Task Forget(string[] keys);
+    /// <summary>Drops these keys from this silo's cache.</summary>
+    Task Forget(StampCacheKey[] keys);
 }

@@ -81,7 +81,7 @@ public sealed class DeviceGrain(
             state.State.PassTypes[passTypeIdentifier] = registrations = new DevicePassTypeState();
         registrations.Registrations[serialNumber] = pushToken;
         if (existing is null)
-            Watchers.Owe(StampCacheKeys.DeviceSerials(DeviceLibraryIdentifier, passTypeIdentifier));
+            Watchers.Owe(StampCacheKey.DeviceSerials(DeviceLibraryIdentifier, passTypeIdentifier));
         await WriteAndTell();
         return existing is null;
     }
@@ -92,7 +92,7 @@ public sealed class DeviceGrain(
             return;
         if (registrations.Registrations.Count == 0)
             state.State.PassTypes.Remove(passTypeIdentifier);
-        Watchers.Owe(StampCacheKeys.DeviceSerials(DeviceLibraryIdentifier, passTypeIdentifier));
+        Watchers.Owe(StampCacheKey.DeviceSerials(DeviceLibraryIdentifier, passTypeIdentifier));
         await WriteAndTell();
     }
 
@@ -124,7 +124,7 @@ public sealed class DeviceGrain(
             registrations.Registrations.Remove(serial);
         if (registrations.Registrations.Count == 0)
             state.State.PassTypes.Remove(passTypeIdentifier);
-        Watchers.Owe(StampCacheKeys.DeviceSerials(DeviceLibraryIdentifier, passTypeIdentifier));
+        Watchers.Owe(StampCacheKey.DeviceSerials(DeviceLibraryIdentifier, passTypeIdentifier));
         await WriteAndTell();
         foreach (var serial in dead)
             await GrainFactory.GetGrain<IPassGrain>(GrainKeys.Pass(passTypeIdentifier, serial)).RemoveRegistration(DeviceLibraryIdentifier, pushToken);

@@ -172,7 +172,7 @@ public sealed class GroupGrain(
         finally
         {
             if (before is not null && state.State.Stamp != before)
-                Watchers.Owe(StampCacheKeys.Group(GrainKeys.ParseGroup(this.GetPrimaryKeyString())));
+                Watchers.Owe(StampCacheKey.Group(GrainKeys.ParseGroup(this.GetPrimaryKeyString())));
         }
         await FlushCacheForgetsAsync();
     }

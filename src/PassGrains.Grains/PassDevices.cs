@@ -40,7 +40,7 @@ public sealed partial class PassGrain
     private bool OwesFanOut => State.Index is { } index && index.PushedVersion < State.Version;
 
     /// <summary>Nothing is owed: no pushes of registrations in the state, no version to fan out to the index.</summary>
-    private bool OwesNothing => State.OwedPushes.Count == 0 && !OwesFanOut;
+    private bool OwesNothing => State.OwedPushCount == 0 && !OwesFanOut;
 
     /// <summary>
     /// The devices registered, counted from where they are: the state's, and each occupied shard's entries (one call per

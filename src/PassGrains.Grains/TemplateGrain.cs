@@ -32,7 +32,7 @@ public sealed class TemplateGrain(
         state.State.PassTypeIdentifier = passTypeIdentifier;
         state.State.Stamp = state.State.Stamp.Next(time.GetUtcNow());
         if (!created)
-            Watchers.Owe(StampCacheKeys.Template(GrainKeys.ParseTemplate(this.GetPrimaryKeyString())));
+            Watchers.Owe(StampCacheKey.Template(GrainKeys.ParseTemplate(this.GetPrimaryKeyString())));
         await state.WriteOrForgetAsync(this);
         await FlushCacheForgetsAsync();
         return new TemplatePutResult(created, state.State.Revision);

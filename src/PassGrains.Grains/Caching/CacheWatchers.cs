@@ -1,3 +1,5 @@
+using PassGrains.Abstractions;
+
 namespace PassGrains.Grains.Caching;
 
 /// <summary>
@@ -15,7 +17,7 @@ public sealed class CacheWatchers(StampCacheBroadcast? broadcast)
 {
     // Silos are few: an array (32 bytes for one) rather than a set, made on first use (memory per grain, docs/benchmarks.md).
     private SiloAddress[]? _watchers;
-    private HashSet<string>? _owed;
+    private HashSet<StampCacheKey>? _owed;
     private bool _watchersUnknown = true;
     private long _owedCount;
 
@@ -27,11 +29,11 @@ public sealed class CacheWatchers(StampCacheBroadcast? broadcast)
             _watchers = [.. _watchers, watcher];
     }
 
-    public void Owe(string key)
+    public void Owe(StampCacheKey key)
     {
         if (broadcast is null)
             return;
-        (_owed ??= new HashSet<string>(StringComparer.Ordinal)).Add(key);
+        (_owed ??= []).Add(key);
         _owedCount++;
     }
 

@@ -12,21 +12,21 @@ public sealed class CachedDeviceReads(StampCache cache, StampCacheBroadcast silo
     /// <summary>The issued pass's view; null when no such pass is issued.</summary>
     public async ValueTask<PassView?> PassAsync(string passTypeIdentifier, string serialNumber)
     {
-        var key = StampCacheKeys.Pass(passTypeIdentifier, serialNumber);
-        if (cache.TryGet(key, out PassView? view))
+        if (cache.TryGet(StampCacheKey.Pass(passTypeIdentifier, serialNumber), out PassView? view))
             return view;
         var epoch = cache.Epoch;
         view = await grains.GetGrain<IPassGrain>(GrainKeys.Pass(passTypeIdentifier, serialNumber)).WatchView(silo.LocalSilo);
+        // Keyed by the view's own strings, not the request's: they are the pass state's when the pass lives on this silo.
         if (view is not null)
-            cache.Store(key, view, epoch);
+            cache.Store(StampCacheKey.Pass(view.PassTypeIdentifier, view.SerialNumber), view, epoch);
         return view;
     }
 
     /// <summary>The pass's effective stamp from its view and its group's and template's stamps.</summary>
     public async ValueTask<EffectiveStamp> EffectiveStampAsync(PassView view)
     {
-        var group = view.GroupId is { } groupId ? StampAsync(StampCacheKeys.Group(groupId), () => grains.GetGrain<IGroupGrain>(GrainKeys.Group(groupId)).WatchStamp(silo.LocalSilo)) : default;
-        var template = StampAsync(StampCacheKeys.Template(view.TemplateId), () => grains.GetGrain<ITemplateGrain>(GrainKeys.Template(view.TemplateId)).WatchStamp(silo.LocalSilo));
+        var group = view.GroupId is { } groupId ? GroupStampAsync(groupId) : default;
+        var template = TemplateStampAsync(view.TemplateId);
         return view.Effective(await group, await template);
     }
 
@@ -49,7 +49,7 @@ public sealed class CachedDeviceReads(StampCache cache, StampCacheBroadcast silo
 
     private async ValueTask<IReadOnlyList<string>> SerialsAsync(string deviceLibraryIdentifier, string passTypeIdentifier)
     {
-        var key = StampCacheKeys.DeviceSerials(deviceLibraryIdentifier, passTypeIdentifier);
+        var key = StampCacheKey.DeviceSerials(deviceLibraryIdentifier, passTypeIdentifier);
         if (cache.TryGet(key, out IReadOnlyList<string>? serials))
             return serials;
         var epoch = cache.Epoch;
@@ -60,15 +60,31 @@ public sealed class CachedDeviceReads(StampCache cache, StampCacheBroadcast silo
         return serials;
     }
 
-    private async ValueTask<UpdateStamp> StampAsync(string key, Func<Task<UpdateStamp?>> ask)
+    // One method per owner rather than one taking a callback: a hit allocates nothing, not even a closure.
+    private async ValueTask<UpdateStamp> GroupStampAsync(string groupId)
     {
+        var key = StampCacheKey.Group(groupId);
         if (cache.TryGet(key, out StampBox? box))
             return box.Stamp;
         var epoch = cache.Epoch;
-        if (await ask() is not { } stamp)
+        return Keep(key, await grains.GetGrain<IGroupGrain>(GrainKeys.Group(groupId)).WatchStamp(silo.LocalSilo), epoch);
+    }
+
+    private async ValueTask<UpdateStamp> TemplateStampAsync(string templateId)
+    {
+        var key = StampCacheKey.Template(templateId);
+        if (cache.TryGet(key, out StampBox? box))
+            return box.Stamp;
+        var epoch = cache.Epoch;
+        return Keep(key, await grains.GetGrain<ITemplateGrain>(GrainKeys.Template(templateId)).WatchStamp(silo.LocalSilo), epoch);
+    }
+
+    private UpdateStamp Keep(StampCacheKey key, UpdateStamp? stamp, long epoch)
+    {
+        if (stamp is not { } kept)
             return UpdateStamp.None;
-        cache.Store(key, new StampBox(stamp), epoch);
-        return stamp;
+        cache.Store(key, new StampBox(kept), epoch);
+        return kept;
     }
 
     /// <summary>A stamp as a cache entry (the cache keeps references).</summary>

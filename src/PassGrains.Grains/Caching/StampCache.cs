@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
+using PassGrains.Abstractions;
 
 namespace PassGrains.Grains.Caching;
 
@@ -15,9 +16,9 @@ namespace PassGrains.Grains.Caching;
 /// </remarks>
 public sealed class StampCache
 {
-    // A plain dictionary rather than MemoryCache: an entry costs its key, its value and one node (about 250 bytes for a
-    // pass), where MemoryCache's entries cost twice that (memory per grain, docs/benchmarks.md).
-    private readonly ConcurrentDictionary<string, object> _entries = new(StringComparer.Ordinal);
+    // A plain dictionary rather than MemoryCache: an entry costs its value and one node (about 150 bytes for a pass whose
+    // key holds its grain's strings), where MemoryCache's entries cost three times that (memory per grain, docs/benchmarks.md).
+    private readonly ConcurrentDictionary<StampCacheKey, object> _entries = new();
     private readonly int _maxEntries;
     private readonly Lock _gate = new();
     private long _epoch;
@@ -28,14 +29,14 @@ public sealed class StampCache
     /// <summary>Moves on with every forget and every clear; a fill takes it before asking the owner.</summary>
     public long Epoch => Volatile.Read(ref _epoch);
 
-    public bool TryGet<T>(string key, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out T? value) where T : class
+    public bool TryGet<T>(StampCacheKey key, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out T? value) where T : class
     {
         value = _entries.TryGetValue(key, out var entry) ? entry as T : null;
         return value is not null;
     }
 
     /// <summary>Keeps what the owner answered, unless something was forgotten since <paramref name="epoch"/>.</summary>
-    public void Store(string key, object value, long epoch)
+    public void Store(StampCacheKey key, object value, long epoch)
     {
         if (_maxEntries == 0)
             return;
@@ -56,7 +57,7 @@ public sealed class StampCache
         }
     }
 
-    public void Forget(IEnumerable<string> keys)
+    public void Forget(IEnumerable<StampCacheKey> keys)
     {
         lock (_gate)
         {
@@ -80,7 +81,7 @@ public sealed class StampCache
         }
     }
 
-    private void Remove(string key)
+    private void Remove(StampCacheKey key)
     {
         if (_entries.TryRemove(key, out _))
             _count--;

@@ -14,7 +14,7 @@ public sealed class StampCacheBroadcast(IServiceProvider services, IClusterMembe
     /// <paramref name="keys"/>. Throws when a silo that may be alive did not take it: the change must then not be
     /// acknowledged, since that silo could still answer from the old value.
     /// </summary>
-    public Task ForgetAsync(IReadOnlyCollection<SiloAddress> watchers, bool everyone, string[] keys)
+    public Task ForgetAsync(IReadOnlyCollection<SiloAddress> watchers, bool everyone, StampCacheKey[] keys)
     {
         var targets = new HashSet<SiloAddress>(watchers);
         if (everyone)
@@ -29,7 +29,7 @@ public sealed class StampCacheBroadcast(IServiceProvider services, IClusterMembe
         return Task.WhenAll(targets.Select(silo => ForgetAtAsync(silo, keys)));
     }
 
-    private async Task ForgetAtAsync(SiloAddress silo, string[] keys)
+    private async Task ForgetAtAsync(SiloAddress silo, StampCacheKey[] keys)
     {
         if (silo.Equals(local.SiloAddress))
         {

@@ -11,7 +11,7 @@ public sealed class StampCacheService(GrainId id, Silo silo, Microsoft.Extension
 {
     private Task? _watchingMembership;
 
-    Task IStampCacheService.Forget(string[] keys)
+    Task IStampCacheService.Forget(StampCacheKey[] keys)
     {
         cache.Forget(keys);
         return Task.CompletedTask;
