@@ -12,12 +12,16 @@
 #   WHERE    node (one server, SQLite), cluster (scripts/cluster.sh up 3: three silos, PostgreSQL, the balancer) or "node cluster" (default)
 #   MODELS   samples/models names, default "event small"
 # e.g. scripts/bench-herd.sh 60000 node event; scripts/bench-herd.sh 100000 cluster event
+# HERD_WARMUP (default 1000, a tenth below 10,000 devices): devices of a second group changed once, untimed, first.
 # Ports: HERD_PORT (default 5710: server; +1 APNs stand-in, +2 bare Kestrel; cluster balancer +10, silos +11..+13);
 # the cluster's PostgreSQL on PASSGRAINS_CLUSTER_PG_PORT (default 55470 here). Setup (issuing, installing) is timed apart.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 devices=${1:-2000}; where=${2:-node cluster}; models=${3:-event small}
 port=${HERD_PORT:-5710}
+# Devices of a group of their own changed once before the measured change (not timed): the measured herd meets a
+# server that has pushed before, as a running one has. HERD_WARMUP=0 measures a server's very first change.
+warmup=${HERD_WARMUP:-$(( devices < 10000 ? devices / 10 : 1000 ))}
 work=${BENCH_WORK:-$root/.bench}/herd; rm -rf "$work"; mkdir -p "$work"
 dotnet build -c Release "$root/src/PassGrains.Server" -v quiet -nologo >/dev/null
 dotnet build -c Release "$root/src/PassGrains.Cli" -v quiet -nologo >/dev/null
@@ -61,7 +65,7 @@ herd() { # MODEL SERVER_URL CPU_PIDS
   echo "openssl speed -seconds 3 -multi $(nproc) rsa2048: $sign signatures/s"
   "${bench[@]}" herd --server "$2" --api-key "$key" --template "$1" --devices "$devices" --apns-port $((port + 1)) --apns-certs "$work/apns" \
     --wwdr "$work/certs/wwdr.pem" --sign-per-second "$sign" --bare "http://127.0.0.1:$((port + 2))/" --sample-out "$work/sample.pkpass" \
-    --cpu-pids "$3" --patience 60 ${HERD_ARGS:-}
+    --cpu-pids "$3" --patience 60 --warm-up "$warmup" ${HERD_ARGS:-}
 }
 
 for w in $where; do

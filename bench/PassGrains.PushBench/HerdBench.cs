@@ -18,9 +18,11 @@ using PassGrains.Packaging.Verification;
 /// <param name="Patience">Per request, from sending to the last byte of the answer; past it the device gives up and asks again later.</param>
 /// <param name="SignPerSecond">RSA-2048 signatures per second of all cores (openssl speed -multi), for the floor.</param>
 /// <param name="Bare">A bare Kestrel serving the same pass's bytes at /pkpass, for the transfer part of the floor.</param>
+/// <param name="WarmUp">Devices of a group of their own, changed once before the measured change, so that the measured herd meets a server
+/// that has pushed and served a change before (as a running server has), not one compiling its push path for the first time.</param>
 internal sealed record HerdOptions(Uri Server, string ApiKey, string PassType, string Template, int Devices, int Connections, int SetupConcurrency,
     string? WwdrPath, int CheckEvery, TimeSpan Patience, TimeSpan Deadline, double SignPerSecond, Uri? Bare, string SamplePath,
-    IReadOnlyList<int> CpuPids, int ApnsPort, string ApnsCertificates);
+    IReadOnlyList<int> CpuPids, int ApnsPort, string ApnsCertificates, int WarmUp);
 
 /// <summary>
 /// The device herd (issue 13): N devices, each holding its own pass of one group and registered with its own push
@@ -52,6 +54,10 @@ internal sealed class HerdBench(HerdOptions options) : IDisposable
     private readonly Org.BouncyCastle.X509.X509Certificate? _wwdr = options.WwdrPath is null ? null
         : new Org.BouncyCastle.X509.X509CertificateParser().ReadCertificate(File.ReadAllBytes(options.WwdrPath));
 
+    // Each of the connections may be reading a pass at once; ArrayPool<byte>.Shared keeps a few dozen large arrays, so
+    // past them every download would allocate a fresh megabyte (and the driver's collections would count against the herd).
+    private readonly ArrayPool<byte> _bodies = ArrayPool<byte>.Create(maxArrayLength: 8 << 20, maxArraysPerBucket: options.Connections + 64);
+
     private readonly ConcurrentDictionary<string, Device> _byToken = new(StringComparer.OrdinalIgnoreCase);
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly Counters _counters = new();
@@ -70,18 +76,40 @@ internal sealed class HerdBench(HerdOptions options) : IDisposable
         await using var apns = await ApnsStandIn.StartAsync(options.ApnsPort, 0, null, options.ApnsCertificates, OnPush);
 
         var setup = Stopwatch.StartNew();
-        await IssueAsync(group);
+        await IssueAsync(group, options.Devices);
         Console.WriteLine($"setup: issued {options.Devices} passes in group {group} (batch job): {setup.Elapsed.TotalSeconds:F1} s");
         var install = Stopwatch.StartNew();
-        await InstallAsync(group, run);
+        _devicesList = await InstallAsync(group, run, options.Devices, options.SamplePath);
         Console.WriteLine($"setup: {options.Devices} devices downloaded their pass, registered and listed ({options.SetupConcurrency} at a time): {install.Elapsed.TotalSeconds:F1} s; setup total {setup.Elapsed.TotalSeconds:F1} s");
+        var warmGroup = $"{group}-warm";
+        Device[] warm = [];
+        if (options.WarmUp > 0)
+        {
+            await IssueAsync(warmGroup, options.WarmUp);
+            warm = await InstallAsync(warmGroup, $"{run}w", options.WarmUp, samplePath: null);
+        }
 
         var floor = await FloorAsync();
+
+        if (warm.Length > 0)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(1.1));
+            _expectedGate = $"W{run}";
+            var warming = Stopwatch.StartNew();
+            using (var put = await _issuer.PutAsync($"api/groups/{warmGroup}", Json(new { fields = new { gate = _expectedGate } })))
+                put.EnsureSuccessStatusCode();
+            while (warm.Any(d => d.HeldNewTicks == 0 || d.Busy) && warming.Elapsed < options.Deadline)
+                await Task.Delay(50);
+            Console.WriteLine($"warm-up (not measured): a change of group {warmGroup}, {warm.Length} devices, all current: {warm.All(d => d.HeldNewTicks != 0)}, " +
+                $"in {warming.Elapsed.TotalSeconds:F2} s; 5xx {_counters.Status5xx}, timeouts {_counters.Timeouts}");
+        }
 
         // The tag a list answers stays a second behind the listing; let the last one's second pass so the change is after every tag.
         await Task.Delay(TimeSpan.FromSeconds(1.1));
         _counters.Reset();
         _expectedGate = $"H{run}";
+        var serverBefore = await ServerRuntimeAsync();
+        var driverRuntimeBefore = DriverRuntime();
         var cpuBefore = CpuSeconds(options.CpuPids);
         var driverBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var changeWatch = Stopwatch.StartNew();
@@ -96,12 +124,17 @@ internal sealed class HerdBench(HerdOptions options) : IDisposable
         var toLast = allCurrent ? Seconds(last - _changeTicks) : changeWatch.Elapsed.TotalSeconds;
         var cpuAfter = CpuSeconds(options.CpuPids);
         var driverCpu = (Process.GetCurrentProcess().TotalProcessorTime - driverBefore).TotalSeconds;
+        var driverRuntime = DriverRuntime() - driverRuntimeBefore;
+        var serverRuntime = await ServerRuntimeAsync() - serverBefore;
         // Late pushes (a second one for a device) would show here.
         await Task.Delay(TimeSpan.FromSeconds(3));
         while (_devicesList.Any(d => d.Busy) && changeWatch.Elapsed < options.Deadline + TimeSpan.FromSeconds(30))
             await Task.Delay(50);
 
         Report(answered, toLast, allCurrent, floor, cpuAfter - cpuBefore, driverCpu);
+        if (serverRuntime is not null)
+            Console.WriteLine($"server runtime from the change to the last device (the silo that answered /metrics): {serverRuntime}");
+        Console.WriteLine($"driver runtime meanwhile: {driverRuntime}");
         return allCurrent ? 0 : 1;
     }
 
@@ -129,11 +162,11 @@ internal sealed class HerdBench(HerdOptions options) : IDisposable
         Console.WriteLine($"driver CPU (devices, APNs stand-in, checks) meanwhile: {driverCpu:F1} s = {driverCpu / toLast:F2} cores");
     }
 
-    private async Task IssueAsync(string group)
+    private async Task IssueAsync(string group, int count)
     {
         (await _issuer.PutAsync($"api/groups/{group}", Json(new { templateId = options.Template, fields = new { gate = "1" } }))).EnsureSuccessStatusCode();
         var lines = new StringBuilder();
-        for (var i = 0; i < options.Devices; i++)
+        for (var i = 0; i < count; i++)
             lines.Append(JsonSerializer.Serialize(new { templateId = options.Template, groupId = group, serialNumber = $"{group}-{i}" })).Append('\n');
         using var posted = await _issuer.PostAsync("api/passes/batch", new StringContent(lines.ToString(), Encoding.UTF8, "application/x-ndjson"));
         posted.EnsureSuccessStatusCode();
@@ -146,11 +179,11 @@ internal sealed class HerdBench(HerdOptions options) : IDisposable
     }
 
     /// <summary>Each device as Wallet installs a pass: download it (for its token), register with a push token, list (for a first tag).</summary>
-    private async Task InstallAsync(string group, string run)
+    private async Task<Device[]> InstallAsync(string group, string run, int count, string? samplePath)
     {
-        var devices = new Device[options.Devices];
+        var devices = new Device[count];
         var failures = 0;
-        await Parallel.ForEachAsync(Enumerable.Range(0, options.Devices), new ParallelOptions { MaxDegreeOfParallelism = options.SetupConcurrency }, async (i, cancellation) =>
+        await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = options.SetupConcurrency }, async (i, cancellation) =>
         {
             try
             {
@@ -159,8 +192,8 @@ internal sealed class HerdBench(HerdOptions options) : IDisposable
                 using var download = await _devices.GetAsync(info!["downloadUrl"]!.GetValue<string>(), cancellation);
                 download.EnsureSuccessStatusCode();
                 var bytes = await download.Content.ReadAsByteArrayAsync(cancellation);
-                if (i == 0)
-                    await File.WriteAllBytesAsync(options.SamplePath, bytes, cancellation);
+                if (i == 0 && samplePath is not null)
+                    await File.WriteAllBytesAsync(samplePath, bytes, cancellation);
                 var (passJson, manifestHash) = Unpack(bytes, bytes.Length);
                 var device = new Device(serial, $"herd{run}{i:x8}", $"{i:x8}{RandomNumberGenerator.GetHexString(56, lowercase: true)}",
                     passJson["authenticationToken"]!.GetValue<string>(), new Uri(passJson["webServiceURL"]!.GetValue<string>()))
@@ -191,8 +224,37 @@ internal sealed class HerdBench(HerdOptions options) : IDisposable
         });
         if (failures > 0)
             throw new InvalidOperationException($"{failures} devices could not be installed");
-        _devicesList = devices;
-        Console.WriteLine($"setup: checks of installed passes: {_counters.Checked}, failed: {_counters.CheckFailed}");
+        Console.WriteLine($"setup: checks of installed passes of {group}: {_counters.Checked}, failed: {_counters.CheckFailed}");
+        return devices;
+    }
+
+    /// <summary>The server's JIT and GC totals from its Prometheus endpoint (the issuer key reads it); null when it does not answer.</summary>
+    private async Task<RuntimeFigures?> ServerRuntimeAsync()
+    {
+        try
+        {
+            var text = await _issuer.GetStringAsync("metrics");
+            double Sum(string name, string? label = null) => text.Split('\n')
+                .Where(l => l.StartsWith(name + "{", StringComparison.Ordinal) && (label is null || l.Contains(label, StringComparison.Ordinal)))
+                .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture));
+            return new RuntimeFigures(Sum("dotnet_jit_compilation_time_seconds_total"), Sum("dotnet_gc_pause_time_seconds_total"),
+                (long)Sum("dotnet_gc_collections_total", "\"gen0\""), (long)Sum("dotnet_gc_collections_total", "\"gen1\""), (long)Sum("dotnet_gc_collections_total", "\"gen2\""));
+        }
+        catch (Exception e) when (e is HttpRequestException or FormatException)
+        {
+            return null;
+        }
+    }
+
+    private static RuntimeFigures DriverRuntime() => new(System.Runtime.JitInfo.GetCompilationTime().TotalSeconds, GC.GetTotalPauseDuration().TotalSeconds,
+        GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
+
+    private sealed record RuntimeFigures(double JitSeconds, double GcPauseSeconds, long Gen0, long Gen1, long Gen2)
+    {
+        public static RuntimeFigures? operator -(RuntimeFigures? after, RuntimeFigures? before) => after is null || before is null ? null
+            : new(after.JitSeconds - before.JitSeconds, after.GcPauseSeconds - before.GcPauseSeconds, after.Gen0 - before.Gen0, after.Gen1 - before.Gen1, after.Gen2 - before.Gen2);
+
+        public override string ToString() => $"JIT {JitSeconds:F2} s, GC pauses {GcPauseSeconds:F2} s, collections gen0 {Gen0} / gen1 {Gen1} / gen2 {Gen2}";
     }
 
     /// <summary>N × (one signature + sending the pass's bytes) over the cores: N / signatures per second of all cores + N / bare Kestrel's transfer rate of the same bytes.</summary>
@@ -226,7 +288,7 @@ internal sealed class HerdBench(HerdOptions options) : IDisposable
                 using var response = await _devices.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, cancellation);
                 response.EnsureSuccessStatusCode();
                 var (buffer, length) = await ReadBodyAsync(response, cancellation);
-                ArrayPool<byte>.Shared.Return(buffer);
+                _bodies.Return(buffer);
                 if (length != expected)
                     throw new InvalidOperationException($"bare Kestrel sent {length} bytes, not {expected}");
                 Interlocked.Increment(ref count);
@@ -342,7 +404,7 @@ internal sealed class HerdBench(HerdOptions options) : IDisposable
                 }
                 finally
                 {
-                    ArrayPool<byte>.Shared.Return(buffer);
+                    _bodies.Return(buffer);
                 }
             });
             if (fetched is null)
@@ -406,10 +468,10 @@ internal sealed class HerdBench(HerdOptions options) : IDisposable
         _ => null,
     };
 
-    private static async Task<(byte[] Buffer, int Length)> ReadBodyAsync(HttpResponseMessage response, CancellationToken cancellation)
+    private async Task<(byte[] Buffer, int Length)> ReadBodyAsync(HttpResponseMessage response, CancellationToken cancellation)
     {
         var expected = response.Content.Headers.ContentLength ?? throw new InvalidDataException("a pass without Content-Length");
-        var buffer = ArrayPool<byte>.Shared.Rent((int)expected);
+        var buffer = _bodies.Rent((int)expected);
         try
         {
             await using var stream = await response.Content.ReadAsStreamAsync(cancellation);
@@ -418,7 +480,7 @@ internal sealed class HerdBench(HerdOptions options) : IDisposable
         }
         catch
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            _bodies.Return(buffer);
             throw;
         }
     }
