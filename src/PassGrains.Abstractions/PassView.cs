@@ -17,7 +17,13 @@ public sealed record PassView(
     [property: Id(6)] string PassTypeIdentifier,
     [property: Id(7)] string SerialNumber)
 {
-    /// <summary>The pass's effective stamp: the one rule, used by the pass grain and by every silo's cache alike.</summary>
-    public EffectiveStamp Effective(UpdateStamp group, UpdateStamp template) =>
-        EffectiveStamp.Combine(Stamp, IssuedTag, group, template).SettledBy(Settled);
+    /// <summary>The pass's effective stamp, as every silo's cache tells it (<see cref="Of"/>).</summary>
+    public EffectiveStamp Effective(UpdateStamp group, UpdateStamp template) => Of(Stamp, IssuedTag, Settled, group, template);
+
+    /// <summary>
+    /// A pass's effective stamp from its own stamps and its group's and template's: the one rule, used by the pass grain
+    /// (on its state) and by every silo's cache (on its view) alike, so a cached answer cannot drift from the grain's.
+    /// </summary>
+    public static EffectiveStamp Of(UpdateStamp pass, long issuedTag, UpdateStamp settled, UpdateStamp group, UpdateStamp template) =>
+        EffectiveStamp.Combine(pass, issuedTag, group, template).SettledBy(settled);
 }

@@ -502,12 +502,12 @@ public sealed partial class PassGrain(
     {
         var group = Group() is { } groupGrain ? await groupGrain.GetSnapshot() : null;
         var template = await GrainFactory.GetGrain<ITemplateGrain>(GrainKeys.Template(State.TemplateId)).GetStamp();
-        var combined = EffectiveStamp.Combine(State.Stamp, State.IssuedTag, group?.Stamp ?? UpdateStamp.None, template ?? UpdateStamp.None);
+        EffectiveStamp Effective() => PassView.Of(State.Stamp, State.IssuedTag, State.Settled, group?.Stamp ?? UpdateStamp.None, template ?? UpdateStamp.None);
         // Render sources are read-only calls that interleave: one settles, the others wait for its write, so none hands a
         // device a second that is only in memory.
         if (_settling is { } pending)
             await pending;
-        var stamp = combined.SettledBy(State.Settled);
+        var stamp = Effective();
         if (stamp.Settlement(time.GetUtcNow()) is { } settlement)
         {
             var settling = _settling ??= SettleAsync(settlement);
@@ -520,7 +520,7 @@ public sealed partial class PassGrain(
                 if (_settling == settling)
                     _settling = null;
             }
-            stamp = combined.SettledBy(State.Settled);
+            stamp = Effective();
         }
         return new PassRenderSource(State.PassTypeIdentifier, State.SerialNumber, State.TemplateId, group?.Content,
             new PassContent(State.FieldsJson, State.PatchJson), State.Voided, tokens.TokenFor(State.TokenNonce), stamp, template?.Tag ?? 0,
@@ -533,7 +533,6 @@ public sealed partial class PassGrain(
         var templateTask = GrainFactory.GetGrain<ITemplateGrain>(GrainKeys.Template(State.TemplateId)).GetStamp();
         var group = await groupTask;
         var template = await templateTask;
-        return EffectiveStamp.Combine(State.Stamp, State.IssuedTag, group?.Stamp ?? UpdateStamp.None, template ?? UpdateStamp.None)
-            .SettledBy(State.Settled);
+        return PassView.Of(State.Stamp, State.IssuedTag, State.Settled, group?.Stamp ?? UpdateStamp.None, template ?? UpdateStamp.None);
     }
 }

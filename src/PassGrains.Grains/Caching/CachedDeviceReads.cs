@@ -22,6 +22,19 @@ public sealed class CachedDeviceReads(StampCache cache, StampCacheBroadcast silo
         return view;
     }
 
+    /// <summary>
+    /// The Last-Modified to answer 304 with when a device presenting <paramref name="authenticationToken"/> and holding the
+    /// version of <paramref name="heldSince"/> holds the current one, from this silo's cache; null when the pass grain
+    /// must answer: another version, a wrong or missing token, no such pass, or a stamp the pass must settle first.
+    /// </summary>
+    public async ValueTask<DateTimeOffset?> NotModifiedSinceAsync(string passTypeIdentifier, string serialNumber, string? authenticationToken, DateTimeOffset heldSince)
+    {
+        if (await PassAsync(passTypeIdentifier, serialNumber) is not { } view || !PassTokens.Matches(authenticationToken, view.TokenHash))
+            return null;
+        var current = await EffectiveStampAsync(view);
+        return current.Settlement(time.GetUtcNow()) is null && current.IsNotModifiedSince(heldSince) ? current.LastModified : null;
+    }
+
     /// <summary>The pass's effective stamp from its view and its group's and template's stamps.</summary>
     public async ValueTask<EffectiveStamp> EffectiveStampAsync(PassView view)
     {

@@ -101,24 +101,20 @@ public static partial class WalletWebServiceApi
     }
 
     private static async Task<IResult> GetPass(string passTypeIdentifier, string serialNumber, HttpRequest request, HttpResponse response,
-        IGrainFactory grains, CachedDeviceReads reads, PassRenderer renderer, PassGrainsMetrics metrics, TimeProvider time)
+        IGrainFactory grains, CachedDeviceReads reads, PassRenderer renderer, PassGrainsMetrics metrics)
     {
         if (!IsPassTypeIdentifier(passTypeIdentifier))
             return Results.Unauthorized();
         var token = ApplePassToken(request);
         // A device asking again with the version it holds: answered from this silo's cache, no grain call. Anything else
-        // (another version, a wrong token, a stamp the pass must settle first) takes the pass grain's path below.
-        if (request.GetTypedHeaders().IfModifiedSince is { } held && await reads.PassAsync(passTypeIdentifier, serialNumber) is { } view
-            && PassTokens.Matches(token, view.TokenHash))
+        // takes the pass grain's path below.
+        if (request.GetTypedHeaders().IfModifiedSince is { } held
+            && await reads.NotModifiedSinceAsync(passTypeIdentifier, serialNumber, token, held) is { } current)
         {
-            var current = await reads.EffectiveStampAsync(view);
-            if (current.Settlement(time.GetUtcNow()) is null && current.IsNotModifiedSince(held))
-            {
-                response.Headers.CacheControl = "no-cache";
-                response.GetTypedHeaders().LastModified = current.LastModified;
-                metrics.LatestPass(passTypeIdentifier, StatusCodes.Status304NotModified);
-                return Results.StatusCode(StatusCodes.Status304NotModified);
-            }
+            response.Headers.CacheControl = "no-cache";
+            response.GetTypedHeaders().LastModified = current;
+            metrics.LatestPass(passTypeIdentifier, StatusCodes.Status304NotModified);
+            return Results.StatusCode(StatusCodes.Status304NotModified);
         }
         var source = await grains.GetGrain<IPassGrain>(GrainKeys.Pass(passTypeIdentifier, serialNumber)).GetRenderSource(token);
         if (source is null)
