@@ -50,9 +50,9 @@ public sealed partial class PassGrain
     private async Task<int> CountRegisteredDevicesAsync()
     {
         if (State.Index is not { } index)
-            return State.Registrations.Count;
+            return State.RegisteredDevices.Count;
         var shards = await Task.WhenAll(ShardBitmap.Occupied(index.OccupiedShards).Select(shard => IndexShard(shard).GetDevices()));
-        return State.Registrations.Count + shards.Sum(devices => devices.Count);
+        return State.RegisteredDevices.Count + shards.Sum(devices => devices.Count);
     }
 
     /// <summary>
@@ -60,7 +60,7 @@ public sealed partial class PassGrain
     /// place only (the state never takes a device again once the index exists), so a change pushes it once.
     /// </summary>
     private bool BelongsInIndex(string deviceLibraryIdentifier) =>
-        !State.Registrations.ContainsKey(deviceLibraryIdentifier) && (State.Index is not null || State.Registrations.Count >= InlineRegistrations);
+        !State.RegisteredDevices.ContainsKey(deviceLibraryIdentifier) && (State.Index is not null || State.RegisteredDevices.Count >= InlineRegistrations);
 
     private IGroupShardGrain IndexShard(int shard) =>
         GrainFactory.GetGrain<IGroupShardGrain>(GrainKeys.PassShard(State.PassTypeIdentifier, State.SerialNumber, shard));

@@ -42,8 +42,24 @@ public sealed class PassState
     /// <summary>The holder's rewards-enrollment answers, once personalized.</summary>
     public string? PersonalizationJson { get; set; }
 
-    /// <summary>Device library id → push token: the pass's first <see cref="PassGrain.InlineRegistrations"/> devices.</summary>
-    public Dictionary<string, string> Registrations { get; set; } = new(StringComparer.Ordinal);
+    /// <summary>Device library id → push token: the pass's first <see cref="PassGrain.InlineRegistrations"/> devices; made on first use.</summary>
+    [JsonIgnore]
+    public Dictionary<string, string> Registrations => _registrations ??= new(StringComparer.Ordinal);
+
+    /// <summary>The devices of <see cref="Registrations"/> to read, without making the dictionary of a pass that has none.</summary>
+    [JsonIgnore]
+    public IReadOnlyDictionary<string, string> RegisteredDevices => _registrations ?? NoDevices;
+
+    /// <summary><see cref="Registrations"/> as stored: as <see cref="StoredOwedPushes"/>, no dictionary at all while there are none.</summary>
+    [JsonPropertyName("registrations"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public Dictionary<string, string>? StoredRegistrations
+    {
+        get => _registrations is { Count: > 0 } ? _registrations : null;
+        set => _registrations = value is { Count: > 0 } ? value : null;
+    }
+
+    private static readonly IReadOnlyDictionary<string, string> NoDevices = System.Collections.ObjectModel.ReadOnlyDictionary<string, string>.Empty;
+    private Dictionary<string, string>? _registrations;
 
     /// <summary>The pass's own device index, holding every further device; null until the pass has more than its state keeps.</summary>
     public PassDeviceIndexState? Index { get; set; }
@@ -284,7 +300,7 @@ public sealed partial class PassGrain(
         }
         else
         {
-            known = State.Registrations.TryGetValue(deviceLibraryIdentifier, out var existingToken);
+            known = State.RegisteredDevices.TryGetValue(deviceLibraryIdentifier, out var existingToken);
             if (!known || existingToken != pushToken)
             {
                 if (!known)
@@ -309,7 +325,7 @@ public sealed partial class PassGrain(
     {
         if (!await IsIssuedOrLeave() || !PassTokens.Matches(authenticationToken, State.TokenHash))
             return RegistrationStatus.Unauthorized;
-        if (State.Registrations.ContainsKey(deviceLibraryIdentifier))
+        if (State.RegisteredDevices.ContainsKey(deviceLibraryIdentifier))
         {
             await Events.ReserveAsync(State.Outbox);
             State.Registrations.Remove(deviceLibraryIdentifier);
@@ -353,7 +369,7 @@ public sealed partial class PassGrain(
 
     async Task IPassGrain.RemoveRegistration(string deviceLibraryIdentifier, string pushToken)
     {
-        if (State.Registrations.TryGetValue(deviceLibraryIdentifier, out var token))
+        if (State.RegisteredDevices.TryGetValue(deviceLibraryIdentifier, out var token))
         {
             if (token != pushToken)
                 return;
@@ -452,7 +468,7 @@ public sealed partial class PassGrain(
     private async Task Advance(Action change, string? eventType = null)
     {
         // Before anything owed is stored: owed pushes without their reminder would wait for ever after a crash.
-        if (State.Registrations.Count > 0 || State.OwedPushCount > 0 || State.Index is not null)
+        if (State.RegisteredDevices.Count > 0 || State.OwedPushCount > 0 || State.Index is not null)
             await Reminder.EnsureAsync();
         if (eventType is not null)
             await Events.ReserveAsync(State.Outbox);
@@ -461,7 +477,7 @@ public sealed partial class PassGrain(
         State.Stamp = State.Stamp.Next(time.GetUtcNow());
         if (eventType is not null)
             State.Record(eventType, time.GetUtcNow());
-        foreach (var (device, token) in State.Registrations)
+        foreach (var (device, token) in State.RegisteredDevices)
             State.OwedPushes[device] = token;
         await state.WriteOrForgetAsync(this);
         if (State.OwedPushCount > 0)

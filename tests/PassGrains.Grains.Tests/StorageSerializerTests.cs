@@ -34,6 +34,22 @@ public sealed class StorageSerializerTests
     }
 
     [Fact]
+    public void A_pass_state_stored_by_an_earlier_build_reads_its_devices_and_owed_pushes_and_one_without_them_stores_none()
+    {
+        // Earlier builds stored both dictionaries always, empty or not; the same names are read now.
+        var serializer = new PassGrains.Grains.Storage.JsonGrainStateSerializer();
+        var earlier = serializer.Deserialize<PassState>(BinaryData.FromString(
+            """{"issued":true,"serialNumber":"1","registrations":{"dev":"push"},"owedPushes":{}}"""));
+        Assert.Equal(new Dictionary<string, string> { ["dev"] = "push" }, earlier.RegisteredDevices);
+        Assert.Equal(0, earlier.OwedPushCount);
+
+        var none = serializer.Serialize(new PassState { Issued = true, SerialNumber = "2" }).ToString();
+        Assert.DoesNotContain("registrations", none, StringComparison.Ordinal);
+        Assert.DoesNotContain("owedPushes", none, StringComparison.Ordinal);
+        Assert.Empty(RoundTrip(new PassState { Issued = true, SerialNumber = "2" }).RegisteredDevices);
+    }
+
+    [Fact]
     public void Pass_state_round_trips()
     {
         var state = new PassState
@@ -54,6 +70,7 @@ public sealed class StorageSerializerTests
             IssuedAt = DateTimeOffset.UnixEpoch.AddDays(20_000),
         };
         state.Registrations["dev"] = "push";
+        state.OwedPushes["dev"] = "push";
         state.Index = new PassDeviceIndexState { PushedVersion = 2, Devices = 40_000 };
         state.Index.OccupiedShards[7] = 0b1000_0001;
 
@@ -62,6 +79,7 @@ public sealed class StorageSerializerTests
         Assert.Equal(state.Stamp, copy.Stamp);
         Assert.Equal(state.IssuedTag, copy.IssuedTag);
         Assert.Equal(state.Registrations, copy.Registrations);
+        Assert.Equal(state.OwedPushes, copy.OwedPushes);
         Assert.Equal(state.PatchJson, copy.PatchJson);
         Assert.Equal(state.Index.OccupiedShards, copy.Index!.OccupiedShards);
         Assert.Equal((2, 40_000), (copy.Index.PushedVersion, copy.Index.Devices));
