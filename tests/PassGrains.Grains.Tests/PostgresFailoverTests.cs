@@ -70,7 +70,7 @@ public sealed class PostgresFailoverTests(ITestOutputHelper output)
             builder.AddClientBuilderConfigurator<PostgresClientConfigurator>();
             await using var cluster = builder.Build();
             await cluster.DeployAsync();
-            await GroupChangeSurvivesAKilledSilo(cluster, database, run.Pushes);
+            await GroupChangeSurvivesAKilledSilo(cluster, database, run);
         }
         finally
         {
@@ -79,8 +79,9 @@ public sealed class PostgresFailoverTests(ITestOutputHelper output)
         }
     }
 
-    private async Task GroupChangeSurvivesAKilledSilo(TestCluster cluster, PostgresTestDatabase database, PushLedger pushes)
+    private async Task GroupChangeSurvivesAKilledSilo(TestCluster cluster, PostgresTestDatabase database, PostgresRun run)
     {
+        var pushes = run.Pushes;
         var client = cluster.Client;
         var management = client.GetGrain<IManagementGrain>(0);
         Assert.Equal(3, (await management.GetHosts(onlyActive: true)).Count);
@@ -151,6 +152,12 @@ public sealed class PostgresFailoverTests(ITestOutputHelper output)
         while (await database.CountRemindersAsync(GroupGrain.PushesReminder) > 0 && DateTime.UtcNow < settled)
             await Task.Delay(250);
         Assert.Equal(0, await database.CountRemindersAsync(GroupGrain.PushesReminder));
+
+        // Everything above was the silos' doing; from here the test's client reads. It must have left the killed silo's
+        // gateway first: a call routed through it is never answered (the killed silo keeps its connections open in this
+        // process) and times out after 30 s, and the client leaves that gateway only once PostgreSQL has the silo dead.
+        await run.Gateways.AtMost(2).WaitAsync(TimeSpan.FromSeconds(30));
+        output.WriteLine($"the client left the killed silo's gateway by {failover.Elapsed.TotalSeconds:F1} s after the kill");
 
         await EveryPassIsAtTheNewVersionWithItsDevice(client, group, before, changed, issuedTags);
         await TheGroupIndexStillHoldsEveryDevice(client, group, groupId);

@@ -38,6 +38,9 @@ public sealed class PostgresRun
 
     public PushLedger Pushes { get; } = new();
 
+    /// <summary>The gateways the run's client is connected to.</summary>
+    public ClientGateways Gateways { get; } = new();
+
     /// <summary>The certificate the run's silos and client authenticate each other with (mutual TLS), as production silos do.</summary>
     public X509Certificate2 ClusterCertificate { get; } = CreateClusterCertificate();
 
@@ -127,6 +130,46 @@ public sealed class PostgresClientConfigurator : IClientBuilderConfigurator
             o.Invariant = PostgresSchema.Invariant;
             o.ConnectionString = run.ConnectionString;
         });
+        // A silo that TestCluster kills stays in the process with its connections open (nothing resets them as the operating
+        // system does a dead process's sockets), so the client drops its gateway only when the gateway list it reads from
+        // PostgreSQL no longer has it. Read every second rather than every minute (the default), that follows membership
+        // declaring the silo dead within a second. Production has no such client: the API runs inside each silo.
+        clientBuilder.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(1));
+        clientBuilder.AddGatewayCountChangedHandler((_, e) => run.Gateways.Changed(e.NumberOfConnectedGateways));
+    }
+}
+
+/// <summary>How many gateways the test's client is connected to, and a wait for that number to come down.</summary>
+public sealed class ClientGateways
+{
+    private readonly Lock _lock = new();
+    private readonly List<(int Count, TaskCompletionSource Reached)> _waiting = [];
+    private int _connected;
+
+    public void Changed(int connected)
+    {
+        lock (_lock)
+        {
+            _connected = connected;
+            foreach (var waiter in _waiting.Where(w => _connected <= w.Count).ToList())
+            {
+                waiter.Reached.SetResult();
+                _waiting.Remove(waiter);
+            }
+        }
+    }
+
+    /// <summary>Completes once the client is connected to at most <paramref name="count"/> gateways (at once if it is).</summary>
+    public Task AtMost(int count)
+    {
+        lock (_lock)
+        {
+            if (_connected <= count)
+                return Task.CompletedTask;
+            var waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _waiting.Add((count, waiter));
+            return waiter.Task;
+        }
     }
 }
 
