@@ -38,8 +38,8 @@ public sealed class CachedDeviceReads(StampCache cache, StampCacheBroadcast silo
     /// <summary>The pass's effective stamp from its view and its group's and template's stamps.</summary>
     public async ValueTask<EffectiveStamp> EffectiveStampAsync(PassView view)
     {
-        var group = view.GroupId is { } groupId ? GroupStampAsync(groupId) : default;
-        var template = TemplateStampAsync(view.TemplateId);
+        var group = view.GroupId is { } groupId ? StampAsync(StampCacheKey.Group(groupId)) : default;
+        var template = StampAsync(StampCacheKey.Template(view.TemplateId));
         return view.Effective(await group, await template);
     }
 
@@ -73,27 +73,15 @@ public sealed class CachedDeviceReads(StampCache cache, StampCacheBroadcast silo
         return serials;
     }
 
-    // One method per owner rather than one taking a callback: a hit allocates nothing, not even a closure.
-    private async ValueTask<UpdateStamp> GroupStampAsync(string groupId)
+    // The owner by the key's kind rather than a callback: a hit allocates nothing, not even a closure.
+    private async ValueTask<UpdateStamp> StampAsync(StampCacheKey key)
     {
-        var key = StampCacheKey.Group(groupId);
         if (cache.TryGet(key, out StampBox? box))
             return box.Stamp;
         var epoch = cache.Epoch;
-        return Keep(key, await grains.GetGrain<IGroupGrain>(GrainKeys.Group(groupId)).WatchStamp(silo.LocalSilo), epoch);
-    }
-
-    private async ValueTask<UpdateStamp> TemplateStampAsync(string templateId)
-    {
-        var key = StampCacheKey.Template(templateId);
-        if (cache.TryGet(key, out StampBox? box))
-            return box.Stamp;
-        var epoch = cache.Epoch;
-        return Keep(key, await grains.GetGrain<ITemplateGrain>(GrainKeys.Template(templateId)).WatchStamp(silo.LocalSilo), epoch);
-    }
-
-    private UpdateStamp Keep(StampCacheKey key, UpdateStamp? stamp, long epoch)
-    {
+        var stamp = key.Kind == StampCacheKind.Group
+            ? await grains.GetGrain<IGroupGrain>(GrainKeys.Group(key.Name)).WatchStamp(silo.LocalSilo)
+            : await grains.GetGrain<ITemplateGrain>(GrainKeys.Template(key.Name)).WatchStamp(silo.LocalSilo);
         if (stamp is not { } kept)
             return UpdateStamp.None;
         cache.Store(key, new StampBox(kept), epoch);
