@@ -13,7 +13,9 @@ using PassGrains.Packaging.Validation;
 using PassGrains.Packaging.Verification;
 
 /// <param name="Server">Where the issuer API is (the devices use each pass's own webServiceURL).</param>
-/// <param name="Connections">HTTP/1.1 connections the devices share (a request waiting for one waits inside its patience).</param>
+/// <param name="Connections">HTTP/1.1 connections the devices may hold at once: a device in flight opens its own when none is idle, as a
+/// phone does, so the server sees every woken device's request (a queue inside the driver would hide them from its pacer). Capped below
+/// the process's file limit; a request waiting for one waits inside its patience.</param>
 /// <param name="CheckEvery">One downloaded pass in this many is checked like Wallet: CMS signature against the WWDR, manifest SHA-1s, pass.json rules.</param>
 /// <param name="Patience">Per request, from sending to the last byte of the answer; past it the device gives up and asks again later.</param>
 /// <param name="SignPerSecond">RSA-2048 signatures per second of all cores (openssl speed -multi), for the floor.</param>
@@ -65,6 +67,7 @@ internal sealed class HerdBench(HerdOptions options) : IDisposable
     private string _expectedGate = "";
     private long _changeTicks;
     private long _unknownPushes;
+    private long _inFlight;
     private int _verifyReported;
 
     public async Task<int> RunAsync()
@@ -157,7 +160,7 @@ internal sealed class HerdBench(HerdOptions options) : IDisposable
         Console.WriteLine($"answers: list 200 {c.List200}, list 204 {c.List204}, pass 200 {c.Pass200}, pass 304 {c.Pass304}; 5xx {c.Status5xx}, 429 {c.Status429}, other statuses {c.OtherStatus}, " +
             $"timeouts ({options.Patience.TotalSeconds:F0} s) {c.Timeouts}, connection errors {c.ConnectionErrors}; needless 200s (a version the device held) {c.Needless}, " +
             $"200s of an old version {c.Stale}; retries {c.Retries}");
-        Console.WriteLine($"checked passes: {c.Checked}, failed checks: {c.CheckFailed}");
+        Console.WriteLine($"checked passes: {c.Checked}, failed checks: {c.CheckFailed}; device requests in flight at most: {c.PeakInFlight} (connections up to {options.Connections})");
         if (options.CpuPids.Count > 0)
             Console.WriteLine($"server CPU (pids {string.Join(',', options.CpuPids)} and their children) from the change to the last device: {serverCpu:F1} s = {serverCpu / toLast:F2} cores busy of {Environment.ProcessorCount}; " +
                 $"{serverCpu * 1000 / Math.Max(1, held.Count):F2} ms per device");
@@ -427,6 +430,9 @@ internal sealed class HerdBench(HerdOptions options) : IDisposable
             TimeSpan wait;
             using (var patience = new CancellationTokenSource(options.Patience))
             {
+                var inFlight = Interlocked.Increment(ref _inFlight);
+                for (var peak = Interlocked.Read(ref _counters.PeakInFlight); inFlight > peak; peak = Interlocked.Read(ref _counters.PeakInFlight))
+                    Interlocked.CompareExchange(ref _counters.PeakInFlight, inFlight, peak);
                 try
                 {
                     using var message = request();
@@ -454,6 +460,10 @@ internal sealed class HerdBench(HerdOptions options) : IDisposable
                 {
                     Interlocked.Increment(ref _counters.ConnectionErrors);
                     wait = DefaultRetry;
+                }
+                finally
+                {
+                    Interlocked.Decrement(ref _inFlight);
                 }
             }
             if (Seconds(_clock.ElapsedTicks - Volatile.Read(ref _changeTicks)) + wait.TotalSeconds > options.Deadline.TotalSeconds)
@@ -596,11 +606,11 @@ internal sealed class HerdBench(HerdOptions options) : IDisposable
 
     private sealed class Counters
     {
-        public long List200, List204, Pass200, Pass304, Status5xx, Status429, OtherStatus, Timeouts, ConnectionErrors, Needless, Stale, Retries, Checked, CheckFailed, Downloads;
+        public long List200, List204, Pass200, Pass304, Status5xx, Status429, OtherStatus, Timeouts, ConnectionErrors, Needless, Stale, Retries, Checked, CheckFailed, Downloads, PeakInFlight;
 
         public void Reset()
         {
-            List200 = List204 = Pass200 = Pass304 = Status5xx = Status429 = OtherStatus = Timeouts = ConnectionErrors = Needless = Stale = Retries = Checked = CheckFailed = Downloads = 0;
+            List200 = List204 = Pass200 = Pass304 = Status5xx = Status429 = OtherStatus = Timeouts = ConnectionErrors = Needless = Stale = Retries = Checked = CheckFailed = Downloads = PeakInFlight = 0;
         }
     }
 }

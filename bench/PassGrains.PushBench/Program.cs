@@ -47,7 +47,7 @@ if (verb == "apns-certs")
 if (verb == "herd")
 {
     using var herd = new HerdBench(new HerdOptions(new Uri(Arg("--server", "http://127.0.0.1:5300/")), Arg("--api-key", ""), Arg("--pass-type", "pass.com.example.event"),
-        Arg("--template", "bench"), int.Parse(Arg("--devices", "2000")), int.Parse(Arg("--connections", "1000")), int.Parse(Arg("--setup-concurrency", "32")),
+        Arg("--template", "bench"), int.Parse(Arg("--devices", "2000")), int.Parse(Arg("--connections", "15000")), int.Parse(Arg("--setup-concurrency", "32")),
         args.Contains("--wwdr") ? Arg("--wwdr", "") : null, int.Parse(Arg("--check-every", "100")), TimeSpan.FromSeconds(double.Parse(Arg("--patience", "60"), CultureInfo.InvariantCulture)),
         TimeSpan.FromSeconds(double.Parse(Arg("--deadline", "900"), CultureInfo.InvariantCulture)), double.Parse(Arg("--sign-per-second", "0"), CultureInfo.InvariantCulture),
         args.Contains("--bare") ? new Uri(Arg("--bare", "")) : null, Arg("--sample-out", Path.Combine(Path.GetTempPath(), "herd-sample.pkpass")),
