@@ -177,7 +177,7 @@ public sealed class ErrorExitCodeTests(DevChainFixture chains) : IClassFixture<D
     }
 
     [Fact]
-    public async Task Model_with_an_unexpected_file_is_a_model_entry_error()
+    public async Task Model_with_a_file_Wallet_does_not_read_builds_without_it_and_warns()
     {
         using var temp = new TempDirectory("stray-file");
         var model = temp.Combine("stray.pass");
@@ -187,9 +187,10 @@ public sealed class ErrorExitCodeTests(DevChainFixture chains) : IClassFixture<D
 
         var result = await CliProcess.RunAsync(chains.Main.BuildArguments(model, "S-1", output));
 
-        Expect.Exit(result, 1);
-        Expect.Error(result, "notes.txt", "model-entry");
-        Assert.False(File.Exists(output));
+        Expect.Exit(result, 0);
+        Assert.Contains(result.Problems, p => p is { Severity: "warning", File: "notes.txt", Rule: "model-entry" } && p.Message.Contains("left out", StringComparison.Ordinal));
+        using var built = System.IO.Compression.ZipFile.OpenRead(output);
+        Assert.DoesNotContain(built.Entries, e => e.FullName == "notes.txt");
     }
 
     [Fact]

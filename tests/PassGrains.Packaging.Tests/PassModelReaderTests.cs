@@ -168,19 +168,72 @@ public sealed class PassModelReaderTests
     [InlineData("/etc/passwd", "absolute")]
     [InlineData("C:/Windows/evil.png", "absolute")]
     [InlineData("en.lproj\\logo.png", "backslash")]
-    [InlineData("foo/bar.png", "unexpected folder")]
-    [InlineData("en.lproj/sub/logo.png", "unexpected folder")]
-    [InlineData("run.sh", "unexpected file")]
-    [InlineData("en.lproj/run.sh", "unexpected file")]
-    [InlineData("manifest.json", "generated")]
-    [InlineData("signature", "generated")]
     [InlineData("icon\u0001.png", "control characters")]
-    public void A_zip_entry_with_a_dangerous_or_unexpected_name_is_refused(string name, string reason)
+    public void A_zip_entry_with_a_dangerous_name_is_refused(string name, string reason)
     {
         var result = FromZip(ValidEntries().Append((name, Png.Icon1x)));
         Assert.False(result.Succeeded);
         var problem = result.Problems.AssertError(PassRules.ModelEntry);
         Assert.Contains(reason, problem.Message, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Theory]
+    [InlineData("tooling.json", "Apple's pass tools")]
+    [InlineData("foo/bar.png", "localization folders")]
+    [InlineData("en.lproj/sub/logo.png", "localization folders")]
+    [InlineData("run.sh", "Wallet does not read 'run.sh'")]
+    [InlineData("logo.jpg", "PNG images")]
+    [InlineData("en.lproj/run.sh", "a localization folder holds")]
+    [InlineData("manifest.json", "generated when the pass is signed")]
+    [InlineData("signature", "generated when the pass is signed")]
+    public void A_file_Wallet_does_not_read_is_left_out_of_the_model_with_a_warning(string name, string reason)
+    {
+        var result = FromZip(ValidEntries().Append((name, "{}"u8.ToArray())));
+        Assert.True(result.Succeeded, result.Problems.Describe());
+        var warning = result.Problems.AssertWarning(PassRules.ModelEntry, name);
+        Assert.Contains(reason, warning.Message, StringComparison.Ordinal);
+        Assert.Contains("left out of the signed pass", warning.Message, StringComparison.Ordinal);
+        Assert.Equal(["icon.png", "icon@2x.png", "icon@3x.png"], result.Model!.Files.Select(f => f.Path));
+    }
+
+    [Fact]
+    public void A_model_made_with_Apples_tools_signs_without_its_tooling_json()
+    {
+        // As Apple's pass tools export a template: the model's files, tooling.json beside them, all in the pass's folder.
+        var tooling = """{"version":1,"tool":"Pass Designer","style":"eventTicket"}"""u8.ToArray();
+        var entries = ValidEntries().Select(e => ($"Concert.pass/{e.Name}", e.Data)).Append(("Concert.pass/tooling.json", tooling));
+        var result = FromZip(entries);
+        Assert.True(result.Succeeded, result.Problems.Describe());
+        result.Problems.AssertWarning(PassRules.ModelEntry, "tooling.json");
+
+        var pass = TestChains.Packager.Build(Building.CompiledPassTemplate.Compile(result.Model!), "S-1");
+        using var zip = new ZipArchive(new MemoryStream(pass.ToArray()), ZipArchiveMode.Read);
+        Assert.Equal(["icon.png", "icon@2x.png", "icon@3x.png", "manifest.json", "pass.json", "signature"], zip.Entries.Select(e => e.FullName).Order(StringComparer.Ordinal));
+        Assert.DoesNotContain("tooling", Encoding.UTF8.GetString(pass.Manifest), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_pass_json_saved_with_a_byte_order_mark_is_repaired_with_a_warning()
+    {
+        var withMark = new byte[] { 0xEF, 0xBB, 0xBF }.Concat(PassJson.BaseBytes).ToArray();
+        var result = FromZip(ValidEntries().Where(e => e.Name != "pass.json").Append(("pass.json", withMark)));
+        Assert.True(result.Succeeded, result.Problems.Describe());
+        var warning = result.Problems.AssertWarning(PassRules.Json, "pass.json");
+        Assert.Contains("byte-order mark", warning.Message, StringComparison.Ordinal);
+        Assert.Equal(PassJson.BaseBytes, result.Model!.PassJson.ToArray());
+
+        var pass = TestChains.Packager.Build(Building.CompiledPassTemplate.Compile(result.Model), "S-1");
+        Assert.Equal((byte)'{', pass.PassJson[0]);
+        Assert.DoesNotContain(PassJsonValidator.Validate(pass.PassJson), p => p.IsError);
+    }
+
+    [Fact]
+    public void A_signed_pass_json_with_a_byte_order_mark_is_refused_naming_the_mark()
+    {
+        var withMark = new byte[] { 0xEF, 0xBB, 0xBF }.Concat(PassJson.BaseBytes).ToArray();
+        var problem = Assert.Single(PassJsonValidator.Validate(withMark), p => p.IsError);
+        Assert.Equal(PassRules.Json, problem.Rule);
+        Assert.Contains("byte-order mark", problem.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -360,7 +413,10 @@ public sealed class PassModelReaderTests
         var entries = ValidEntries().Select(e => ("a/" + e.Name, e.Data)).Append(("b/pass.json", PassJson.BaseBytes));
         var result = FromZip(entries);
         Assert.False(result.Succeeded);
-        result.Problems.AssertError(PassRules.ModelEntry);
+        // Neither folder is taken for the model: both are files Wallet would not read, and the top level has no pass.json.
+        result.Problems.AssertError(PassRules.Required, "pass.json");
+        result.Problems.AssertWarning(PassRules.ModelEntry, "a/pass.json");
+        result.Problems.AssertWarning(PassRules.ModelEntry, "b/pass.json");
     }
 
     [Fact]

@@ -88,6 +88,7 @@ public sealed class HostileInputTests : IAsyncLifetime, IDisposable
             yield return ($"strings: {label}", Regex.Replace(dialect, "\"[^\"]*\"(?!:)", _ => $"\"{replacement}\""));
         yield return ("too deep", dialect[..^1] + ",\"zz\":" + string.Concat(Enumerable.Repeat("[", 64)) + string.Concat(Enumerable.Repeat("]", 64)) + "}");
         yield return ("trailing garbage", dialect + "}x");
+        yield return ("a byte-order mark first", "\ufeff" + dialect);
     }
 
     private static readonly (string Name, Func<HttpContent?> Content)[] DialectBodies =

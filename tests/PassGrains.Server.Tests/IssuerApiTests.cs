@@ -293,6 +293,33 @@ public sealed class IssuerApiTests(InProcessServerFixture server) : IClassFixtur
     }
 
     [Fact]
+    public async Task A_template_made_with_Apples_tools_is_accepted_and_its_passes_leave_out_what_Wallet_does_not_read()
+    {
+        var templateId = TestEnvironment.UniqueId("tpl");
+        var boarding = TestEnvironment.Model("boarding");
+        // Saved by a Windows editor ("UTF-8 with BOM") and exported with Apple's tooling.json beside it.
+        var passJson = new byte[] { 0xEF, 0xBB, 0xBF }.Concat(await File.ReadAllBytesAsync(Path.Combine(boarding, "pass.json"))).ToArray();
+        var zip = ModelZip.FromFolder(boarding, exclude: name => name == "pass.json", extra: new Dictionary<string, byte[]>
+        {
+            ["pass.json"] = passJson,
+            ["tooling.json"] = """{"version":1,"tool":"Pass Designer"}"""u8.ToArray(),
+        });
+        using (var upload = await Issuer.UploadTemplateAsync(templateId, zip))
+        {
+            var json = await Expect.Json(upload, HttpStatusCode.Created);
+            var warnings = json.GetProperty("warnings").EnumerateArray().Select(w => w.GetString()!).ToList();
+            Assert.Contains(warnings, w => w.Contains("tooling.json", StringComparison.Ordinal) && w.Contains("left out of the signed pass", StringComparison.Ordinal));
+            Assert.Contains(warnings, w => w.Contains("pass.json", StringComparison.Ordinal) && w.Contains("byte-order mark", StringComparison.Ordinal));
+        }
+
+        var issued = await Issuer.IssueAsync(new { templateId, serialNumber = Serial() });
+        var pass = await Issuer.DownloadAsync(issued.DownloadUrl, issued.SerialNumber);
+        pass.AssertVerifies(server.Chain.Wwdr);
+        Assert.False(pass.Contains("tooling.json"), "the signed pass holds tooling.json");
+        Assert.Equal(PassType, (string?)pass.PassJson["passTypeIdentifier"]);
+    }
+
+    [Fact]
     public async Task Unknown_passes_are_404_problems()
     {
         var serial = Serial();

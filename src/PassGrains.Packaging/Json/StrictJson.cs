@@ -15,6 +15,9 @@ public readonly record struct JsonProblem(string Member, string Message);
 /// </summary>
 public static class StrictJson
 {
+    /// <summary>The bytes some editors put before UTF-8 text ("UTF-8 with BOM"); JSON text must not start with them (RFC 8259, section 8.1).</summary>
+    public static ReadOnlySpan<byte> Utf8ByteOrderMark => [0xEF, 0xBB, 0xBF];
+
     /// <summary>Deep enough for any pass.json patch (barcodes, semantics, locations nest four or five levels).</summary>
     public const int MaxDepth = 32;
 
@@ -39,6 +42,9 @@ public static class StrictJson
     /// </summary>
     public static JsonProblem? Check(ReadOnlySpan<byte> utf8)
     {
+        // The reader's own message ("'0xEF' is an invalid start of a value") names no cause.
+        if (utf8.StartsWith(Utf8ByteOrderMark))
+            return new JsonProblem("$", "the text starts with a UTF-8 byte-order mark (bytes EF BB BF), which JSON does not allow; save it as UTF-8 without BOM");
         var reader = new Utf8JsonReader(utf8, ReaderOptions);
         var frames = new Stack<Frame>();
         string? pendingName = null;

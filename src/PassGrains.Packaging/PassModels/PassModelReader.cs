@@ -1,5 +1,6 @@
 using System.IO.Compression;
 using System.Text.RegularExpressions;
+using PassGrains.Packaging.Json;
 using PassGrains.Packaging.Validation;
 
 namespace PassGrains.Packaging.PassModels;
@@ -127,6 +128,12 @@ public static partial class PassModelReader
                 problems.Add(PassProblem.Error(Printable(name), "", PassRules.ModelEntry, nameProblem));
                 continue;
             }
+            // Apple's pass tools and exported packages carry files Wallet does not read: kept out of the signed pass, not refused.
+            if (NotReadByWallet(name) is { } leftOut)
+            {
+                problems.Add(PassProblem.Warning(name, "", PassRules.ModelEntry, $"{leftOut}; it was left out of the signed pass"));
+                continue;
+            }
             if (!seen.Add(name))
             {
                 problems.Add(PassProblem.Error(name, "", PassRules.ModelEntry, $"{name} appears twice (names differ only in case or are repeated)"));
@@ -137,10 +144,11 @@ public static partial class PassModelReader
                 problems.Add(PassProblem.Error(name, "", PassRules.ModelLimit, $"{name} is {data.Length} bytes; JSON files may have at most {limits.MaxJsonBytes}"));
                 continue;
             }
+            var content = TopLevelJson.Contains(name) ? WithoutByteOrderMark(name, data, problems) : data;
             if (name == "pass.json")
-                passJson = data;
+                passJson = content;
             else
-                files[name] = data;
+                files[name] = content;
         }
 
         var languages = files.Keys.Select(k => k.Split('/')).Where(p => p.Length == 2).Select(p => p[0]).Distinct().Count();
@@ -159,7 +167,21 @@ public static partial class PassModelReader
             : new PassModelReadResult(new PassModel(passJson.Value, modelFiles, problems), problems);
     }
 
-    /// <returns>Null when the name is acceptable, else why not.</returns>
+    /// <summary>
+    /// A JSON file saved "as UTF-8 with BOM" (Windows editors do): JSON text must not start with a byte-order mark (RFC 8259,
+    /// section 8.1) and <see cref="StrictJson.Check"/> refuses it everywhere else (a signed pass.json, a request body), so a
+    /// model's copy loses the mark, with a warning.
+    /// </summary>
+    private static byte[] WithoutByteOrderMark(string name, byte[] data, List<PassProblem> problems)
+    {
+        if (!data.AsSpan().StartsWith(StrictJson.Utf8ByteOrderMark))
+            return data;
+        problems.Add(PassProblem.Warning(name, "", PassRules.Json,
+            $"{name} starts with a UTF-8 byte-order mark, which JSON does not allow; it was removed (save the file as UTF-8 without BOM)"));
+        return data[StrictJson.Utf8ByteOrderMark.Length..];
+    }
+
+    /// <returns>Null when the name is safe to read, else why not (an error: the upload is refused).</returns>
     private static string? CheckName(string name)
     {
         if (name.Length == 0 || name.Length > 200)
@@ -172,23 +194,30 @@ public static partial class PassModelReader
             return "'..', '.' and empty path segments are not allowed in a pass model";
         if (name.Any(char.IsControl))
             return "control characters are not allowed in entry names";
-        if (name is "manifest.json" or "signature")
-            return $"{name} is generated when the pass is signed; remove it from the model";
+        return null;
+    }
 
+    /// <returns>Null when Wallet reads the file, else what it is and why Wallet does not read it.</returns>
+    private static string? NotReadByWallet(string name)
+    {
+        if (name is "manifest.json" or "signature")
+            return $"{name} is generated when the pass is signed, so the model's copy is not used";
+        if (name == "tooling.json")
+            return "tooling.json is written by Apple's pass tools and is not read by Wallet";
         var parts = name.Split('/');
         if (parts.Length == 1)
         {
             if (TopLevelJson.Contains(name) || ImageName().IsMatch(name))
                 return null;
-            return $"unexpected file '{name}': a model holds pass.json, personalization.json, PNG images and xx.lproj folders";
+            return $"Wallet does not read '{name}' (a pass holds pass.json, personalization.json, PNG images and xx.lproj folders)";
         }
         if (parts.Length == 2 && LocalizationFolder().IsMatch(parts[0]))
         {
             if (parts[1] == "pass.strings" || ImageName().IsMatch(parts[1]))
                 return null;
-            return $"unexpected file '{name}': a localization folder holds pass.strings and PNG images";
+            return $"Wallet does not read '{name}' (a localization folder holds pass.strings and PNG images)";
         }
-        return $"unexpected folder in '{name}': only localization folders such as en.lproj/ are allowed";
+        return $"Wallet does not read '{name}' (the only folders it reads are localization folders such as en.lproj/)";
     }
 
     private static bool IsJunk(string name)
