@@ -103,6 +103,53 @@ public sealed partial class TelemetryTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task A_pass_on_its_way_to_a_slow_phone_is_not_counted_as_load_by_the_pacer()
+    {
+        // A pass larger than the server's socket buffer can take at once (Linux grows it to 4 MB at most): a logo with 6 MB
+        // of bytes after its image (only the header is read), so each answer stays in flight while its reader does not read.
+        var boarding = TestEnvironment.Model("boarding");
+        var heavyLogo = (await File.ReadAllBytesAsync(Path.Combine(boarding, "logo.png"))).Concat(System.Security.Cryptography.RandomNumberGenerator.GetBytes(6 << 20)).ToArray();
+        using (var upload = await _client.UploadTemplateAsync("heavy", ModelZip.FromFolder(boarding, exclude: name => name == "logo.png",
+            extra: new Dictionary<string, byte[]> { ["logo.png"] = heavyLogo })))
+            await Expect.Status(upload, HttpStatusCode.Created);
+        var serial = TestEnvironment.UniqueId("slow");
+        var issued = await _client.IssueAsync(new { templateId = "heavy", serialNumber = serial });
+        var pass = await _client.DownloadAsync(issued.DownloadUrl, serial);
+        using var slowPhones = new HttpClient(new SocketsHttpHandler
+        {
+            ConnectCallback = async (context, cancellation) =>
+            {
+                var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp) { ReceiveBufferSize = 2048 };
+                await socket.ConnectAsync(context.DnsEndPoint, cancellation);
+                return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
+            },
+        });
+        var url = new Uri(new Uri(pass.WebServiceUrl), $"v1/passes/{PassType}/{serial}");
+        var stalled = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ =>
+        {
+            var request = new HttpRequestMessage(HttpMethod.Get, url);
+            request.Headers.Authorization = new AuthenticationHeaderValue("ApplePass", pass.AuthenticationToken);
+            return slowPhones.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        }));
+        try
+        {
+            Assert.All(stalled, response => Assert.Equal(HttpStatusCode.OK, response.StatusCode));
+            var metrics = await ScrapeAsync();
+            // The three answers are still being sent (ASP.NET Core's own count of requests in progress, the scrape included) ...
+            Assert.True(Value(metrics, "http_server_active_requests", ("http_request_method", "GET")) >= 3,
+                $"the stalled downloads are not in progress: {string.Join(", ", metrics.Where(m => m.Key.StartsWith("http_server_active", StringComparison.Ordinal)))}");
+            // ... and none of them waits for the silo: the pacer does not read a phone's reading speed as load.
+            Assert.Contains(metrics.Keys, k => k.StartsWith("passgrains_wallet_requests_waiting", StringComparison.Ordinal));
+            Assert.Equal(0, Value(metrics, "passgrains_wallet_requests_waiting"));
+        }
+        finally
+        {
+            foreach (var response in stalled)
+                response.Dispose();
+        }
+    }
+
+    [Fact]
     public async Task A_device_request_logs_with_its_pass_type_and_serial_number_in_scope()
     {
         var serial = TestEnvironment.UniqueId("scope");

@@ -17,7 +17,7 @@ public sealed class PushMetrics : IDisposable
     private readonly Counter<long> _pushes;
     private readonly PassTypes.PassTypeRegistry _passTypes;
 
-    public PushMetrics(IMeterFactory meters, PushAlarms alarms, PassTypes.PassTypeRegistry passTypes, PushPacer pacer)
+    public PushMetrics(IMeterFactory meters, PushAlarms alarms, PassTypes.PassTypeRegistry passTypes, PushPacer pacer, WalletLoad load)
     {
         _passTypes = passTypes;
         _meter = meters.Create(MeterName);
@@ -30,6 +30,11 @@ public sealed class PushMetrics : IDisposable
             description: "The most pushes a second this silo's dispatcher sends now (PassGrains:Pushes:Pacing: adapted to its load, never above the ceiling)");
         _meter.CreateObservableGauge("passgrains.pushes.pacing_delay", () => pacer.LastDelay.TotalSeconds, unit: "s",
             description: "How long a wallet web service request on this silo waited, as the pacer last read it: above the target latency the paced rate falls");
+        if (pacer.Adapts)
+        {
+            _meter.CreateObservableGauge("passgrains.wallet.requests_waiting", () => load.Sample().InFlight, unit: "{request}",
+                description: "Wallet web service requests this silo has received and not yet begun to answer: the queue the adaptive pacer reads (an answer on its way to a slow phone is not in it)");
+        }
     }
 
     /// <summary>The dispatcher hands in how many pushes it holds: it records into this class, so this class cannot be handed the dispatcher.</summary>

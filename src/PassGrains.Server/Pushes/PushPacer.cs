@@ -51,6 +51,9 @@ public sealed class PushPacer
     /// <summary>False when nothing is paced (no ceiling, not adaptive): every push goes at once.</summary>
     public bool Paces => _options.Paces;
 
+    /// <summary>True when the rate follows this silo's load (<see cref="WalletLoad"/>).</summary>
+    public bool Adapts => _options.Adaptive;
+
     /// <summary>The pushes per second this silo sends at most now.</summary>
     public double Rate
     {

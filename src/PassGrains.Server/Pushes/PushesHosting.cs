@@ -26,7 +26,9 @@ public static class PushesHosting
 
     /// <summary>
     /// Measures the wallet web service's requests (<see cref="WalletLoad"/>) for the adaptive pacer: first in the pipeline, so a
-    /// request's time includes everything this silo does for it. Not there when the pace does not adapt.
+    /// request's time includes everything this silo does for it, and up to the moment its answer starts, so it leaves out the
+    /// time a phone takes to receive the answer (seconds for a pass over a mobile network), which is no load on the silo and
+    /// would otherwise hold every real herd's pushes back. Not there when the pace does not adapt.
     /// </summary>
     public static WebApplication UsePushPacing(this WebApplication app)
     {
@@ -40,14 +42,34 @@ public static class PushesHosting
 
     private static async Task Measured(HttpContext context, RequestDelegate next, WalletLoad load)
     {
-        var started = load.Started();
+        var request = new MeasuredRequest(load);
+        context.Response.OnStarting(MeasuredRequest.AnswerStarts, request);
         try
         {
             await next(context).ConfigureAwait(false);
         }
         finally
         {
-            load.Finished(started);
+            request.Finish(); // an answer that never started (the client left, or nothing was written)
+        }
+    }
+
+    /// <summary>One wallet request in <see cref="WalletLoad"/>: finished once, when its answer starts or when it ends without one.</summary>
+    private sealed class MeasuredRequest(WalletLoad load)
+    {
+        public static readonly Func<object, Task> AnswerStarts = state =>
+        {
+            ((MeasuredRequest)state).Finish();
+            return Task.CompletedTask;
+        };
+
+        private readonly long _started = load.Started();
+        private int _finished;
+
+        public void Finish()
+        {
+            if (Interlocked.Exchange(ref _finished, 1) == 0)
+                load.Finished(_started);
         }
     }
 }
