@@ -95,6 +95,12 @@ public sealed class PassJsonValidatorTests
     [InlineData("{'associatedStoreIdentifiers': 375380948}", PassRules.StoreIdentifiers, "$.associatedStoreIdentifiers")]
     [InlineData("{'associatedStoreIdentifiers': []}", PassRules.StoreIdentifiers, "$.associatedStoreIdentifiers")]
     [InlineData("{'appLaunchURL': 'exampleapp://open', 'associatedStoreIdentifiers': ['375380948']}", PassRules.AppLaunch, "$.appLaunchURL")]
+    // links Wallet opens (event guide, upgraded boarding passes)
+    [InlineData("{'bagPolicyURL': 'see the website'}", PassRules.Link, "$.bagPolicyURL")]
+    [InlineData("{'sellURL': 'javascript:alert(1)'}", PassRules.Link, "$.sellURL")]
+    [InlineData("{'contactVenueWebsite': '/venue'}", PassRules.Link, "$.contactVenueWebsite")]
+    [InlineData("{'changeSeatURL': 42}", PassRules.Link, "$.changeSeatURL")]
+    [InlineData("{'transitProviderWebsiteURL': 'ftp://airline.example.com/'}", PassRules.Link, "$.transitProviderWebsiteURL")]
     // W3C dates with hours, minutes and a time zone
     [InlineData("{'relevantDate': '2026-12-31T20:00'}", PassRules.Date, "$.relevantDate")]
     [InlineData("{'relevantDate': '2026-12-31'}", PassRules.Date, "$.relevantDate")]
@@ -201,6 +207,7 @@ public sealed class PassJsonValidatorTests
     [InlineData("{'semantics': {'eventStartDate': '2026-12-31T20:00+01:00', 'eventName': 'Concert'}}")]
     [InlineData("{'locations': [{'latitude': 52.5145, 'longitude': 13.4501, 'relevantText': 'Welcome'}, {'latitude': -90, 'longitude': 180, 'altitude': 34.5}]}")]
     [InlineData("{'beacons': [{'proximityUUID': 'E2C56DB5-DFFB-48D2-B060-D0F5A71096E0', 'major': 65535, 'minor': 0, 'relevantText': 'Entrance'}]}")]
+    [InlineData("{'bagPolicyURL': 'https://arena.example.com/bags', 'orderFoodURL': 'https://arena.example.com/food?seat=12', 'upgradeURL': 'http://airline.example.com/upgrade'}")]
     [InlineData("{'maxDistance': 500}")]
     [InlineData("{'maxDistance': 0.5}")]
     [InlineData("{'nfc': {'message': 'hello', 'encryptionPublicKey': 'MDkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDIgAC', 'requiresAuthentication': true}, 'sharingProhibited': true}")]

@@ -92,6 +92,33 @@ public static partial class PassJsonValidator
         CheckRelevance(root, styles, problems);
         CheckNfc(root, problems);
         CheckTypes(root, problems);
+        CheckLinks(root, problems);
+    }
+
+    /// <summary>
+    /// The top-level keys Wallet opens as web links: the event guide of poster event tickets (iOS 18) and the actions of
+    /// upgraded boarding passes (iOS 26). Wallet shows a button for each; a value it cannot open is a dead button.
+    /// </summary>
+    internal static readonly string[] LinkKeys =
+    [
+        "accessibilityURL", "addOnURL", "bagPolicyURL", "contactVenueWebsite", "directionsInformationURL", "merchandiseURL",
+        "orderFoodURL", "parkingInformationURL", "purchaseParkingURL", "sellURL", "transferURL", "transitInformationURL",
+        "changeSeatURL", "entertainmentURL", "purchaseAdditionalBaggageURL", "purchaseLoungeAccessURL", "purchaseWifiURL",
+        "upgradeURL", "managementURL", "registerServiceAnimalURL", "reportLostBagURL", "requestWheelchairURL", "trackBagsURL",
+        "transitProviderWebsiteURL",
+    ];
+
+    private static void CheckLinks(JsonElement root, List<PassProblem> problems)
+    {
+        foreach (var key in LinkKeys)
+        {
+            if (!root.TryGetProperty(key, out var link))
+                continue;
+            if (link.ValueKind != JsonValueKind.String || !Uri.TryCreate(link.GetString(), UriKind.Absolute, out var uri))
+                problems.Add(Error($"$.{key}", PassRules.Link, $"{key} {Describe(link)} is not an absolute URL; Wallet opens it as a link (https://...)."));
+            else if (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp)
+                problems.Add(Error($"$.{key}", PassRules.Link, $"{key} must be an http or https URL, not {uri.Scheme}:."));
+        }
     }
 
     private static void CheckStandardKeys(JsonElement root, PassValidationOptions options, List<PassProblem> problems)
