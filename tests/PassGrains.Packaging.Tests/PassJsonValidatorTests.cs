@@ -218,6 +218,34 @@ public sealed class PassJsonValidatorTests
         Validate(patch).AssertNoErrors();
     }
 
+    private const string PosterSemantics = "'eventName': 'New Year Concert', 'venueName': 'Main Hall', 'venueRegionName': 'Berlin', 'venueRoom': 'Hall A'";
+
+    [Fact]
+    public void A_poster_event_ticket_with_its_semantic_tags_validates_without_a_warning()
+    {
+        var problems = Validate($"{{'preferredStyleSchemes': ['posterEventTicket', 'eventTicket'], 'semantics': {{{PosterSemantics}, 'eventType': 'PKEventTypeLivePerformance', 'performerNames': ['The Band']}}}}");
+        problems.AssertNoErrors();
+        Assert.DoesNotContain(problems, p => p.Rule == PassRules.PosterEventTicket);
+    }
+
+    [Theory]
+    [InlineData("{'preferredStyleSchemes': ['posterEventTicket', 'eventTicket'], 'semantics': {'eventName': 'New Year Concert', 'venueName': 'Main Hall'}}",
+        "venueRegionName, venueRoom")]
+    [InlineData("{'preferredStyleSchemes': ['posterEventTicket', 'eventTicket']}", "eventName, venueName, venueRegionName, venueRoom")]
+    [InlineData("{'preferredStyleSchemes': ['posterEventTicket', 'eventTicket'], 'semantics': {" + PosterSemantics + ", 'eventType': 'PKEventTypeSports', 'homeTeamAbbreviation': 'FCB'}}",
+        "awayTeamAbbreviation")]
+    [InlineData("{'preferredStyleSchemes': ['posterEventTicket', 'eventTicket'], 'semantics': {" + PosterSemantics + ", 'eventType': 'PKEventTypeLivePerformance'}}",
+        "performerNames")]
+    public void A_poster_event_ticket_without_its_semantic_tags_is_warned_naming_each_and_the_fallback(string patch, string missing)
+    {
+        var problems = Validate(patch);
+        problems.AssertNoErrors();
+        var warning = problems.AssertWarning(PassRules.PosterEventTicket);
+        Assert.Equal("$.semantics", warning.Path);
+        Assert.Contains($"semantics has no {missing};", warning.Message, StringComparison.Ordinal);
+        Assert.Contains("classic event ticket", warning.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Http_web_service_is_accepted_only_when_allowed()
     {

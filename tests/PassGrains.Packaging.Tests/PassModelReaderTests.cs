@@ -228,6 +228,24 @@ public sealed class PassModelReaderTests
     }
 
     [Fact]
+    public void A_poster_event_ticket_model_without_artwork_is_warned_that_Wallet_falls_back()
+    {
+        var poster = PassJson.PatchedBytes("{'preferredStyleSchemes': ['posterEventTicket', 'eventTicket'], " +
+            "'semantics': {'eventName': 'Concert', 'venueName': 'Main Hall', 'venueRegionName': 'Berlin', 'venueRoom': 'Hall A'}}");
+        var entries = ValidEntries().Where(e => e.Name != "pass.json").Append(("pass.json", poster)).ToList();
+
+        var without = PassModelReader.FromEntries(entries);
+        Assert.True(without.Succeeded, without.Problems.Describe());
+        var warning = without.Problems.AssertWarning(PassRules.PosterEventTicket, "pass.json");
+        Assert.Contains("artwork.png", warning.Message, StringComparison.Ordinal);
+        Assert.Contains("classic event ticket", warning.Message, StringComparison.Ordinal);
+
+        var with = PassModelReader.FromEntries([.. entries, ("artwork@2x.png", Png.Create(750, 1000))]);
+        Assert.True(with.Succeeded, with.Problems.Describe());
+        Assert.DoesNotContain(with.Problems, p => p.Rule == PassRules.PosterEventTicket);
+    }
+
+    [Fact]
     public void A_signed_pass_json_with_a_byte_order_mark_is_refused_naming_the_mark()
     {
         var withMark = new byte[] { 0xEF, 0xBB, 0xBF }.Concat(PassJson.BaseBytes).ToArray();

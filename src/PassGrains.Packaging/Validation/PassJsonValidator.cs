@@ -93,6 +93,37 @@ public static partial class PassJsonValidator
         CheckNfc(root, problems);
         CheckTypes(root, problems);
         CheckLinks(root, problems);
+        CheckPosterEventTicket(root, problems);
+    }
+
+    /// <summary>True when pass.json asks Wallet for the poster event ticket layout (iOS 18).</summary>
+    public static bool AsksForPosterEventTicket(JsonElement root) =>
+        root.TryGetProperty("preferredStyleSchemes", out var schemes) && schemes.ValueKind == JsonValueKind.Array
+        && schemes.EnumerateArray().Any(s => s.ValueKind == JsonValueKind.String && s.GetString() == "posterEventTicket");
+
+    /// <summary>
+    /// The poster layout needs semantic tags the classic event ticket does not: without one of them Wallet quietly shows the
+    /// classic layout, so each missing tag is named in a warning (the artwork the layout needs is a model's file:
+    /// <see cref="PassModelValidator"/>).
+    /// </summary>
+    private static void CheckPosterEventTicket(JsonElement root, List<PassProblem> problems)
+    {
+        if (!AsksForPosterEventTicket(root))
+            return;
+        var semantics = root.TryGetProperty("semantics", out var tags) && tags.ValueKind == JsonValueKind.Object ? tags : default;
+        bool Has(string key) => semantics.ValueKind == JsonValueKind.Object && semantics.TryGetProperty(key, out _);
+        var needed = new List<string> { "eventName", "venueName", "venueRegionName", "venueRoom" };
+        var eventType = Has("eventType") && semantics.GetProperty("eventType").ValueKind == JsonValueKind.String ? semantics.GetProperty("eventType").GetString() : null;
+        if (eventType == "PKEventTypeSports")
+            needed.AddRange(["homeTeamAbbreviation", "awayTeamAbbreviation"]);
+        else if (eventType == "PKEventTypeLivePerformance")
+            needed.Add("performerNames");
+        var missing = needed.Where(key => !Has(key)).ToList();
+        if (missing.Count > 0)
+        {
+            problems.Add(Warning("$.semantics", PassRules.PosterEventTicket,
+                $"preferredStyleSchemes asks for posterEventTicket, but semantics has no {string.Join(", ", missing)}; Wallet will show the classic event ticket layout instead."));
+        }
     }
 
     /// <summary>

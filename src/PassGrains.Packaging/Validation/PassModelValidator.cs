@@ -29,13 +29,22 @@ public static class PassModelValidator
         var jsonProblems = PassJsonValidator.Validate(passJson, options);
         problems.AddRange(jsonProblems);
         string[] styles = [];
+        var poster = false;
         if (!jsonProblems.Any(p => p.Rule == PassRules.Json))
         {
             using var document = JsonDocument.Parse(passJson.ToArray());
             if (document.RootElement.ValueKind == JsonValueKind.Object)
+            {
                 styles = ImagesByStyle.Keys.Where(s => document.RootElement.TryGetProperty(s, out _)).ToArray();
+                poster = PassJsonValidator.AsksForPosterEventTicket(document.RootElement);
+            }
         }
         ValidateFiles(files, styles, problems);
+        if (poster && !files.Any(f => f.IsImage && ParseImageName(f.Path).Name is "artwork" or "background"))
+        {
+            problems.Add(PassProblem.Warning("pass.json", "$.preferredStyleSchemes", PassRules.PosterEventTicket,
+                "preferredStyleSchemes asks for posterEventTicket, but the model has no artwork.png (or background.png) for the poster; Wallet will show the classic event ticket layout instead"));
+        }
     }
 
     public static void ValidateFiles(IReadOnlyList<PassModelFile> files, IReadOnlyList<string> styles, List<PassProblem> problems)

@@ -27,6 +27,7 @@ public static class PassRules
     public const string AuthenticationToken = "authentication-token";
     public const string AppLaunch = "app-launch";
     public const string Link = "link";
+    public const string PosterEventTicket = "poster-event-ticket";
     public const string StoreIdentifiers = "store-identifiers";
     public const string Date = "w3c-date";
     public const string RelevantDates = "relevant-dates";
