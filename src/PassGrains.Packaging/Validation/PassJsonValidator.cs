@@ -113,7 +113,9 @@ public static partial class PassJsonValidator
         var semantics = root.TryGetProperty("semantics", out var tags) && tags.ValueKind == JsonValueKind.Object ? tags : default;
         bool Has(string key) => semantics.ValueKind == JsonValueKind.Object && semantics.TryGetProperty(key, out _);
         var needed = new List<string> { "eventName", "venueName", "venueRegionName", "venueRoom" };
-        var eventType = Has("eventType") && semantics.GetProperty("eventType").ValueKind == JsonValueKind.String ? semantics.GetProperty("eventType").GetString() : null;
+        var eventType = semantics.ValueKind == JsonValueKind.Object && semantics.TryGetProperty("eventType", out var type) && type.ValueKind == JsonValueKind.String
+            ? type.GetString()
+            : null;
         if (eventType == "PKEventTypeSports")
             needed.AddRange(["homeTeamAbbreviation", "awayTeamAbbreviation"]);
         else if (eventType == "PKEventTypeLivePerformance")

@@ -4,7 +4,8 @@ namespace PassGrains.Server.Pushes;
 /// What the devices that pushes wake cost this silo: wallet web service requests (<c>/v1/…</c>) in flight, and the count and
 /// total time of those answered, each up to the moment its answer starts (sending it is the phone's pace, not this silo's load).
 /// A middleware in front of every endpoint records each request (<see cref="PushesHosting.UsePushPacing"/>); <see cref="PushPacer"/>
-/// reads <see cref="Sample"/> every few hundred milliseconds. Three atomic operations a request.
+/// reads <see cref="Sample"/> every few hundred milliseconds. Three atomic operations a request here (and, in the middleware, one
+/// small object and one more to finish it once).
 /// </summary>
 public sealed class WalletLoad(TimeProvider time)
 {
