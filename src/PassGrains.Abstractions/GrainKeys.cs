@@ -79,4 +79,9 @@ public static class GrainKeys
     public static string WebhookDelivery(string name) => $"webhook:{name}";
 
     public static string ParseWebhookDelivery(string key) => key["webhook:".Length..];
+
+    /// <summary>The schedules of one target (<see cref="IScheduleBookGrain"/>): "passes/{passType}/{serial}" or "groups/{groupId}".</summary>
+    public static string ScheduleBook(string target) => $"schedules:{target}";
+
+    public static string ParseScheduleBook(string key) => key["schedules:".Length..];
 }

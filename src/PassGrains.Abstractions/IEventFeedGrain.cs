@@ -22,7 +22,7 @@ public sealed record EventFeedPage(
 /// </summary>
 public interface IEventFeedGrain : IGrainWithStringKey
 {
-    /// <summary>Stores that <paramref name="source"/> (a pass grain key) is about to store events in its outbox.</summary>
+    /// <summary>Stores that <paramref name="source"/> (the key of a pass grain or a schedule book) is about to store events in its outbox.</summary>
     /// <returns>
     /// True when the source already had a reservation: its stored outbox is not yet in the feed. False: anything in its
     /// outbox is (the append that removed the reservation stored it), and the source forgets it.

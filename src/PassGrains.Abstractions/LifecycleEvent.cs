@@ -9,6 +9,10 @@ public static class LifecycleEventTypes
     public const string RegistrationAdded = "registration.added";
     public const string RegistrationRemoved = "registration.removed";
     public const string PushFailed = "push.failed";
+    /// <summary>A schedule made its change (<see cref="LifecycleEvent.Version"/> is the target's new version).</summary>
+    public const string ScheduleSucceeded = "schedule.succeeded";
+    /// <summary>A schedule's change was refused at its time, or could not be made within the time allowed.</summary>
+    public const string ScheduleFailed = "schedule.failed";
 }
 
 /// <summary>

@@ -221,9 +221,11 @@ public sealed partial class EventFeedGrain(
         LogSweeping(logger, orphans.Count);
         foreach (var source in orphans)
         {
-            // One-way, and asked again only after as long again: the pass answers by appending or releasing.
+            // One-way, and asked again only after as long again: the source answers by appending or releasing.
             _asked[source] = now;
-            GrainFactory.GetGrain<IPassGrain>(source).DrainOutbox().Ignore();
+            (source.StartsWith(GrainKeys.ScheduleBook(""), StringComparison.Ordinal)
+                ? GrainFactory.GetGrain<IScheduleBookGrain>(source).DrainOutbox()
+                : GrainFactory.GetGrain<IPassGrain>(source).DrainOutbox()).Ignore();
         }
         return Task.CompletedTask;
     }

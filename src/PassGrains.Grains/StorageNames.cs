@@ -21,4 +21,5 @@ public static class StorageNames
     public const string EventFeed = "eventfeed";
     public const string EventPage = "eventpage";
     public const string WebhookDelivery = "webhookdelivery";
+    public const string ScheduleBook = "schedulebook";
 }

@@ -6,6 +6,7 @@ using PassGrains.Server.Issuing;
 using PassGrains.Server.PassTypes;
 using PassGrains.Server.Pushes;
 using PassGrains.Server.Rendering;
+using PassGrains.Server.Scheduling;
 using PassGrains.Server.Security;
 using PassGrains.Server.Storage;
 using PassGrains.Server.Telemetry;
@@ -38,6 +39,7 @@ public static class PassGrainsHosting
         builder.AddPushes();
         builder.AddWebhooks();
         builder.AddIssuing();
+        builder.AddScheduling();
         builder.AddTelemetry();
         builder.AddDemo(passTypes);
         builder.Services.AddHostedService<StartupReport>();

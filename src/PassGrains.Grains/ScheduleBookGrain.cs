@@ -1,0 +1,186 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using PassGrains.Abstractions;
+
+namespace PassGrains.Grains;
+
+public sealed class ScheduleBookState
+{
+    /// <summary>Schedules waiting for their time, earliest first; each has a reminder named by its id.</summary>
+    public List<Schedule> Pending { get; set; } = [];
+
+    /// <summary>The last schedules that ended, newest first (at most <see cref="IScheduleBookGrain.MaxEnded"/>).</summary>
+    public List<Schedule> Ended { get; set; } = [];
+
+    /// <summary>Events of ended schedules not yet in the event feed (<see cref="EventOutbox"/>).</summary>
+    public List<LifecycleEvent> Outbox { get; set; } = [];
+}
+
+/// <summary>
+/// One target's schedules: see <see cref="IScheduleBookGrain"/>. The reminder of a schedule is what is owed: it is
+/// registered before the schedule is stored and dropped only after the schedule's end is stored, so a silo dying at any
+/// point leaves either nothing stored or a reminder that ticks again (at most a minute later) on whichever silo holds
+/// the reminder's range. A tick after the change was made but before its end was stored makes the change again; the
+/// changes a schedule can make are merges (a PATCH, a group PUT) or a void, so the second time changes nothing, unless
+/// another change of the same target came in the minute between.
+/// </summary>
+public sealed partial class ScheduleBookGrain(
+    [PersistentState(StorageNames.ScheduleBook, StorageNames.Provider)] IPersistentState<ScheduleBookState> state,
+    IScheduledChangeRunner runner,
+    TimeProvider time,
+    IOptions<ScheduleOptions> options,
+    ILogger<ScheduleBookGrain> logger) : Grain, IScheduleBookGrain, IRemindable
+{
+    /// <summary>Ticks after the first come this often: a change that could not be tried is tried again then.</summary>
+    private static readonly TimeSpan RetryPeriod = TimeSpan.FromMinutes(1);
+
+    /// <summary>Orleans bounds a reminder's due time (about 49 days); a later schedule's reminder is moved on when it ticks early.</summary>
+    private static readonly TimeSpan LongestDue = TimeSpan.FromDays(30);
+
+    /// <summary>A tick this much before the schedule's time (clocks of two silos) runs it.</summary>
+    private static readonly TimeSpan Early = TimeSpan.FromSeconds(1);
+
+    private EventOutbox? _events;
+    private EventOutbox Events => _events ??= new EventOutbox(GrainFactory, this.GetPrimaryKeyString(), logger);
+
+    private ScheduleBookState State => state.State;
+
+    async Task<ScheduleAddStatus> IScheduleBookGrain.Add(Schedule schedule)
+    {
+        if (Find(schedule.Id) is not null)
+            return ScheduleAddStatus.AlreadyAdded;
+        if (State.Pending.Count >= IScheduleBookGrain.MaxPending)
+            return ScheduleAddStatus.Full;
+        // Before the write: a schedule stored without its reminder would never run. A reminder whose write then failed
+        // finds no schedule on its first tick and drops itself.
+        await RegisterReminderAsync(schedule);
+        State.Pending.Add(schedule);
+        State.Pending.Sort((a, b) => a.At.CompareTo(b.At));
+        await state.WriteOrForgetAsync(this);
+        return ScheduleAddStatus.Added;
+    }
+
+    async Task<ScheduleCancelResult> IScheduleBookGrain.Cancel(string id)
+    {
+        var pending = State.Pending.Find(s => s.Id == id);
+        if (pending is null)
+            return new ScheduleCancelResult(false, Find(id));
+        var cancelled = pending with { Status = ScheduleStatus.Cancelled, EndedAt = time.GetUtcNow() };
+        End(pending, cancelled);
+        await state.WriteOrForgetAsync(this);
+        await UnregisterReminderAsync(id);
+        return new ScheduleCancelResult(true, cancelled);
+    }
+
+    Task<Schedule?> IScheduleBookGrain.Find(string id) => Task.FromResult(Find(id));
+
+    Task<IReadOnlyList<Schedule>> IScheduleBookGrain.List() => Task.FromResult<IReadOnlyList<Schedule>>([.. State.Pending, .. State.Ended]);
+
+    Task IScheduleBookGrain.DrainOutbox() => Events.DrainAsync(State.Outbox);
+
+    async Task IRemindable.ReceiveReminder(string reminderName, Orleans.Runtime.TickStatus status)
+    {
+        var schedule = State.Pending.Find(s => s.Id == reminderName);
+        if (schedule is null)
+        {
+            // Its end is stored (the reminder's removal failed), or its write failed: nothing is owed.
+            await UnregisterReminderAsync(reminderName);
+            return;
+        }
+        if (schedule.At - time.GetUtcNow() > Early)
+        {
+            // A schedule further ahead than a reminder can wait: wait again, for what is left.
+            await RegisterReminderAsync(schedule);
+            return;
+        }
+        await RunAsync(schedule);
+    }
+
+    private async Task RunAsync(Schedule schedule)
+    {
+        ScheduledChangeOutcome outcome;
+        try
+        {
+            outcome = await runner.RunAsync(schedule);
+        }
+        catch (Exception e)
+        {
+            var late = time.GetUtcNow() - schedule.At;
+            if (late < options.Value.GiveUpAfter)
+            {
+                // Storage or a silo is away: the reminder ticks again within a minute.
+                LogNotTried(logger, schedule.Id, schedule.Target, e);
+                return;
+            }
+            outcome = ScheduledChangeOutcome.Refused($"the change could not be made within {options.Value.GiveUpAfter} of its time: {e.GetType().Name}: {e.Message}", null);
+        }
+        var now = time.GetUtcNow();
+        var passType = outcome.PassTypeIdentifier ?? schedule.PassTypeIdentifier;
+        var ended = outcome.Version is { } version
+            ? schedule with { Status = ScheduleStatus.Succeeded, Version = version, EndedAt = now, PassTypeIdentifier = passType }
+            : schedule with { Status = ScheduleStatus.Failed, Error = outcome.Refusal, EndedAt = now, PassTypeIdentifier = passType };
+        // Reserved before the write that stores the event, as every source of the feed does (EventOutbox.cs).
+        await Events.ReserveAsync(State.Outbox);
+        End(schedule, ended);
+        // Events are read by pass type (a key scoped to some sees only theirs): a schedule whose pass type is unknown emits none.
+        if (passType is not null)
+            State.Outbox.Add(EventOf(ended, passType, now));
+        await state.WriteOrForgetAsync(this);
+        await Events.HandOnAsync(State.Outbox);
+        await UnregisterReminderAsync(schedule.Id);
+    }
+
+    private void End(Schedule pending, Schedule ended)
+    {
+        State.Pending.Remove(pending);
+        State.Ended.Insert(0, ended);
+        if (State.Ended.Count > IScheduleBookGrain.MaxEnded)
+            State.Ended.RemoveRange(IScheduleBookGrain.MaxEnded, State.Ended.Count - IScheduleBookGrain.MaxEnded);
+    }
+
+    /// <summary>schedule.succeeded or schedule.failed, of the target's pass type; the serial for a pass's schedule.</summary>
+    private static LifecycleEvent EventOf(Schedule ended, string passType, DateTimeOffset at)
+    {
+        var serial = ended.Target.StartsWith("passes/", StringComparison.Ordinal) ? ended.Target[(ended.Target.LastIndexOf('/') + 1)..] : null;
+        var succeeded = ended.Status == ScheduleStatus.Succeeded;
+        var detail = succeeded ? $"schedule {ended.Id} of {ended.Target}: {ended.Request.Method} {ended.Request.Path}" : $"schedule {ended.Id} of {ended.Target}: {ended.Error}";
+        return new LifecycleEvent(succeeded ? LifecycleEventTypes.ScheduleSucceeded : LifecycleEventTypes.ScheduleFailed, passType, serial, at, ended.Version,
+            Detail: detail, Id: $"schedule/{ended.Id}");
+    }
+
+    private Schedule? Find(string id) => State.Pending.Find(s => s.Id == id) ?? State.Ended.Find(s => s.Id == id);
+
+    private async Task RegisterReminderAsync(Schedule schedule)
+    {
+        var due = schedule.At - time.GetUtcNow();
+        due = due < TimeSpan.Zero ? TimeSpan.Zero : due > LongestDue ? LongestDue : due;
+        try
+        {
+            await this.RegisterOrUpdateReminder(schedule.Id, due, RetryPeriod);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            throw new StorageUnavailableException($"the reminder of the schedule could not be registered: {e.GetType().Name}");
+        }
+    }
+
+    /// <summary>A failure leaves the reminder to find nothing pending on its next tick and try again.</summary>
+    private async Task UnregisterReminderAsync(string id)
+    {
+        try
+        {
+            if (await this.GetReminder(id) is { } reminder)
+                await this.UnregisterReminder(reminder);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogUnregisterFailed(logger, id, e);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Schedule {Id} of {Target} could not be tried; it is tried again within a minute")]
+    private static partial void LogNotTried(ILogger logger, string id, string target, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Could not drop the reminder of schedule {Id}; it drops itself on its next tick")]
+    private static partial void LogUnregisterFailed(ILogger logger, string id, Exception exception);
+}

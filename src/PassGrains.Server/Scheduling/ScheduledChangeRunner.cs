@@ -1,0 +1,46 @@
+using System.Text.Json.Nodes;
+using PassGrains.Abstractions;
+using PassGrains.Grains;
+using PassGrains.Server.Issuing;
+using PassGrains.Server.Security;
+
+namespace PassGrains.Server.Scheduling;
+
+/// <summary>
+/// Makes a schedule's change at its time: the stored request is read again and handed to <see cref="PassIssuer"/> with
+/// the scope of the key that made the schedule, as if the issuer sent it now. A refusal is the schedule's end; an
+/// exception (storage, a silo away) goes back to the book, which tries again.
+/// </summary>
+public sealed class ScheduledChangeRunner(PassIssuer issuer) : IScheduledChangeRunner
+{
+    public async Task<ScheduledChangeOutcome> RunAsync(Schedule schedule)
+    {
+        var body = schedule.Request.BodyJson is { } json ? JsonNode.Parse(json) as JsonObject : null;
+        var (change, error) = ScheduledChange.Read(schedule.Request.Method, schedule.Request.Path, body);
+        if (change is null)
+            return ScheduledChangeOutcome.Refused($"{error?.Field}: {error?.Message}", null);
+        var scope = schedule.PassTypes is { } passTypes ? new PassTypeScope(passTypes.ToHashSet(StringComparer.Ordinal)) : PassTypeScope.All;
+        var (content, _) = change.Content();
+        var outcome = change.Kind switch
+        {
+            _ when change.PassTypeIdentifier is { } passType && !scope.Allows(passType) => new ChangeOutcome.Forbidden(PassTypeScope.Refusal(passType)),
+            ScheduledChangeKind.ChangePass => await issuer.ChangePassAsync(change.PassTypeIdentifier!, change.SerialNumber!, content!),
+            ScheduledChangeKind.VoidPass => await issuer.VoidPassAsync(change.PassTypeIdentifier!, change.SerialNumber!),
+            _ => await issuer.PutGroupAsync(change.GroupId!, RequestContent.OptionalString(change.Body!, "templateId"), content!, scope, change.DropUnknownFields),
+        };
+        return outcome is ChangeOutcome.Stored stored
+            ? ScheduledChangeOutcome.Made(stored.Version, change.PassTypeIdentifier)
+            : ScheduledChangeOutcome.Refused(Describe(outcome), change.PassTypeIdentifier);
+    }
+
+    /// <summary>A refusal in words, as its problem's detail would say it.</summary>
+    private static string Describe(ChangeOutcome refusal) => refusal switch
+    {
+        ChangeOutcome.NotFound notFound => notFound.Message,
+        ChangeOutcome.Invalid invalid => $"{invalid.Field}: {invalid.Message}",
+        ChangeOutcome.Forbidden forbidden => forbidden.Message,
+        ChangeOutcome.WouldBreak wouldBreak => wouldBreak.Message,
+        ChangeOutcome.WouldBeInvalid wouldBe => $"{wouldBe.Title}: {string.Join("; ", wouldBe.Problems.Where(p => p.IsError).Select(p => $"{p.Path}: {p.Message}"))}",
+        _ => refusal.GetType().Name,
+    };
+}

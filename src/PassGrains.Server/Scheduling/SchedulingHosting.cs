@@ -1,0 +1,16 @@
+using PassGrains.Grains;
+using PassGrains.Server.Configuration;
+
+namespace PassGrains.Server.Scheduling;
+
+public static class SchedulingHosting
+{
+    /// <summary>Scheduled changes: the API's rules (<see cref="ScheduledChanges"/>) and the runner the schedule books call at their time.</summary>
+    public static WebApplicationBuilder AddScheduling(this WebApplicationBuilder builder)
+    {
+        builder.AddSettings<ScheduleOptions>(ScheduleOptions.Section);
+        builder.Services.AddSingleton<ScheduledChanges>();
+        builder.Services.AddSingleton<IScheduledChangeRunner, ScheduledChangeRunner>();
+        return builder;
+    }
+}
