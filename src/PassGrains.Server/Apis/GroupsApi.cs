@@ -19,7 +19,7 @@ public static class GroupsApi
     private static async Task<Results<Created<GroupResponse>, Ok<GroupResponse>, ProblemHttpResult>> PutGroup(string groupId, HttpRequest request, PassIssuer issuer,
         bool dropUnknownFields = false)
     {
-        if (!IssuerApi.IdShape().IsMatch(groupId))
+        if (!PassIssuer.IsValidId(groupId))
             return Problems.Invalid("groupId", "group ids are 1–100 letters, digits, '.', '_' or '-'");
         var (body, error) = await RequestBodies.ReadObject(request, IssuerApi.MaxJsonBytes, RequestContent.GroupBody);
         if (error is not null)

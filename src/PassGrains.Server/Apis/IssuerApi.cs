@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using PassGrains.Server.Security;
 
 namespace PassGrains.Server.Apis;
@@ -9,12 +8,9 @@ namespace PassGrains.Server.Apis;
 /// <see cref="WebhooksApi"/>, <see cref="PassTypesApi"/>, <see cref="AlarmsApi"/>, <see cref="SchedulesApi"/>), and here what they share: every request
 /// needs an issuer API key, and every error is RFC 9457 problem+json naming the offending field.
 /// </summary>
-public static partial class IssuerApi
+public static class IssuerApi
 {
     internal const long MaxJsonBytes = 1024 * 1024;
-
-    [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$", RegexOptions.CultureInvariant)]
-    internal static partial Regex IdShape();
 
     public static IEndpointRouteBuilder MapIssuerApi(this IEndpointRouteBuilder app)
     {

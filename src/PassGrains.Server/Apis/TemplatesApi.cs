@@ -21,7 +21,7 @@ public static class TemplatesApi
     private static async Task<Results<Created<TemplateResponse>, Ok<TemplateResponse>, ProblemHttpResult>> PutTemplate(string templateId, HttpRequest request, PassIssuer issuer,
         bool dropUnknownFields = false)
     {
-        if (!IssuerApi.IdShape().IsMatch(templateId))
+        if (!PassIssuer.IsValidId(templateId))
             return Problems.Invalid("templateId", "template ids are 1–100 letters, digits, '.', '_' or '-'");
         // Both the revision it replaces and the new one must be of the key's pass types; the first is known before the upload is read.
         var scope = request.HttpContext.IssuerScope();

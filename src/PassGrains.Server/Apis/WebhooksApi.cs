@@ -31,7 +31,7 @@ public static class WebhooksApi
     private static async Task<Results<Created<WebhookResponse>, Ok<WebhookResponse>, ProblemHttpResult>> PutWebhook(string name, HttpRequest request, IGrainFactory grains,
         PassTypeRegistry passTypes, WebhookSubscriptions subscriptions, IOptions<WebhookOptions> webhookOptions)
     {
-        if (!IssuerApi.IdShape().IsMatch(name))
+        if (!PassIssuer.IsValidId(name))
             return Problems.Invalid("name", "webhook names are 1–100 letters, digits, '.', '_' or '-'");
         var (body, error) = await RequestBodies.ReadObject(request, IssuerApi.MaxJsonBytes, WebhookBody);
         if (error is not null)

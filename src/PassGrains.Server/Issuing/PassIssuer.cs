@@ -38,6 +38,12 @@ public sealed partial class PassIssuer(IGrainFactory grains, PassRenderer render
 
     public static bool IsValidSerial(string serial) => SerialShape().IsMatch(serial);
 
+    [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$", RegexOptions.CultureInvariant)]
+    private static partial Regex IdShape();
+
+    /// <summary>The shape of the ids issuers choose (templates, groups, webhooks): they appear in URLs and grain keys.</summary>
+    public static bool IsValidId(string id) => IdShape().IsMatch(id);
+
     /// <summary>Lookups for one request; a batch chunk shares one across its lines.</summary>
     public IssueLookups NewLookups() => new(grains, renderer);
 

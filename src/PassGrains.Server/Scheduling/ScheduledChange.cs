@@ -1,8 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using PassGrains.Abstractions;
 using PassGrains.Packaging.Json;
-using PassGrains.Server.Apis;
 using PassGrains.Server.Http;
 using PassGrains.Server.Issuing;
 
@@ -26,7 +26,7 @@ public enum ScheduledChangeKind
 /// what body. Made from the request when the schedule is created (a 400 names what does not fit) and again when it
 /// runs, so what runs is exactly what was checked.
 /// </summary>
-public sealed record ScheduledChange(ScheduledChangeKind Kind, string Target, string? PassTypeIdentifier, string? SerialNumber, string? GroupId,
+public sealed partial record ScheduledChange(ScheduledChangeKind Kind, string Target, string? PassTypeIdentifier, string? SerialNumber, string? GroupId,
     JsonObject? Body, bool DropUnknownFields)
 {
     public const string PassesPrefix = "passes/";
@@ -65,7 +65,7 @@ public sealed record ScheduledChange(ScheduledChangeKind Kind, string Target, st
     public static (string? PassTypeIdentifier, string? SerialNumber, string? GroupId)? ReadTarget(string target) => target.Split('/') switch
     {
         ["passes", var passType, var serial] when IsPassType(passType) && PassIssuer.IsValidSerial(serial) => (passType, serial, null),
-        ["groups", var groupId] when IssuerApi.IdShape().IsMatch(groupId) => (null, null, groupId),
+        ["groups", var groupId] when PassIssuer.IsValidId(groupId) => (null, null, groupId),
         _ => null,
     };
 
@@ -81,7 +81,7 @@ public sealed record ScheduledChange(ScheduledChangeKind Kind, string Target, st
     private static (ScheduledChange?, (string, string)?) Pass(ScheduledChangeKind kind, string passType, string serial, JsonObject? body)
     {
         if (!IsPassType(passType))
-            return (null, ("path", "the path's passTypeIdentifier is not one (letters, digits, '.', '-', '_')"));
+            return (null, ("path", "the path's passTypeIdentifier is not one (a reverse-DNS name such as pass.com.example.event)"));
         if (!PassIssuer.IsValidSerial(serial))
             return (null, ("path", "the path's serialNumber is not one (1–100 letters, digits, '.', '_', '~' or '-')"));
         if (kind == ScheduledChangeKind.VoidPass && body is { Count: > 0 })
@@ -94,7 +94,7 @@ public sealed record ScheduledChange(ScheduledChangeKind Kind, string Target, st
 
     private static (ScheduledChange?, (string, string)?) Group(string groupId, JsonObject? body)
     {
-        if (!IssuerApi.IdShape().IsMatch(groupId))
+        if (!PassIssuer.IsValidId(groupId))
             return (null, ("path", "the path's groupId is not one (1–100 letters, digits, '.', '_' or '-')"));
         if (CheckBody(body, RequestContent.GroupBody) is { } misfit)
             return (null, misfit);
@@ -114,9 +114,11 @@ public sealed record ScheduledChange(ScheduledChangeKind Kind, string Target, st
     private static (string, string)? CheckBody(JsonObject? body, BodyShape shape) =>
         body is not null && shape.Check(body) is { } misfit ? ($"body.{misfit.Member}", misfit.Message) : null;
 
-    // A pass type identifier is a reverse-DNS string: what PassTypeRegistry and the routes accept.
-    private static bool IsPassType(string passType) =>
-        passType.Length is > 0 and <= 255 && passType.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_');
+    // A pass type identifier is a reverse-DNS name (pass.com.example.event): labels of letters, digits, '-' and '_' between dots.
+    [GeneratedRegex(@"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)+$", RegexOptions.CultureInvariant)]
+    private static partial Regex PassTypeShape();
+
+    private static bool IsPassType(string passType) => passType.Length <= 255 && PassTypeShape().IsMatch(passType);
 
     private static string Shorten(string text) => StrictJson.Shorten(text);
 }
