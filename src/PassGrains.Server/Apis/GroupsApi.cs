@@ -1,11 +1,15 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using PassGrains.Server.Http;
 using PassGrains.Server.Issuing;
+using PassGrains.Server.Scheduling;
 using PassGrains.Server.Security;
 
 namespace PassGrains.Server.Apis;
 
-/// <summary>PUT /api/groups/{groupId}: a group's template and content, which its passes follow; <see cref="PassIssuer.PutGroupAsync"/> decides.</summary>
+/// <summary>
+/// PUT /api/groups/{groupId}: a group's template and content, which its passes follow, and its end; <see cref="GroupEnds"/> and
+/// <see cref="PassIssuer.PutGroupAsync"/> decide.
+/// </summary>
 public static class GroupsApi
 {
     internal static RouteGroupBuilder MapGroups(this RouteGroupBuilder api)
@@ -16,7 +20,7 @@ public static class GroupsApi
     }
 
     /// <param name="dropUnknownFields">Move the group to a template without fields for some of its values: they render as nothing (else 409 names them).</param>
-    private static async Task<Results<Created<GroupResponse>, Ok<GroupResponse>, ProblemHttpResult>> PutGroup(string groupId, HttpRequest request, PassIssuer issuer,
+    private static async Task<Results<Created<GroupResponse>, Ok<GroupResponse>, ProblemHttpResult>> PutGroup(string groupId, HttpRequest request, GroupEnds groups,
         bool dropUnknownFields = false)
     {
         if (!PassIssuer.IsValidId(groupId))
@@ -27,7 +31,11 @@ public static class GroupsApi
         var (content, contentError) = RequestContent.ContentOf(body!);
         if (contentError is { } invalid)
             return Problems.Invalid(invalid.Field, invalid.Message);
-        var outcome = await issuer.PutGroupAsync(groupId, RequestContent.OptionalString(body!, "templateId"), content, request.HttpContext.IssuerScope(), dropUnknownFields);
+        var (end, removeEnd, endError) = GroupEnd.Read(body!);
+        if (endError is { } badEnd)
+            return Problems.Invalid(badEnd.Field, badEnd.Message);
+        var outcome = await groups.PutGroupAsync(groupId, RequestContent.OptionalString(body!, "templateId"), content, end, removeEnd, request.HttpContext.IssuerScope(),
+            dropUnknownFields);
         if (outcome is not ChangeOutcome.Stored stored)
             return outcome.ToProblem();
         var response = new GroupResponse(groupId, stored.Version, (stored.Dropped ?? []).Select(FieldUses.Dropped).ToList());

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using PassGrains.Abstractions;
 using PassGrains.Server.Http;
 using PassGrains.Server.Issuing;
+using PassGrains.Server.Scheduling;
 using PassGrains.Server.Security;
 
 namespace PassGrains.Server.Apis;
@@ -58,8 +59,10 @@ public static class PassesApi
         if (summary is null)
             return Problems.NotFound($"pass {passTypeIdentifier}/{serialNumber} does not exist");
         var owed = await pass.GetOwedPushCount();
+        // A pass is void by itself or with its whole group (a group's end, Scheduling/GroupEnds.cs).
+        var voided = summary.Voided || (summary.GroupId is { } groupId && GroupEnds.VoidsItsPasses(await grains.GetGrain<IGroupGrain>(GrainKeys.Group(groupId)).GetSnapshot()));
         return TypedResults.Ok(new PassResponse(summary.PassTypeIdentifier, summary.SerialNumber, summary.TemplateId, summary.GroupId, summary.Version,
-            summary.Stamp.Tag.ToString(System.Globalization.CultureInfo.InvariantCulture), summary.Stamp.LastModified, summary.Voided, summary.Devices,
+            summary.Stamp.Tag.ToString(System.Globalization.CultureInfo.InvariantCulture), summary.Stamp.LastModified, voided, summary.Devices,
             links.ForPass(passTypeIdentifier, serialNumber), owed));
     }
 }

@@ -281,7 +281,8 @@ public static class RequestContent
         ("groupId", JsonValueKind.String), ("fields", JsonValueKind.Object), ("pass", JsonValueKind.Object));
 
     /// <summary>A PUT /api/groups/{groupId} body.</summary>
-    public static readonly BodyShape GroupBody = new(("templateId", JsonValueKind.String), ("fields", JsonValueKind.Object), ("pass", JsonValueKind.Object));
+    public static readonly BodyShape GroupBody = new(("templateId", JsonValueKind.String), ("fields", JsonValueKind.Object), ("pass", JsonValueKind.Object),
+        ("end", JsonValueKind.Object));
 
     /// <summary>A PATCH /api/passes/{passTypeIdentifier}/{serialNumber} body.</summary>
     public static readonly BodyShape ChangeBody = new(("fields", JsonValueKind.Object), ("pass", JsonValueKind.Object));

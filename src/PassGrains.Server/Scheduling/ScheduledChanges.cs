@@ -33,11 +33,18 @@ public sealed partial class ScheduledChanges(IGrainFactory grains, PassRenderer 
     [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,7})?([Zz]|[+-]\d{2}:\d{2})$", RegexOptions.CultureInvariant)]
     private static partial Regex Rfc3339();
 
+    /// <summary>An RFC 3339 date and time with its offset (a time without one would be read in the server's zone).</summary>
+    public static bool TryReadTime(string text, out DateTimeOffset time)
+    {
+        time = default;
+        return Rfc3339().IsMatch(text) && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out time);
+    }
+
     public async Task<ScheduleOutcome> CreateAsync(JsonObject body, PassTypeScope scope)
     {
         if (RequestContent.OptionalString(body, "at") is not { } atText)
             return Invalid("at", "at is required: when the change is made, RFC 3339 with its offset (2026-12-24T17:00:00+01:00)");
-        if (!Rfc3339().IsMatch(atText) || !DateTimeOffset.TryParse(atText, CultureInfo.InvariantCulture, DateTimeStyles.None, out var at))
+        if (!TryReadTime(atText, out var at))
             return Invalid("at", "at must be an RFC 3339 date and time with its offset, such as 2026-12-24T17:00:00+01:00 or 2026-12-24T16:00:00Z");
         var now = time.GetUtcNow();
         if (at < now - LatestPast)

@@ -10,6 +10,7 @@ public static class SchedulingHosting
     {
         builder.AddSettings<ScheduleOptions>(ScheduleOptions.Section);
         builder.Services.AddSingleton<ScheduledChanges>();
+        builder.Services.AddSingleton<GroupEnds>();
         builder.Services.AddSingleton<IScheduledChangeRunner, ScheduledChangeRunner>();
         return builder;
     }

@@ -1,0 +1,109 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using PassGrains.Abstractions;
+using PassGrains.Server.Issuing;
+using PassGrains.Server.Security;
+
+namespace PassGrains.Server.Scheduling;
+
+/// <summary>What happens to a group's passes at its end (plus grace).</summary>
+public enum GroupEndAction
+{
+    /// <summary>Voided at the end, and every device pushed: Wallet shows them as no longer valid at once.</summary>
+    Void,
+
+    /// <summary>Only their expirationDate: Wallet moves them to expired passes by itself at that time.</summary>
+    Expire,
+}
+
+/// <summary>A group's end (a match's final whistle, a flight's landing), the grace after it, and what its passes do then.</summary>
+public sealed record GroupEnd(DateTimeOffset At, TimeSpan Grace, GroupEndAction Then)
+{
+    public const int MaxGraceMinutes = 7 * 24 * 60;
+
+    /// <summary>When the passes expire: the end plus its grace.</summary>
+    public DateTimeOffset ExpiresAt => At + Grace;
+
+    public static readonly Http.BodyShape Shape = new(("at", JsonValueKind.String), ("graceMinutes", JsonValueKind.Number), ("then", JsonValueKind.String));
+
+    /// <summary>A group body's <c>end</c>: null when absent, <see cref="Remove"/> when it is null (the end is taken back), else read or refused.</summary>
+    public static (GroupEnd? End, bool Remove, (string Field, string Message)? Error) Read(JsonObject body)
+    {
+        if (!body.TryGetPropertyValue("end", out var node))
+            return (null, false, null);
+        if (node is null)
+            return (null, true, null);
+        if (node is not JsonObject end)
+            return (null, false, ("end", "end must be an object: {\"at\": RFC 3339 time, \"graceMinutes\": 0..10080, \"then\": \"void\" or \"expire\"}"));
+        if (Shape.Check(end) is { } misfit)
+            return (null, false, ($"end.{misfit.Member}", misfit.Message));
+        if (RequestContent.OptionalString(end, "at") is not { } atText || !ScheduledChanges.TryReadTime(atText, out var at))
+            return (null, false, ("end.at", "end.at is required: an RFC 3339 date and time with its offset, such as 2026-12-24T22:00:00+01:00"));
+        var grace = 0;
+        if (end["graceMinutes"] is JsonValue g && (!g.TryGetValue(out grace) || grace is < 0 or > MaxGraceMinutes))
+            return (null, false, ("end.graceMinutes", $"end.graceMinutes must be a whole number of minutes from 0 to {MaxGraceMinutes}"));
+        var then = RequestContent.OptionalString(end, "then") ?? "void";
+        if (then is not ("void" or "expire"))
+            return (null, false, ("end.then", "end.then must be \"void\" (voided and pushed at the end) or \"expire\" (expirationDate only)"));
+        return (new GroupEnd(at, TimeSpan.FromMinutes(grace), then == "void" ? GroupEndAction.Void : GroupEndAction.Expire), false, null);
+    }
+}
+
+/// <summary>
+/// A group PUT that carries an end: every pass of the group gets <c>expirationDate</c> (the end plus its grace) through the
+/// group's pass.json patch, and for <see cref="GroupEndAction.Void"/> the group's schedule book gets the change that
+/// voids them then (a group PUT of <c>"voided": true</c>, which pushes every device, <see cref="ScheduledChanges"/>).
+/// A new end replaces the one before; <c>"end": null</c> takes it back. The group is stored first and its end's schedule
+/// after, so a failure between leaves a 503 whose retry (the same PUT) stores nothing new and adds the schedule.
+/// </summary>
+public sealed class GroupEnds(PassIssuer issuer, ScheduledChanges schedules, IGrainFactory grains, TimeProvider time)
+{
+    /// <summary>The keys of end schedules start so (the rest is the time they run): a new end cancels the others.</summary>
+    private const string KeyPrefix = "group-end-";
+
+    /// <summary>Whether the group's pass.json patch voids every pass of it (as its end's schedule does).</summary>
+    public static bool VoidsItsPasses(GroupSnapshot? group) =>
+        group?.Content.PatchJson is { } patch && JsonNode.Parse(patch) is JsonObject o && o["voided"] is JsonValue v && v.TryGetValue<bool>(out var voided) && voided;
+
+    public async Task<ChangeOutcome> PutGroupAsync(string groupId, string? templateId, PassContent change, GroupEnd? end, bool removeEnd, PassTypeScope scope,
+        bool dropUnknownFields)
+    {
+        if (end is null && !removeEnd)
+            return await issuer.PutGroupAsync(groupId, templateId, change, scope, dropUnknownFields);
+        // Checked before anything is stored: the schedule that voids them could not be made afterwards.
+        if (end is not null && end.ExpiresAt < time.GetUtcNow() - ScheduledChanges.LatestPast)
+            return new ChangeOutcome.Invalid("end.at", $"the end plus its grace ({end.ExpiresAt:O}) is in the past");
+        if (end is not null && end.ExpiresAt > time.GetUtcNow() + ScheduledChanges.LongestAhead)
+            return new ChangeOutcome.Invalid("end.at", $"the end plus its grace may be at most {ScheduledChanges.LongestAhead.Days} days ahead");
+        var patch = change.PatchJson is { } json ? JsonNode.Parse(json)!.AsObject() : [];
+        if (patch.ContainsKey("expirationDate"))
+            return new ChangeOutcome.Invalid("pass.expirationDate", "a group with an end gets its expirationDate from the end; set one or the other");
+        patch["expirationDate"] = end is null ? null : end.ExpiresAt.ToString("yyyy-MM-dd'T'HH:mm:sszzz", CultureInfo.InvariantCulture);
+        var outcome = await issuer.PutGroupAsync(groupId, templateId, change with { PatchJson = patch.ToJsonString() }, scope, dropUnknownFields);
+        if (outcome is not ChangeOutcome.Stored)
+            return outcome;
+
+        var target = $"{ScheduledChange.GroupsPrefix}{groupId}";
+        var key = end is { Then: GroupEndAction.Void } ? KeyPrefix + end.ExpiresAt.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture) : null;
+        var book = grains.GetGrain<IScheduleBookGrain>(GrainKeys.ScheduleBook(target));
+        foreach (var earlier in await book.List())
+        {
+            var earlierKey = earlier.Id[(earlier.Id.LastIndexOf('.') + 1)..];
+            if (earlier.Status == ScheduleStatus.Pending && earlierKey.StartsWith(KeyPrefix, StringComparison.Ordinal) && earlierKey != key)
+                await book.Cancel(earlier.Id);
+        }
+        if (key is null)
+            return outcome;
+        var voiding = new JsonObject
+        {
+            ["at"] = end!.ExpiresAt.ToString("O", CultureInfo.InvariantCulture),
+            ["method"] = "PUT",
+            ["path"] = $"/api/groups/{groupId}",
+            ["body"] = new JsonObject { ["pass"] = new JsonObject { ["voided"] = true } },
+            ["key"] = key,
+        };
+        var made = await schedules.CreateAsync(voiding, scope);
+        return made.Refusal ?? outcome;
+    }
+}
