@@ -22,8 +22,8 @@ public sealed record ScheduledRequest(
 
 /// <summary>
 /// One scheduled change of one target (a pass, a group), kept by the target's <see cref="IScheduleBookGrain"/>.
-/// <see cref="PassTypes"/> are the pass types the issuer's key could touch when the schedule was made (null: all); the
-/// change runs with that scope. <see cref="Version"/> is the target's version the change made, <see cref="Error"/> why
+/// <see cref="KeyFingerprint"/> names the issuer key that made it: the change runs with that key's access and pass types
+/// as configured at its time, and is refused when the key is configured no more. <see cref="Version"/> is the target's version the change made, <see cref="Error"/> why
 /// it was refused or given up; <see cref="EndedAt"/> when it ran, failed or was cancelled; <see cref="PassTypeIdentifier"/>
 /// the target's pass type (its events are of it).
 /// </summary>
@@ -34,7 +34,7 @@ public sealed record Schedule(
     [property: Id(2)] DateTimeOffset At,
     [property: Id(3)] ScheduledRequest Request,
     [property: Id(4)] DateTimeOffset CreatedAt,
-    [property: Id(5)] IReadOnlyList<string>? PassTypes,
+    [property: Id(5)] string KeyFingerprint,
     [property: Id(6)] ScheduleStatus Status = ScheduleStatus.Pending,
     [property: Id(7)] long? Version = null,
     [property: Id(8)] string? Error = null,

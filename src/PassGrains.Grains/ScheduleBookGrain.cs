@@ -19,20 +19,29 @@ public sealed class ScheduleBookState
 /// <summary>
 /// One target's schedules: see <see cref="IScheduleBookGrain"/>. The reminder of a schedule is what is owed: it is
 /// registered before the schedule is stored and dropped only after the schedule's end is stored, so a silo dying at any
-/// point leaves either nothing stored or a reminder that ticks again (at most a minute later) on whichever silo holds
+/// point leaves either nothing stored or a reminder that ticks again (<see cref="QuickPeriod"/> later) on whichever silo holds
 /// the reminder's range. A tick after the change was made but before its end was stored makes the change again; the
 /// changes a schedule can make are merges (a PATCH, a group PUT) or a void, so the second time changes nothing, unless
-/// another change of the same target came in the minute between.
+/// another change of the same target came in the seconds between.
 /// </summary>
 public sealed partial class ScheduleBookGrain(
     [PersistentState(StorageNames.ScheduleBook, StorageNames.Provider)] IPersistentState<ScheduleBookState> state,
     IScheduledChangeRunner runner,
     TimeProvider time,
     IOptions<ScheduleOptions> options,
+    IOptions<Orleans.Hosting.ReminderOptions> reminders,
     ILogger<ScheduleBookGrain> logger) : Grain, IScheduleBookGrain, IRemindable
 {
-    /// <summary>Ticks after the first come this often: a change that could not be tried is tried again then.</summary>
-    private static readonly TimeSpan RetryPeriod = TimeSpan.FromMinutes(1);
+    /// <summary>
+    /// How often a schedule's reminder ticks after its first tick, when the silo lets reminders tick that often
+    /// (<see cref="Orleans.Hosting.ReminderOptions.MinimumReminderPeriod"/>, 1 minute unless configured; the server sets
+    /// it to this). A change that could not be tried is tried again then; and a first tick missed while the silo that
+    /// owned the reminder was down comes on a later tick, as Orleans skips missed ticks: so this bounds how late a
+    /// schedule runs after a restart or a silo's loss.
+    /// </summary>
+    public static readonly TimeSpan QuickPeriod = TimeSpan.FromSeconds(15);
+
+    private TimeSpan RetryPeriod => reminders.Value.MinimumReminderPeriod > QuickPeriod ? reminders.Value.MinimumReminderPeriod : QuickPeriod;
 
     /// <summary>Orleans bounds a reminder's due time (about 49 days); a later schedule's reminder is moved on when it ticks early.</summary>
     private static readonly TimeSpan LongestDue = TimeSpan.FromDays(30);
@@ -108,7 +117,7 @@ public sealed partial class ScheduleBookGrain(
             var late = time.GetUtcNow() - schedule.At;
             if (late < options.Value.GiveUpAfter)
             {
-                // Storage or a silo is away: the reminder ticks again within a minute.
+                // Storage or a silo is away: the reminder ticks again soon.
                 LogNotTried(logger, schedule.Id, schedule.Target, e);
                 return;
             }
@@ -178,7 +187,7 @@ public sealed partial class ScheduleBookGrain(
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Schedule {Id} of {Target} could not be tried; it is tried again within a minute")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Schedule {Id} of {Target} could not be tried; it is tried again on its reminder's next tick")]
     private static partial void LogNotTried(ILogger logger, string id, string target, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Could not drop the reminder of schedule {Id}; it drops itself on its next tick")]

@@ -34,7 +34,7 @@ public static class GroupsApi
         var (end, removeEnd, endError) = GroupEnd.Read(body!);
         if (endError is { } badEnd)
             return Problems.Invalid(badEnd.Field, badEnd.Message);
-        var outcome = await groups.PutGroupAsync(groupId, RequestContent.OptionalString(body!, "templateId"), content, end, removeEnd, request.HttpContext.IssuerScope(),
+        var outcome = await groups.PutGroupAsync(groupId, RequestContent.OptionalString(body!, "templateId"), content, end, removeEnd, request.HttpContext.IssuerKey(),
             dropUnknownFields);
         if (outcome is not ChangeOutcome.Stored stored)
             return outcome.ToProblem();

@@ -29,7 +29,7 @@ public static class SchedulesApi
         var (body, error) = await RequestBodies.ReadObject(request, IssuerApi.MaxJsonBytes, ScheduledChange.ScheduleBody);
         if (error is not null)
             return error;
-        var outcome = await schedules.CreateAsync(body!, request.HttpContext.IssuerScope());
+        var outcome = await schedules.CreateAsync(body!, request.HttpContext.IssuerKey());
         if (outcome.Schedule is not { } schedule)
             return outcome.Refusal!.ToProblem();
         var response = ScheduleResponse.Of(schedule);

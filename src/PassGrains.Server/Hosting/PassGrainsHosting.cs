@@ -49,6 +49,7 @@ public static class PassGrainsHosting
         builder.AddSilo(silo, location, siloBuilder =>
         {
             siloBuilder.AddDeviceReadCache(builder.Configuration);
+            siloBuilder.AddScheduleReminders();
             // The dashboard only when an operator key can open it: its grain-call filter costs about a tenth of a device request's CPU.
             if (dashboard)
                 siloBuilder.AddTelemetryDashboard();

@@ -66,9 +66,10 @@ public sealed class GroupEnds(PassIssuer issuer, ScheduledChanges schedules, IGr
     public static bool VoidsItsPasses(GroupSnapshot? group) =>
         group?.Content.PatchJson is { } patch && JsonNode.Parse(patch) is JsonObject o && o["voided"] is JsonValue v && v.TryGetValue<bool>(out var voided) && voided;
 
-    public async Task<ChangeOutcome> PutGroupAsync(string groupId, string? templateId, PassContent change, GroupEnd? end, bool removeEnd, PassTypeScope scope,
+    public async Task<ChangeOutcome> PutGroupAsync(string groupId, string? templateId, PassContent change, GroupEnd? end, bool removeEnd, IssuerKey issuerKey,
         bool dropUnknownFields)
     {
+        var scope = issuerKey.Scope;
         if (end is null && !removeEnd)
             return await issuer.PutGroupAsync(groupId, templateId, change, scope, dropUnknownFields);
         // Checked before anything is stored: the schedule that voids them could not be made afterwards.
@@ -103,7 +104,7 @@ public sealed class GroupEnds(PassIssuer issuer, ScheduledChanges schedules, IGr
             ["body"] = new JsonObject { ["pass"] = new JsonObject { ["voided"] = true } },
             ["key"] = key,
         };
-        var made = await schedules.CreateAsync(voiding, scope);
+        var made = await schedules.CreateAsync(voiding, issuerKey);
         return made.Refusal ?? outcome;
     }
 }

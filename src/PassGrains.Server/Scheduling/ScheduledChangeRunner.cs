@@ -8,10 +8,11 @@ namespace PassGrains.Server.Scheduling;
 
 /// <summary>
 /// Makes a schedule's change at its time: the stored request is read again and handed to <see cref="PassIssuer"/> with
-/// the scope of the key that made the schedule, as if the issuer sent it now. A refusal is the schedule's end; an
-/// exception (storage, a silo away) goes back to the book, which tries again.
+/// the key that made the schedule, as it is configured now, as if the issuer sent it now: a key taken out of the
+/// configuration (or made read-only, or scoped away from the pass type) since stops its schedules. A refusal is the
+/// schedule's end; an exception (storage, a silo away) goes back to the book, which tries again.
 /// </summary>
-public sealed class ScheduledChangeRunner(PassIssuer issuer) : IScheduledChangeRunner
+public sealed class ScheduledChangeRunner(PassIssuer issuer, IssuerApiKeys issuerKeys) : IScheduledChangeRunner
 {
     public async Task<ScheduledChangeOutcome> RunAsync(Schedule schedule)
     {
@@ -19,7 +20,9 @@ public sealed class ScheduledChangeRunner(PassIssuer issuer) : IScheduledChangeR
         var (change, error) = ScheduledChange.Read(schedule.Request.Method, schedule.Request.Path, body);
         if (change is null)
             return ScheduledChangeOutcome.Refused($"{error?.Field}: {error?.Message}", null);
-        var scope = schedule.PassTypes is { } passTypes ? new PassTypeScope(passTypes.ToHashSet(StringComparer.Ordinal)) : PassTypeScope.All;
+        if (issuerKeys.FindByFingerprint(schedule.KeyFingerprint) is not { CanWrite: true } key)
+            return ScheduledChangeOutcome.Refused("the issuer key that made the schedule is no longer configured with write access", change.PassTypeIdentifier);
+        var scope = key.Scope;
         var (content, _) = change.Content();
         var outcome = change.Kind switch
         {

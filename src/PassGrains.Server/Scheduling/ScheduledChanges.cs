@@ -40,8 +40,9 @@ public sealed partial class ScheduledChanges(IGrainFactory grains, PassRenderer 
         return Rfc3339().IsMatch(text) && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out time);
     }
 
-    public async Task<ScheduleOutcome> CreateAsync(JsonObject body, PassTypeScope scope)
+    public async Task<ScheduleOutcome> CreateAsync(JsonObject body, IssuerKey issuerKey)
     {
+        var scope = issuerKey.Scope;
         if (RequestContent.OptionalString(body, "at") is not { } atText)
             return Invalid("at", "at is required: when the change is made, RFC 3339 with its offset (2026-12-24T17:00:00+01:00)");
         if (!TryReadTime(atText, out var at))
@@ -68,7 +69,7 @@ public sealed partial class ScheduledChanges(IGrainFactory grains, PassRenderer 
 
         var id = ScheduleIds.Make(change!.Target, key ?? PassIssuer.NewSerial());
         var request = new ScheduledRequest(method.ToUpperInvariant(), path, changeBody?.ToJsonString());
-        var schedule = new Schedule(id, change.Target, at.ToUniversalTime(), request, now, scope.PassTypes?.Order(StringComparer.Ordinal).ToList(), PassTypeIdentifier: passType);
+        var schedule = new Schedule(id, change.Target, at.ToUniversalTime(), request, now, issuerKey.Fingerprint, PassTypeIdentifier: passType);
         var book = Book(change.Target);
         switch (await book.Add(schedule))
         {

@@ -14,4 +14,8 @@ public static class SchedulingHosting
         builder.Services.AddSingleton<IScheduledChangeRunner, ScheduledChangeRunner>();
         return builder;
     }
+
+    /// <summary>Lets schedule reminders tick every <see cref="ScheduleBookGrain.QuickPeriod"/>: a schedule missed while its silo was down runs that soon after.</summary>
+    public static ISiloBuilder AddScheduleReminders(this ISiloBuilder silo) =>
+        silo.Configure<Orleans.Hosting.ReminderOptions>(o => o.MinimumReminderPeriod = ScheduleBookGrain.QuickPeriod);
 }

@@ -29,6 +29,12 @@ public sealed record PassTypeScope(IReadOnlySet<string>? PassTypes)
 /// </summary>
 public sealed record IssuerKey(string Entry, bool CanWrite, PassTypeScope Scope)
 {
+    /// <summary>
+    /// Names the key where it must be found again later (a schedule runs with the key that made it, if it is still
+    /// configured): half its SHA-256, which tells keys apart and gives nothing to call the API with.
+    /// </summary>
+    public string Fingerprint { get; init; } = "";
+
     /// <summary>A plain-string entry: every pass type, read and write (what every key meant before keys had scopes).</summary>
     public static IssuerKey Unscoped(string entry) => new(entry, CanWrite: true, PassTypeScope.All);
 }
@@ -39,7 +45,13 @@ public sealed class IssuerApiKeys
     private readonly (byte[] Hash, IssuerKey Key)[] _keys;
 
     public IssuerApiKeys(IEnumerable<(string Secret, IssuerKey Key)> keys) =>
-        _keys = keys.Select(k => (SHA256.HashData(Encoding.UTF8.GetBytes(k.Secret)), k.Key)).ToArray();
+        _keys = keys.Select(k => SHA256.HashData(Encoding.UTF8.GetBytes(k.Secret)))
+            .Zip(keys, (hash, k) => (hash, k.Key with { Fingerprint = Convert.ToHexStringLower(hash.AsSpan(0, 16)) }))
+            .ToArray();
+
+    /// <summary>The configured key of <paramref name="fingerprint"/> (<see cref="IssuerKey.Fingerprint"/>), or null when it is configured no more.</summary>
+    public IssuerKey? FindByFingerprint(string fingerprint) =>
+        _keys.Select(k => k.Key).FirstOrDefault(k => k.Fingerprint.Length > 0 && k.Fingerprint == fingerprint);
 
     /// <summary>Keys without scopes (operators' keys), each allowed everything.</summary>
     public static IssuerApiKeys Unscoped(IEnumerable<string> keys) =>
