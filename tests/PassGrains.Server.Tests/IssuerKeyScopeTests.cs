@@ -282,3 +282,45 @@ public sealed class IssuerKeyConfigurationTests : IDisposable
         Assert.DoesNotContain("bad-access-key-0123456789", failure.Message); // the keys themselves are never printed
     }
 }
+
+/// <summary>Schedules and scoped keys: a key cannot schedule, see or cancel a change of a pass type outside its scope.</summary>
+public sealed class ScheduleScopeTests(ScopedKeysServerFixture server) : IClassFixture<ScopedKeysServerFixture>
+{
+    private const string PassType = TestEnvironment.PassType;
+
+    [Fact]
+    public async Task A_key_scoped_to_another_pass_type_cannot_schedule_see_or_cancel_changes_of_this_one()
+    {
+        var client = server.Client;
+        var issued = await client.IssueAsync(new { templateId = InProcessServerFixture.BoardingTemplate, serialNumber = TestEnvironment.UniqueId("scope") });
+        var groupId = TestEnvironment.UniqueId("scope-group");
+        using (var put = await client.PutGroupAsync(groupId, new { templateId = InProcessServerFixture.BoardingTemplate }))
+            await Expect.Status(put, HttpStatusCode.Created);
+        var at = DateTimeOffset.UtcNow.AddHours(1).ToString("O", System.Globalization.CultureInfo.InvariantCulture);
+        object PassChange() => new { at, method = "PATCH", path = $"/api/passes/{PassType}/{issued.SerialNumber}", body = new { fields = new { gate = "X" } } };
+        object GroupChange() => new { at, method = "PUT", path = $"/api/groups/{groupId}", body = new { fields = new { gate = "X" } } };
+
+        foreach (var body in new[] { PassChange(), GroupChange() })
+        {
+            using var refused = await client.SendAsync(HttpMethod.Post, "api/schedules", PassGrainsClient.JsonBody(body), apiKey: ScopedKeysServerFixture.OtherTypeKey);
+            Assert.Contains(PassType, (await Expect.Problem(refused, HttpStatusCode.Forbidden)).GetProperty("detail").GetString(), StringComparison.Ordinal);
+            using var readOnly = await client.SendAsync(HttpMethod.Post, "api/schedules", PassGrainsClient.JsonBody(body), apiKey: ScopedKeysServerFixture.ReadOnlyKey);
+            await Expect.Problem(readOnly, HttpStatusCode.Forbidden);
+        }
+
+        // Made by a key of this pass type: the other key neither sees nor cancels it; it is as if it did not exist.
+        string id;
+        using (var made = await client.SendAsync(HttpMethod.Post, "api/schedules", PassGrainsClient.JsonBody(GroupChange()), apiKey: ScopedKeysServerFixture.EventTypeKey))
+            id = (await Expect.Json(made, HttpStatusCode.Created)).GetProperty("id").GetString()!;
+        using (var listed = await client.SendAsync(HttpMethod.Get, $"api/schedules?target=groups/{groupId}", apiKey: ScopedKeysServerFixture.OtherTypeKey))
+            Assert.Empty((await Expect.Json(listed, HttpStatusCode.OK)).GetProperty("schedules").EnumerateArray());
+        using (var listed = await client.SendAsync(HttpMethod.Get, $"api/schedules?target=passes/{PassType}/{issued.SerialNumber}", apiKey: ScopedKeysServerFixture.OtherTypeKey))
+            await Expect.Problem(listed, HttpStatusCode.Forbidden);
+        using (var shown = await client.SendAsync(HttpMethod.Get, $"api/schedules/{id}", apiKey: ScopedKeysServerFixture.OtherTypeKey))
+            await Expect.Problem(shown, HttpStatusCode.NotFound);
+        using (var cancel = await client.SendAsync(HttpMethod.Delete, $"api/schedules/{id}", apiKey: ScopedKeysServerFixture.OtherTypeKey))
+            await Expect.Problem(cancel, HttpStatusCode.NotFound);
+        using (var shown = await client.SendAsync(HttpMethod.Get, $"api/schedules/{id}"))
+            Assert.Equal("pending", (await Expect.Json(shown, HttpStatusCode.OK)).GetProperty("status").GetString());
+    }
+}
