@@ -50,13 +50,17 @@ public static class StorageHosting
                 o.ConnectionString = connectionString;
                 o.GrainStorageSerializer = new JsonGrainStateSerializer();
             });
+            // One writer at a time for the whole file (Storage/SqliteWriteGate.cs): grain state and reminders alike.
+            silo.Services.AddSingleton<SqliteWriteGate>();
             silo.Services.AddKeyedSingleton<Orleans.Storage.IGrainStorage>(StorageNames.Provider,
-                (services, _) => new SingleWriterGrainStorage(services.GetRequiredKeyedService<Orleans.Storage.IGrainStorage>(SqliteDatabase.StorageName)));
+                (services, _) => new SingleWriterGrainStorage(services.GetRequiredKeyedService<Orleans.Storage.IGrainStorage>(SqliteDatabase.StorageName),
+                    services.GetRequiredService<SqliteWriteGate>()));
             silo.UseAdoNetReminderService(o =>
             {
                 o.Invariant = SqliteDatabase.Invariant;
                 o.ConnectionString = connectionString;
             });
+            SingleWriterReminderTable.Decorate(silo.Services);
             features(silo);
         });
     }
