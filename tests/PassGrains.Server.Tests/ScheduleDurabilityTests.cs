@@ -79,17 +79,5 @@ public sealed class ScheduleDurabilityTests : IDisposable
         return (await Expect.Json(response, HttpStatusCode.Created)).GetProperty("id").GetString()!;
     }
 
-    private static async Task<JsonElement> EndedAsync(PassGrainsClient client, string id)
-    {
-        var until = DateTimeOffset.UtcNow + Deadline;
-        while (true)
-        {
-            using var response = await client.SendAsync(HttpMethod.Get, $"api/schedules/{id}");
-            var schedule = await Expect.Json(response, HttpStatusCode.OK);
-            if (schedule.GetProperty("status").GetString() != "pending")
-                return schedule;
-            Assert.True(DateTimeOffset.UtcNow < until, $"schedule {id} still pending {Deadline.TotalSeconds} s after the restart: {schedule}");
-            await Task.Delay(250);
-        }
-    }
+    private static Task<JsonElement> EndedAsync(PassGrainsClient client, string id) => client.ScheduleEndedAsync(id, Deadline);
 }

@@ -38,19 +38,7 @@ public sealed class ScheduleTests(InProcessServerFixture server) : IClassFixture
         return await Expect.Json(response, HttpStatusCode.OK);
     }
 
-    /// <summary>Reads the schedule until it has ended, or fails at the deadline with how it stands.</summary>
-    private async Task<JsonElement> Ended(string id)
-    {
-        var until = DateTimeOffset.UtcNow + Deadline;
-        while (true)
-        {
-            var schedule = await Show(id);
-            if (schedule.GetProperty("status").GetString() != "pending")
-                return schedule;
-            Assert.True(DateTimeOffset.UtcNow < until, $"schedule {id} still pending after {Deadline.TotalSeconds} s: {schedule}");
-            await Task.Delay(200);
-        }
-    }
+    private Task<JsonElement> Ended(string id) => Issuer.ScheduleEndedAsync(id, Deadline);
 
     /// <summary>The reminders left of a target's schedule book, read from the server's reminder table (SQLite).</summary>
     private async Task<int> RemindersOf(string target) =>

@@ -64,6 +64,21 @@ public sealed class PassGrainsClient(Uri baseUrl) : IDisposable
     public Task<HttpResponseMessage> PutGroupAsync(string groupId, object body) =>
         SendAsync(HttpMethod.Put, $"api/groups/{groupId}", JsonBody(body));
 
+    /// <summary>Reads a schedule until it has ended (its status is no longer pending), or fails at the deadline with how it stands.</summary>
+    public async Task<JsonElement> ScheduleEndedAsync(string id, TimeSpan deadline)
+    {
+        var until = DateTimeOffset.UtcNow + deadline;
+        while (true)
+        {
+            using var response = await SendAsync(HttpMethod.Get, $"api/schedules/{id}");
+            var schedule = await Expect.Json(response, HttpStatusCode.OK);
+            if (schedule.GetProperty("status").GetString() != "pending")
+                return schedule;
+            Assert.True(DateTimeOffset.UtcNow < until, $"schedule {id} still pending after {deadline.TotalSeconds} s: {schedule}");
+            await Task.Delay(200);
+        }
+    }
+
     public async Task<JsonElement> GetPassInfoAsync(string passType, string serial)
     {
         using var response = await SendAsync(HttpMethod.Get, $"api/passes/{passType}/{serial}");
