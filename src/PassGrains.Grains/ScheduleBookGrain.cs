@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using PassGrains.Abstractions;
@@ -6,7 +8,7 @@ namespace PassGrains.Grains;
 
 public sealed class ScheduleBookState
 {
-    /// <summary>Schedules waiting for their time, earliest first; each has a reminder named by its id.</summary>
+    /// <summary>Schedules waiting for their time, earliest first; each has a reminder (<see cref="ScheduleBookGrain.ReminderName"/>).</summary>
     public List<Schedule> Pending { get; set; } = [];
 
     /// <summary>The last schedules that ended, newest first (at most <see cref="IScheduleBookGrain.MaxEnded"/>).</summary>
@@ -54,6 +56,15 @@ public sealed partial class ScheduleBookGrain(
 
     private ScheduleBookState State => state.State;
 
+    /// <summary>
+    /// The name of a schedule's reminder: a hash of its id, not the id. An id is as long as its target, encoded (a pass
+    /// type of up to 255 characters and a serial of up to 100), and its key, while reminder tables bound a name (150
+    /// characters in the PostgreSQL schema, as in Orleans' own scripts): a schedule of a long target could not register
+    /// its reminder, so it could never be added. 128 bits keep the names of one book's schedules apart.
+    /// </summary>
+    internal static string ReminderName(string scheduleId) =>
+        $"schedule-{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(scheduleId)), 0, 16)}";
+
     async Task<ScheduleAddStatus> IScheduleBookGrain.Add(Schedule schedule)
     {
         if (Find(schedule.Id) is not null)
@@ -77,7 +88,7 @@ public sealed partial class ScheduleBookGrain(
         var cancelled = pending with { Status = ScheduleStatus.Cancelled, EndedAt = time.GetUtcNow() };
         End(pending, cancelled);
         await state.WriteOrForgetAsync(this);
-        await UnregisterReminderAsync(id);
+        await UnregisterReminderAsync(ReminderName(id));
         return new ScheduleCancelResult(true, cancelled);
     }
 
@@ -89,7 +100,7 @@ public sealed partial class ScheduleBookGrain(
 
     async Task IRemindable.ReceiveReminder(string reminderName, Orleans.Runtime.TickStatus status)
     {
-        var schedule = State.Pending.Find(s => s.Id == reminderName);
+        var schedule = State.Pending.Find(s => ReminderName(s.Id) == reminderName);
         if (schedule is null)
         {
             // Its end is stored (the reminder's removal failed), or its write failed: nothing is owed.
@@ -107,6 +118,19 @@ public sealed partial class ScheduleBookGrain(
 
     private async Task RunAsync(Schedule schedule)
     {
+        // Reserved before the change is made, not just before the write that stores its event (EventOutbox.cs): with the
+        // feed out of reach the tick ends having changed nothing, and the next one tries again. Reserved after the change,
+        // a feed out of reach had every tick make the change again, for as long as that lasted: the give-up below counts
+        // only changes that could not be tried. A reservation left by a change not tried is released by the feed's sweep.
+        try
+        {
+            await Events.ReserveAsync(State.Outbox);
+        }
+        catch (StorageUnavailableException e)
+        {
+            LogNotTried(logger, schedule.Id, schedule.Target, e);
+            return;
+        }
         ScheduledChangeOutcome outcome;
         try
         {
@@ -128,15 +152,13 @@ public sealed partial class ScheduleBookGrain(
         var ended = outcome.Version is { } version
             ? schedule with { Status = ScheduleStatus.Succeeded, Version = version, EndedAt = now, PassTypeIdentifier = passType }
             : schedule with { Status = ScheduleStatus.Failed, Error = outcome.Refusal, EndedAt = now, PassTypeIdentifier = passType };
-        // Reserved before the write that stores the event, as every source of the feed does (EventOutbox.cs).
-        await Events.ReserveAsync(State.Outbox);
         End(schedule, ended);
         // Events are read by pass type (a key scoped to some sees only theirs): a schedule whose pass type is unknown emits none.
         if (passType is not null)
             State.Outbox.Add(EventOf(ended, passType, now));
         await state.WriteOrForgetAsync(this);
         await Events.HandOnAsync(State.Outbox);
-        await UnregisterReminderAsync(schedule.Id);
+        await UnregisterReminderAsync(ReminderName(schedule.Id));
     }
 
     private void End(Schedule pending, Schedule ended)
@@ -165,7 +187,7 @@ public sealed partial class ScheduleBookGrain(
         due = due < TimeSpan.Zero ? TimeSpan.Zero : due > LongestDue ? LongestDue : due;
         try
         {
-            await this.RegisterOrUpdateReminder(schedule.Id, due, RetryPeriod);
+            await this.RegisterOrUpdateReminder(ReminderName(schedule.Id), due, RetryPeriod);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -174,22 +196,22 @@ public sealed partial class ScheduleBookGrain(
     }
 
     /// <summary>A failure leaves the reminder to find nothing pending on its next tick and try again.</summary>
-    private async Task UnregisterReminderAsync(string id)
+    private async Task UnregisterReminderAsync(string reminderName)
     {
         try
         {
-            if (await this.GetReminder(id) is { } reminder)
+            if (await this.GetReminder(reminderName) is { } reminder)
                 await this.UnregisterReminder(reminder);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            LogUnregisterFailed(logger, id, e);
+            LogUnregisterFailed(logger, reminderName, e);
         }
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Schedule {Id} of {Target} could not be tried; it is tried again on its reminder's next tick")]
     private static partial void LogNotTried(ILogger logger, string id, string target, Exception exception);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Could not drop the reminder of schedule {Id}; it drops itself on its next tick")]
-    private static partial void LogUnregisterFailed(ILogger logger, string id, Exception exception);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Could not drop the schedule's reminder {ReminderName}; it drops itself on its next tick")]
+    private static partial void LogUnregisterFailed(ILogger logger, string reminderName, Exception exception);
 }
