@@ -16,6 +16,16 @@ public sealed class FailingGrainStorage(SharedGrainStorage inner) : IGrainStorag
 
     public SharedGrainStorage Inner => inner;
 
+    /// <summary>True until the write set to fail has been tried (and failed).</summary>
+    public bool WriteFailurePending
+    {
+        get
+        {
+            lock (_lock)
+                return _failNext is not null;
+        }
+    }
+
     public void FailNextWrite(string stateName) => FailWrite(stateName, 1);
 
     /// <summary>The <paramref name="nth"/> next write of <paramref name="stateName"/> (1: the next one) fails; the others before it are stored.</summary>

@@ -38,6 +38,9 @@ public sealed class PostgresRun
 
     public PushLedger Pushes { get; } = new();
 
+    /// <summary>Every run of a schedule's change, on whichever silo of the run's cluster.</summary>
+    public ScheduleRunLedger Schedules { get; } = new();
+
     /// <summary>The gateways the run's client is connected to.</summary>
     public ClientGateways Gateways { get; } = new();
 
@@ -114,6 +117,9 @@ public sealed class PostgresSiloConfigurator : ISiloConfigurator
         // One dispatcher per silo, as in production, so the ledger knows which silo sent what.
         siloBuilder.Services.AddSingleton<IPushDispatcher>(services => new LedgerPushDispatcher(
             run.Pushes, services.GetRequiredService<ILocalSiloDetails>().SiloAddress, services.GetRequiredService<IGrainFactory>()));
+        // One runner per silo too, recording where each schedule's change ran.
+        siloBuilder.Services.AddSingleton<IScheduledChangeRunner>(services => new LedgerScheduledChangeRunner(
+            run.Schedules, services.GetRequiredService<ILocalSiloDetails>().SiloAddress));
     }
 }
 

@@ -65,6 +65,20 @@ public sealed class PostgresTestDatabase : IAsyncDisposable
         return (long)(await count.ExecuteScalarAsync())!;
     }
 
+    /// <summary>Reminder rows of the grains whose id contains <paramref name="grainIdPart"/>, whatever the reminders' names.</summary>
+    public async Task<IReadOnlyList<(string GrainId, string ReminderName)>> RemindersOfAsync(string grainIdPart)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var select = new NpgsqlCommand("SELECT GrainId, ReminderName FROM OrleansRemindersTable WHERE strpos(GrainId, @part) > 0 ORDER BY GrainId", connection);
+        select.Parameters.AddWithValue("part", grainIdPart);
+        await using var reader = await select.ExecuteReaderAsync();
+        var rows = new List<(string, string)>();
+        while (await reader.ReadAsync())
+            rows.Add((reader.GetString(0), reader.GetString(1)));
+        return rows;
+    }
+
     public async ValueTask DisposeAsync()
     {
         // The silos are gone, but their pooled connections stay open until cleared; FORCE ends any straggler.
