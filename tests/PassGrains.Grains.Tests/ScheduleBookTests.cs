@@ -58,7 +58,7 @@ public sealed class ScheduleBookTests(ITestOutputHelper output)
     {
         var id = $"{System.Buffers.Text.Base64Url.EncodeToString(Encoding.UTF8.GetBytes(target))}.{Guid.NewGuid():N}";
         var path = $"/api/{target}";
-        return new Schedule(id, target, at, new ScheduledRequest("PATCH", path, """{"fields":{"gate":"9"}}"""), DateTimeOffset.UtcNow, [PassType],
+        return new Schedule(id, target, at, new ScheduledRequest("PATCH", path, """{"fields":{"gate":"9"}}"""), DateTimeOffset.UtcNow, "test-key-fingerprint",
             PassTypeIdentifier: PassType);
     }
 
