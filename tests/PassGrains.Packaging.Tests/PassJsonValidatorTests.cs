@@ -246,6 +246,252 @@ public sealed class PassJsonValidatorTests
         Assert.Contains("classic event ticket", warning.Message, StringComparison.Ordinal);
     }
 
+    // upcomingPassInformation (iOS 26): further events of a poster event ticket. Cases put ENTRIES into a poster event ticket.
+    private const string PosterPass = "'preferredStyleSchemes': ['posterEventTicket', 'eventTicket'], 'semantics': {" + PosterSemantics + "}";
+    private const string Event = "'identifier': 'night-2', 'name': 'New Year Concert, second night', 'type': 'event'";
+    private const string Sha256 = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+
+    private static IReadOnlyList<PassProblem> ValidateUpcoming(string entries) =>
+        Validate($"{{{PosterPass}, 'upcomingPassInformation': {entries}}}");
+
+    private static string HeaderImage(string urlEntry) => $"[{{{Event}, 'images': {{'headerImage': {{'URLs': [{urlEntry}]}}}}}}]";
+
+    [Fact]
+    public void A_poster_event_ticket_with_two_upcoming_events_validates_without_errors_or_warnings()
+    {
+        var problems = Validate($$"""
+            {
+              'preferredStyleSchemes': ['posterEventTicket', 'eventTicket'],
+              'relevantDates': [{'startDate': '2026-12-31T18:00+01:00', 'endDate': '2027-01-01T02:00+01:00'}],
+              'semantics': {
+                {{PosterSemantics}},
+                'eventType': 'PKEventTypeLivePerformance',
+                'performerNames': ['The Band'],
+                'eventStartDate': '2026-12-31T20:00+01:00',
+                'eventEndDate': '2027-01-01T01:00+01:00'
+              },
+              'bagPolicyURL': 'https://arena.example.com/bags',
+              'upcomingPassInformation': [
+                {
+                  'identifier': 'night-1',
+                  'name': 'New Year Concert, first night',
+                  'type': 'event',
+                  'isActive': true,
+                  'dateInformation': {'date': '2026-12-31T20:00+01:00', 'timeZone': 'Europe/Berlin'},
+                  'semantics': {
+                    'eventName': 'New Year Concert', 'venueName': 'Main Hall', 'venueRoom': 'Hall A',
+                    'venuePlaceID': 'I7C250D2CDCB364A', 'venueLocation': {'latitude': 52.5145, 'longitude': 13.4501},
+                    'performerNames': ['The Band'], 'eventStartDate': '2026-12-31T20:00+01:00',
+                    'seats': [{'seatSection': '100', 'seatRow': 'F', 'seatNumber': '12'}]
+                  },
+                  'additionalInfoFields': [{'key': 'doors', 'label': 'DOORS', 'value': '2026-12-31T18:30+01:00', 'timeStyle': 'PKDateStyleShort'}],
+                  'backFields': [
+                    {'key': 'terms', 'label': 'TERMS', 'value': 'Non-transferable.'},
+                    {'key': 'hotline', 'label': 'HOTLINE', 'value': '+49 30 1234567', 'dataDetectorTypes': ['PKDataDetectorTypePhoneNumber']}
+                  ],
+                  'URLs': {
+                    'bagPolicyURL': 'https://arena.example.com/bags', 'orderFoodURL': 'https://arena.example.com/food?night=1',
+                    'transferURL': 'https://tickets.example.com/transfer/SERIAL-0001', 'contactVenueEmail': 'box-office@arena.example.com',
+                    'contactVenuePhoneNumber': '+49 30 1234567'
+                  },
+                  'images': {
+                    'headerImage': {'URLs': [
+                      {'URL': 'https://cdn.example.com/night-1@2x.png', 'SHA256': '{{Sha256}}', 'scale': 2, 'size': 183211},
+                      {'URL': 'https://cdn.example.com/night-1@3x.png', 'SHA256': '{{Sha256.ToUpperInvariant()}}', 'scale': 3, 'size': 2097152}
+                    ]},
+                    'venueMap': {'reuseExisting': true}
+                  },
+                  'auxiliaryStoreIdentifiers': [375380948]
+                },
+                {
+                  'identifier': 'night-2',
+                  'name': 'New Year Concert, second night',
+                  'type': 'event',
+                  'isActive': false,
+                  'dateInformation': {'isUndetermined': true, 'ignoreTimeComponents': false, 'isAllDay': false, 'isUnannounced': false},
+                  'backFields': [{'key': 'terms', 'label': 'TERMS', 'value': 'Non-transferable.'}]
+                }
+              ]
+            }
+            """);
+        Assert.Empty(problems);
+    }
+
+    [Theory]
+    // an array of objects, each with identifier, name and type "event"
+    [InlineData("{" + Event + "}", PassRules.UpcomingPassInformation, "$.upcomingPassInformation")]
+    [InlineData("['night-2']", PassRules.UpcomingPassInformation, "$.upcomingPassInformation[0]")]
+    [InlineData("[{'name': 'Second night', 'type': 'event'}]", PassRules.Required, "$.upcomingPassInformation[0].identifier")]
+    [InlineData("[{'identifier': 42, 'name': 'Second night', 'type': 'event'}]", PassRules.Required, "$.upcomingPassInformation[0].identifier")]
+    [InlineData("[{'identifier': 'night-2', 'type': 'event'}]", PassRules.Required, "$.upcomingPassInformation[0].name")]
+    [InlineData("[{'identifier': 'night-2', 'name': ' ', 'type': 'event'}]", PassRules.Required, "$.upcomingPassInformation[0].name")]
+    [InlineData("[{'identifier': 'night-2', 'name': 'Second night'}]", PassRules.Required, "$.upcomingPassInformation[0].type")]
+    [InlineData("[{'identifier': 'night-2', 'name': 'Second night', 'type': 'concert'}]", PassRules.UpcomingPassInformation, "$.upcomingPassInformation[0].type")]
+    [InlineData("[{" + Event + "}, {" + Event + "}]", PassRules.UpcomingIdentifierUnique, "$.upcomingPassInformation[1].identifier")]
+    [InlineData("[{" + Event + ", 'isActive': 'true'}]", PassRules.Type, "$.upcomingPassInformation[0].isActive")]
+    // dateInformation: a W3C date, booleans, a time zone name
+    [InlineData("[{" + Event + ", 'dateInformation': 'tomorrow'}]", PassRules.Type, "$.upcomingPassInformation[0].dateInformation")]
+    [InlineData("[{" + Event + ", 'dateInformation': {'date': '2027-01-01'}}]", PassRules.Date, "$.upcomingPassInformation[0].dateInformation.date")]
+    [InlineData("[{" + Event + ", 'dateInformation': {'date': '2027-01-01T20:00'}}]", PassRules.Date, "$.upcomingPassInformation[0].dateInformation.date")]
+    [InlineData("[{" + Event + ", 'dateInformation': {'date': 1798743600}}]", PassRules.Date, "$.upcomingPassInformation[0].dateInformation.date")]
+    [InlineData("[{" + Event + ", 'dateInformation': {'isAllDay': 'yes'}}]", PassRules.Type, "$.upcomingPassInformation[0].dateInformation.isAllDay")]
+    [InlineData("[{" + Event + ", 'dateInformation': {'isUndetermined': 1}}]", PassRules.Type, "$.upcomingPassInformation[0].dateInformation.isUndetermined")]
+    [InlineData("[{" + Event + ", 'dateInformation': {'timeZone': 1}}]", PassRules.Type, "$.upcomingPassInformation[0].dateInformation.timeZone")]
+    // semantics like the pass's own
+    [InlineData("[{" + Event + ", 'semantics': ['venueName']}]", PassRules.Type, "$.upcomingPassInformation[0].semantics")]
+    [InlineData("[{" + Event + ", 'semantics': {'eventStartDate': '2027-01-01'}}]", PassRules.Date, "$.upcomingPassInformation[0].semantics.eventStartDate")]
+    // fields like the pass's own, keys unique within the event
+    [InlineData("[{" + Event + ", 'backFields': {'key': 'terms', 'value': 'x'}}]", PassRules.Type, "$.upcomingPassInformation[0].backFields")]
+    [InlineData("[{" + Event + ", 'backFields': [{'key': 'terms'}]}]", PassRules.Required, "$.upcomingPassInformation[0].backFields[0].value")]
+    [InlineData("[{" + Event + ", 'additionalInfoFields': [{'value': 'x'}]}]", PassRules.Required, "$.upcomingPassInformation[0].additionalInfoFields[0].key")]
+    [InlineData("[{" + Event + ", 'additionalInfoFields': [{'key': 'doors', 'value': true}]}]", PassRules.FieldValue, "$.upcomingPassInformation[0].additionalInfoFields[0].value")]
+    [InlineData("[{" + Event + ", 'backFields': [{'key': 'a', 'value': 'x'}], 'additionalInfoFields': [{'key': 'a', 'value': 'y'}]}]", PassRules.FieldKeyUnique, "$.upcomingPassInformation[0].additionalInfoFields[0].key")]
+    [InlineData("[{" + Event + ", 'additionalInfoFields': [{'key': 'gate', 'value': '7', 'changeMessage': 'Gate changed'}]}]", PassRules.ChangeMessage, "$.upcomingPassInformation[0].additionalInfoFields[0].changeMessage")]
+    [InlineData("[{" + Event + ", 'backFields': [{'key': 'terms', 'value': 'x', 'textAlignment': 'PKTextAlignmentLeft'}]}]", PassRules.TextAlignment, "$.upcomingPassInformation[0].backFields[0].textAlignment")]
+    [InlineData("[{" + Event + ", 'additionalInfoFields': [{'key': 'doors', 'value': 'at six', 'dateStyle': 'PKDateStyleShort'}]}]", PassRules.Date, "$.upcomingPassInformation[0].additionalInfoFields[0].value")]
+    [InlineData("[{" + Event + ", 'additionalInfoFields': [{'key': 'seat', 'value': '12', 'row': 1}]}]", PassRules.Row, "$.upcomingPassInformation[0].additionalInfoFields[0].row")]
+    // URLs: links are absolute http(s) URLs, contacts are strings
+    [InlineData("[{" + Event + ", 'URLs': 'https://arena.example.com/'}]", PassRules.Type, "$.upcomingPassInformation[0].URLs")]
+    [InlineData("[{" + Event + ", 'URLs': {'bagPolicyURL': 'see the website'}}]", PassRules.Link, "$.upcomingPassInformation[0].URLs.bagPolicyURL")]
+    [InlineData("[{" + Event + ", 'URLs': {'sellURL': 'javascript:alert(1)'}}]", PassRules.Link, "$.upcomingPassInformation[0].URLs.sellURL")]
+    [InlineData("[{" + Event + ", 'URLs': {'contactVenueWebsite': 42}}]", PassRules.Link, "$.upcomingPassInformation[0].URLs.contactVenueWebsite")]
+    [InlineData("[{" + Event + ", 'URLs': {'contactVenueEmail': 42}}]", PassRules.Type, "$.upcomingPassInformation[0].URLs.contactVenueEmail")]
+    // images: headerImage and venueMap, each https URLs with a SHA-256 of 64 hex digits and at most 2 MiB
+    [InlineData("[{" + Event + ", 'images': ['header.png']}]", PassRules.Type, "$.upcomingPassInformation[0].images")]
+    [InlineData("[{" + Event + ", 'images': {'headerImage': 'header.png'}}]", PassRules.UpcomingImage, "$.upcomingPassInformation[0].images.headerImage")]
+    [InlineData("[{" + Event + ", 'images': {'headerImage': {}}}]", PassRules.UpcomingImage, "$.upcomingPassInformation[0].images.headerImage.URLs")]
+    [InlineData("[{" + Event + ", 'images': {'venueMap': {'URLs': []}}}]", PassRules.UpcomingImage, "$.upcomingPassInformation[0].images.venueMap.URLs")]
+    [InlineData("[{" + Event + ", 'images': {'venueMap': {'URLs': {'URL': 'https://cdn.example.com/map.png'}}}}]", PassRules.UpcomingImage, "$.upcomingPassInformation[0].images.venueMap.URLs")]
+    [InlineData("[{" + Event + ", 'images': {'venueMap': {'reuseExisting': 'yes'}}}]", PassRules.Type, "$.upcomingPassInformation[0].images.venueMap.reuseExisting")]
+    [InlineData("[{" + Event + ", 'images': {'headerImage': {'URLs': ['https://cdn.example.com/h.png']}}}]", PassRules.UpcomingImage, "$.upcomingPassInformation[0].images.headerImage.URLs[0]")]
+    [InlineData("[{" + Event + ", 'images': {'headerImage': {'URLs': [{'SHA256': '" + Sha256 + "'}]}}}]", PassRules.Required, "$.upcomingPassInformation[0].images.headerImage.URLs[0].URL")]
+    [InlineData("[{" + Event + ", 'images': {'headerImage': {'URLs': [{'URL': 'http://cdn.example.com/h.png', 'SHA256': '" + Sha256 + "'}]}}}]", PassRules.Link, "$.upcomingPassInformation[0].images.headerImage.URLs[0].URL")]
+    [InlineData("[{" + Event + ", 'images': {'headerImage': {'URLs': [{'URL': 'h.png', 'SHA256': '" + Sha256 + "'}]}}}]", PassRules.Link, "$.upcomingPassInformation[0].images.headerImage.URLs[0].URL")]
+    [InlineData("[{" + Event + ", 'images': {'headerImage': {'URLs': [{'URL': 'https://cdn.example.com/h.png'}]}}}]", PassRules.Required, "$.upcomingPassInformation[0].images.headerImage.URLs[0].SHA256")]
+    [InlineData("[{" + Event + ", 'images': {'headerImage': {'URLs': [{'URL': 'https://cdn.example.com/h.png', 'SHA256': '9f86d081'}]}}}]", PassRules.UpcomingImage, "$.upcomingPassInformation[0].images.headerImage.URLs[0].SHA256")]
+    [InlineData("[{" + Event + ", 'images': {'headerImage': {'URLs': [{'URL': 'https://cdn.example.com/h.png', 'SHA256': '" + Sha256 + "0'}]}}}]", PassRules.UpcomingImage, "$.upcomingPassInformation[0].images.headerImage.URLs[0].SHA256")]
+    [InlineData("[{" + Event + ", 'images': {'headerImage': {'URLs': [{'URL': 'https://cdn.example.com/h.png', 'SHA256': 'zf86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08'}]}}}]", PassRules.UpcomingImage, "$.upcomingPassInformation[0].images.headerImage.URLs[0].SHA256")]
+    [InlineData("[{" + Event + ", 'images': {'headerImage': {'URLs': [{'URL': 'https://cdn.example.com/h.png', 'SHA256': '" + Sha256 + "', 'size': 2097153}]}}}]", PassRules.UpcomingImage, "$.upcomingPassInformation[0].images.headerImage.URLs[0].size")]
+    [InlineData("[{" + Event + ", 'images': {'headerImage': {'URLs': [{'URL': 'https://cdn.example.com/h.png', 'SHA256': '" + Sha256 + "', 'size': 0}]}}}]", PassRules.UpcomingImage, "$.upcomingPassInformation[0].images.headerImage.URLs[0].size")]
+    [InlineData("[{" + Event + ", 'images': {'headerImage': {'URLs': [{'URL': 'https://cdn.example.com/h.png', 'SHA256': '" + Sha256 + "', 'size': 1024.5}]}}}]", PassRules.UpcomingImage, "$.upcomingPassInformation[0].images.headerImage.URLs[0].size")]
+    [InlineData("[{" + Event + ", 'images': {'headerImage': {'URLs': [{'URL': 'https://cdn.example.com/h.png', 'SHA256': '" + Sha256 + "', 'size': '1024'}]}}}]", PassRules.UpcomingImage, "$.upcomingPassInformation[0].images.headerImage.URLs[0].size")]
+    [InlineData("[{" + Event + ", 'images': {'headerImage': {'URLs': [{'URL': 'https://cdn.example.com/h.png', 'SHA256': '" + Sha256 + "', 'scale': 0}]}}}]", PassRules.UpcomingImage, "$.upcomingPassInformation[0].images.headerImage.URLs[0].scale")]
+    [InlineData("[{" + Event + ", 'images': {'headerImage': {'URLs': [{'URL': 'https://cdn.example.com/h.png', 'SHA256': '" + Sha256 + "', 'scale': '2x'}]}}}]", PassRules.UpcomingImage, "$.upcomingPassInformation[0].images.headerImage.URLs[0].scale")]
+    // App Store ids as at the top level
+    [InlineData("[{" + Event + ", 'auxiliaryStoreIdentifiers': ['375380948']}]", PassRules.StoreIdentifiers, "$.upcomingPassInformation[0].auxiliaryStoreIdentifiers[0]")]
+    [InlineData("[{" + Event + ", 'auxiliaryStoreIdentifiers': []}]", PassRules.StoreIdentifiers, "$.upcomingPassInformation[0].auxiliaryStoreIdentifiers")]
+    public void An_upcoming_event_breaking_a_rule_is_reported_with_its_rule_and_path(string entries, string rule, string path)
+    {
+        var problem = ValidateUpcoming(entries).AssertError(rule, "pass.json", path);
+        Assert.False(string.IsNullOrWhiteSpace(problem.Message));
+    }
+
+    [Fact]
+    public void A_repeated_upcoming_identifier_is_named_with_the_event_that_has_it_first()
+    {
+        var problem = ValidateUpcoming($"[{{{Event}}}, {{'identifier': 'night-3', 'name': 'Third night', 'type': 'event'}}, {{{Event}}}]")
+            .AssertError(PassRules.UpcomingIdentifierUnique, path: "$.upcomingPassInformation[2].identifier");
+        Assert.Contains("'night-2'", problem.Message, StringComparison.Ordinal);
+        Assert.Contains("$.upcomingPassInformation[0]", problem.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_upcoming_event_may_repeat_field_keys_of_the_pass_and_of_other_events()
+    {
+        // Each event is shown on its own details view and inherits nothing from the pass.
+        ValidateUpcoming($"[{{{Event}, 'backFields': [{{'key': 'terms', 'value': 'x'}}]}}, {{'identifier': 'night-3', 'name': 'Third night', 'type': 'event', 'backFields': [{{'key': 'terms', 'value': 'y'}}]}}]")
+            .AssertNoErrors();
+    }
+
+    [Fact]
+    public void A_wrong_upcoming_type_message_names_the_only_supported_type()
+    {
+        var problem = ValidateUpcoming("[{'identifier': 'night-2', 'name': 'Second night', 'type': 'concert'}]")
+            .AssertError(PassRules.UpcomingPassInformation, path: "$.upcomingPassInformation[0].type");
+        Assert.Contains("\"concert\"", problem.Message, StringComparison.Ordinal);
+        Assert.Contains("\"event\"", problem.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void More_upcoming_events_than_the_bound_are_refused()
+    {
+        string Events(int count) => "[" + string.Join(", ", Enumerable.Range(1, count).Select(n => $"{{'identifier': 'game-{n}', 'name': 'Game {n}', 'type': 'event'}}")) + "]";
+        ValidateUpcoming(Events(PassJsonValidator.MaxUpcomingEntries)).AssertNoErrors();
+        var problem = ValidateUpcoming(Events(PassJsonValidator.MaxUpcomingEntries + 1)).AssertError(PassRules.UpcomingPassInformation, path: "$.upcomingPassInformation");
+        Assert.Contains($"{PassJsonValidator.MaxUpcomingEntries + 1} events", problem.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_upcoming_image_with_more_urls_than_the_bound_is_refused()
+    {
+        string Urls(int count) => string.Join(", ", Enumerable.Range(1, count).Select(n => $"{{'URL': 'https://cdn.example.com/h{n}.png', 'SHA256': '{Sha256}'}}"));
+        ValidateUpcoming(HeaderImage(Urls(PassJsonValidator.MaxUpcomingImageUrls))).AssertNoErrors();
+        ValidateUpcoming(HeaderImage(Urls(PassJsonValidator.MaxUpcomingImageUrls + 1)))
+            .AssertError(PassRules.UpcomingImage, path: "$.upcomingPassInformation[0].images.headerImage.URLs");
+    }
+
+    [Fact]
+    public void An_upcoming_image_of_2_MiB_is_accepted_and_one_byte_more_is_refused_naming_the_limit()
+    {
+        ValidateUpcoming(HeaderImage($"{{'URL': 'https://cdn.example.com/h.png', 'SHA256': '{Sha256}', 'size': 2097152}}")).AssertNoErrors();
+        var problem = ValidateUpcoming(HeaderImage($"{{'URL': 'https://cdn.example.com/h.png', 'SHA256': '{Sha256}', 'size': 2097153}}"))
+            .AssertError(PassRules.UpcomingImage, path: "$.upcomingPassInformation[0].images.headerImage.URLs[0].size");
+        Assert.Contains("2097152 bytes", problem.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_upcoming_image_url_must_be_https_and_the_message_says_so()
+    {
+        var problem = ValidateUpcoming(HeaderImage($"{{'URL': 'http://cdn.example.com/h.png', 'SHA256': '{Sha256}'}}"))
+            .AssertError(PassRules.Link, path: "$.upcomingPassInformation[0].images.headerImage.URLs[0].URL");
+        Assert.Contains("https", problem.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_base64_upcoming_image_hash_error_says_to_write_it_in_hex()
+    {
+        var base64 = Convert.ToBase64String(Convert.FromHexString(Sha256));
+        var problem = ValidateUpcoming(HeaderImage($"{{'URL': 'https://cdn.example.com/h.png', 'SHA256': '{base64}'}}"))
+            .AssertError(PassRules.UpcomingImage, path: "$.upcomingPassInformation[0].images.headerImage.URLs[0].SHA256");
+        Assert.Contains("Base64", problem.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_upcoming_image_may_reuse_the_pass_image_instead_of_urls()
+    {
+        ValidateUpcoming($"[{{{Event}, 'images': {{'headerImage': {{'reuseExisting': true}}, 'venueMap': {{'reuseExisting': true, 'URLs': []}}}}}}]").AssertNoErrors();
+    }
+
+    [Theory]
+    [InlineData("[{" + Event + ", 'URLs': {'bagPolicyUrl': 'https://arena.example.com/bags'}}]", PassRules.UpcomingPassInformation, "$.upcomingPassInformation[0].URLs.bagPolicyUrl")]
+    [InlineData("[{" + Event + ", 'images': {'posterImage': {'reuseExisting': true}}}]", PassRules.UpcomingImage, "$.upcomingPassInformation[0].images.posterImage")]
+    public void A_key_Wallet_does_not_read_in_an_upcoming_event_is_warned(string entries, string rule, string path)
+    {
+        var problems = ValidateUpcoming(entries);
+        problems.AssertNoErrors();
+        var warning = problems.AssertWarning(rule);
+        Assert.Equal(path, warning.Path);
+    }
+
+    [Theory]
+    [InlineData("{'upcomingPassInformation': [{" + Event + "}]}")]
+    [InlineData("{'eventTicket': null, 'generic': {'primaryFields': [{'key': 'a', 'value': 'b'}]}, 'preferredStyleSchemes': ['posterEventTicket'], 'upcomingPassInformation': [{" + Event + "}]}")]
+    public void Upcoming_events_on_a_pass_that_is_no_poster_event_ticket_are_warned_as_ignored(string patch)
+    {
+        var problems = Validate(patch);
+        problems.AssertNoErrors();
+        var warning = problems.AssertWarning(PassRules.UpcomingPassInformation);
+        Assert.Equal("$.upcomingPassInformation", warning.Path);
+        Assert.Contains("Wallet ignores it", warning.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_empty_upcoming_list_is_accepted_on_any_pass()
+    {
+        // Removing the last event that is over leaves an empty list; that is no mistake.
+        Assert.Empty(Validate("{'upcomingPassInformation': []}"));
+    }
+
     [Fact]
     public void Http_web_service_is_accepted_only_when_allowed()
     {

@@ -94,6 +94,7 @@ public static partial class PassJsonValidator
         CheckTypes(root, problems);
         CheckLinks(root, problems);
         CheckPosterEventTicket(root, problems);
+        CheckUpcomingPassInformation(root, styles, problems);
     }
 
     /// <summary>True when pass.json asks Wallet for the poster event ticket layout (iOS 18).</summary>
@@ -145,13 +146,24 @@ public static partial class PassJsonValidator
     {
         foreach (var key in LinkKeys)
         {
-            if (!root.TryGetProperty(key, out var link))
-                continue;
-            if (link.ValueKind != JsonValueKind.String || !Uri.TryCreate(link.GetString(), UriKind.Absolute, out var uri))
-                problems.Add(Error($"$.{key}", PassRules.Link, $"{key} {Describe(link)} is not an absolute URL; Wallet opens it as a link (https://...)."));
-            else if (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp)
-                problems.Add(Error($"$.{key}", PassRules.Link, $"{key} must be an http or https URL, not {uri.Scheme}:."));
+            if (root.TryGetProperty(key, out var link))
+                CheckLink(link, $"$.{key}", key, problems);
         }
+    }
+
+    /// <summary>
+    /// A value Wallet opens as a web link: an absolute http(s) URL. <paramref name="httpsOnly"/> is for a value Wallet
+    /// downloads an image from, which Apple requires to be https.
+    /// </summary>
+    private static void CheckLink(JsonElement link, string path, string key, List<PassProblem> problems, bool httpsOnly = false)
+    {
+        var use = httpsOnly ? "Wallet downloads the image from it" : "Wallet opens it as a link";
+        if (link.ValueKind != JsonValueKind.String || !Uri.TryCreate(link.GetString(), UriKind.Absolute, out var uri))
+            problems.Add(Error(path, PassRules.Link, $"{key} {Describe(link)} is not an absolute URL; {use} (https://...)."));
+        else if (httpsOnly && uri.Scheme != Uri.UriSchemeHttps)
+            problems.Add(Error(path, PassRules.Link, $"{key} must be an https URL, not {uri.Scheme}:; {use}, and Apple allows only https here."));
+        else if (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp)
+            problems.Add(Error(path, PassRules.Link, $"{key} must be an http or https URL, not {uri.Scheme}:."));
     }
 
     private static void CheckStandardKeys(JsonElement root, PassValidationOptions options, List<PassProblem> problems)
@@ -269,7 +281,7 @@ public static partial class PassJsonValidator
         else if (seen.TryGetValue(key.GetString()!, out var first))
         {
             problems.Add(Error($"{path}.key", PassRules.FieldKeyUnique,
-                $"Field key '{key.GetString()}' is already used at {first}; field keys must be unique within the pass."));
+                $"Field key '{key.GetString()}' is already used at {first}; field keys must be unique within {(style == UpcomingEntryStyle ? "an upcoming event" : "the pass")}."));
         }
         else
         {
@@ -485,8 +497,8 @@ public static partial class PassJsonValidator
 
     private static void CheckAssociatedApp(JsonElement root, List<PassProblem> problems)
     {
-        var hasIds = CheckStoreIdentifiers(root, "associatedStoreIdentifiers", problems);
-        CheckStoreIdentifiers(root, "auxiliaryStoreIdentifiers", problems);
+        var hasIds = CheckStoreIdentifiers(root, "$", "associatedStoreIdentifiers", problems);
+        CheckStoreIdentifiers(root, "$", "auxiliaryStoreIdentifiers", problems);
         if (root.TryGetProperty("appLaunchURL", out var launch))
         {
             if (launch.ValueKind != JsonValueKind.String || !Uri.TryCreate(launch.GetString(), UriKind.Absolute, out _))
@@ -497,13 +509,14 @@ public static partial class PassJsonValidator
         }
     }
 
-    private static bool CheckStoreIdentifiers(JsonElement root, string key, List<PassProblem> problems)
+    /// <summary>The App Store ids under <paramref name="key"/> of the object at <paramref name="parentPath"/> (the pass, or an upcoming event).</summary>
+    private static bool CheckStoreIdentifiers(JsonElement parent, string parentPath, string key, List<PassProblem> problems)
     {
-        if (!root.TryGetProperty(key, out var ids))
+        if (!parent.TryGetProperty(key, out var ids))
             return false;
         if (ids.ValueKind != JsonValueKind.Array)
         {
-            problems.Add(Error($"$.{key}", PassRules.StoreIdentifiers, $"{key} must be an array of numbers."));
+            problems.Add(Error($"{parentPath}.{key}", PassRules.StoreIdentifiers, $"{key} must be an array of numbers."));
             return false;
         }
         var i = 0;
@@ -514,13 +527,13 @@ public static partial class PassJsonValidator
             {
                 var hint = id.ValueKind == JsonValueKind.String && long.TryParse(id.GetString(), System.Globalization.NumberStyles.None, CultureInfo.InvariantCulture, out var parsed)
                     ? $" Write {parsed} without quotes." : "";
-                problems.Add(Error($"$.{key}[{i}]", PassRules.StoreIdentifiers, $"{key} entries must be positive numbers (App Store ids), not {id.GetRawText()}.{hint}"));
+                problems.Add(Error($"{parentPath}.{key}[{i}]", PassRules.StoreIdentifiers, $"{key} entries must be positive numbers (App Store ids), not {id.GetRawText()}.{hint}"));
                 ok = false;
             }
             i++;
         }
         if (ids.GetArrayLength() == 0)
-            problems.Add(Error($"$.{key}", PassRules.StoreIdentifiers, $"{key} is empty; list at least one App Store id or remove the key."));
+            problems.Add(Error($"{parentPath}.{key}", PassRules.StoreIdentifiers, $"{key} is empty; list at least one App Store id or remove the key."));
         return ok;
     }
 
@@ -569,12 +582,16 @@ public static partial class PassJsonValidator
         }
 
         if (root.TryGetProperty("semantics", out var semantics) && semantics.ValueKind == JsonValueKind.Object)
+            CheckSemanticDates(semantics, "$.semantics", problems);
+    }
+
+    /// <summary>The semantic tags that hold dates, in the pass's semantics or an upcoming event's.</summary>
+    private static void CheckSemanticDates(JsonElement semantics, string path, List<PassProblem> problems)
+    {
+        foreach (var key in SemanticDateKeys)
         {
-            foreach (var key in SemanticDateKeys)
-            {
-                if (semantics.TryGetProperty(key, out var date))
-                    CheckDate(date, $"$.semantics.{key}", problems);
-            }
+            if (semantics.TryGetProperty(key, out var date))
+                CheckDate(date, $"{path}.{key}", problems);
         }
     }
 

@@ -28,6 +28,9 @@ public static class PassRules
     public const string AppLaunch = "app-launch";
     public const string Link = "link";
     public const string PosterEventTicket = "poster-event-ticket";
+    public const string UpcomingPassInformation = "upcoming-pass-information";
+    public const string UpcomingIdentifierUnique = "upcoming-identifier-unique";
+    public const string UpcomingImage = "upcoming-image";
     public const string StoreIdentifiers = "store-identifiers";
     public const string Date = "w3c-date";
     public const string RelevantDates = "relevant-dates";
