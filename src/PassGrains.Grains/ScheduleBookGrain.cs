@@ -32,7 +32,8 @@ public sealed partial class ScheduleBookGrain(
     TimeProvider time,
     IOptions<ScheduleOptions> options,
     IOptions<Orleans.Hosting.ReminderOptions> reminders,
-    ILogger<ScheduleBookGrain> logger) : Grain, IScheduleBookGrain, IRemindable
+    ILogger<ScheduleBookGrain> logger,
+    ScheduleRunSlots? slots = null) : Grain, IScheduleBookGrain, IRemindable
 {
     /// <summary>
     /// How often a schedule's reminder ticks after its first tick, when the silo lets reminders tick that often
@@ -113,7 +114,20 @@ public sealed partial class ScheduleBookGrain(
             await RegisterReminderAsync(schedule);
             return;
         }
-        await RunAsync(schedule);
+        if (slots is null)
+        {
+            await RunAsync(schedule);
+            return;
+        }
+        await slots.EnterAsync();
+        try
+        {
+            await RunAsync(schedule);
+        }
+        finally
+        {
+            slots.Leave();
+        }
     }
 
     private async Task RunAsync(Schedule schedule)

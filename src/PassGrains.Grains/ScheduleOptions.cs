@@ -13,9 +13,17 @@ public sealed class ScheduleOptions : IValidatableObject
     /// </summary>
     public TimeSpan GiveUpAfter { get; set; } = TimeSpan.FromHours(1);
 
+    /// <summary>
+    /// How many schedules one silo runs at once; the others due wait for a turn. Thousands due in the same second would
+    /// otherwise all reserve with the event feed and queue at the database together, and time out there.
+    /// </summary>
+    public int MaxConcurrentRuns { get; set; } = 64;
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (GiveUpAfter < TimeSpan.FromMinutes(1) || GiveUpAfter > TimeSpan.FromDays(7))
             yield return new ValidationResult($"{Section}:GiveUpAfter must be between 00:01:00 and 7.00:00:00", [nameof(GiveUpAfter)]);
+        if (MaxConcurrentRuns is < 1 or > 4096)
+            yield return new ValidationResult($"{Section}:MaxConcurrentRuns must be between 1 and 4096", [nameof(MaxConcurrentRuns)]);
     }
 }
