@@ -116,8 +116,8 @@ public sealed class PostgresFailoverTests(ITestOutputHelper output)
         // Placement is the cluster's choice; pin the fan-out to the silo that will die and the group to one that
         // survives, so every run kills the fan-out mid-way and recovery has to come from the group itself.
         var fanOut = client.GetGrain<IGroupPushGrain>(GrainKeys.Group(groupId));
-        await PinAsync(cluster, group, primary.SiloAddress);
-        await PinAsync(cluster, fanOut, victim.SiloAddress);
+        await ClusterPlacement.PinAsync(cluster, group, primary.SiloAddress);
+        await ClusterPlacement.PinAsync(cluster, fanOut, victim.SiloAddress);
 
         // Hold the fan-out once a quarter of the devices were pushed: the kill lands mid fan-out, not before or after it.
         pushes.HoldAfter = PassCount / 4;
@@ -252,7 +252,7 @@ public sealed class PostgresFailoverTests(ITestOutputHelper output)
         foreach (var i in new[] { 0, PassCount / 3, PassCount / 2, PassCount - 1 })
         {
             var pass = Pass(cluster.Client, i);
-            await PinAsync(cluster, pass, restarted.SiloAddress);
+            await ClusterPlacement.PinAsync(cluster, pass, restarted.SiloAddress);
             var summary = await pass.GetSummary();
             Assert.NotNull(summary);
             Assert.Equal(1, summary.Devices);
@@ -260,21 +260,6 @@ public sealed class PostgresFailoverTests(ITestOutputHelper output)
             Assert.Equal(restarted.SiloAddress, context?.Address.SiloAddress);
         }
         output.WriteLine($"{restarted.SiloAddress} rejoined and serves");
-    }
-
-    /// <summary>Moves the grain's activation to <paramref name="silo"/> (activating it first if needed) and waits until it is there.</summary>
-    private static async Task PinAsync(TestCluster cluster, IAddressable grain, SiloAddress silo)
-    {
-        var id = grain.GetGrainId();
-        bool IsThere() => cluster.TryGetGrainContext(id, out var current) && silo.Equals(current?.Address.SiloAddress);
-        if (!IsThere())
-            await cluster.MigrateAsync(grain, silo);
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (!IsThere())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"{id} did not move to {silo}");
-            await Task.Delay(50);
-        }
     }
 
     /// <summary>Retries a read while a silo's death is still being noticed; anything else fails the test.</summary>

@@ -100,7 +100,7 @@ public sealed class ScheduleBookTests(ITestOutputHelper output)
 
         // Placement is the cluster's choice: move half the books to the silo that will die, so every run has books whose
         // activation dies with it and is made again, from PostgreSQL, by the tick.
-        await Task.WhenAll(schedules.Select((s, i) => PinAsync(cluster, Book(client, s.Target), i % 2 == 0 ? victim.SiloAddress : survivor.SiloAddress)));
+        await Task.WhenAll(schedules.Select((s, i) => ClusterPlacement.PinAsync(cluster, Book(client, s.Target), i % 2 == 0 ? victim.SiloAddress : survivor.SiloAddress)));
         // Which silo ticks a reminder is the reminder ring's choice (the grain's hash), seen in where its local timer
         // started: some must be the victim's, so that the survivor has to take them over from PostgreSQL.
         var reminderNames = schedules.Select(s => ScheduleBookGrain.ReminderName(s.Id)).ToHashSet(StringComparer.Ordinal);
@@ -323,21 +323,6 @@ public sealed class ScheduleBookTests(ITestOutputHelper output)
             if (done(value) || DateTime.UtcNow >= deadline)
                 return value;
             await Task.Delay(250);
-        }
-    }
-
-    /// <summary>Moves the grain's activation to <paramref name="silo"/> (activating it first if needed) and waits until it is there.</summary>
-    private static async Task PinAsync(TestCluster cluster, IAddressable grain, SiloAddress silo)
-    {
-        var id = grain.GetGrainId();
-        bool IsThere() => cluster.TryGetGrainContext(id, out var current) && silo.Equals(current?.Address.SiloAddress);
-        if (!IsThere())
-            await cluster.MigrateAsync(grain, silo);
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (!IsThere())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"{id} did not move to {silo}");
-            await Task.Delay(50);
         }
     }
 
