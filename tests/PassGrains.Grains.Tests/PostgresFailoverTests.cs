@@ -7,6 +7,7 @@ using Orleans.Runtime;
 using Orleans.TestingHost;
 using PassGrains.Abstractions;
 using PassGrains.Grains.Tests.Postgres;
+using static PassGrains.Grains.Tests.Postgres.SiloLossRetry;
 using Xunit.Abstractions;
 
 namespace PassGrains.Grains.Tests;
@@ -260,23 +261,6 @@ public sealed class PostgresFailoverTests(ITestOutputHelper output)
             Assert.Equal(restarted.SiloAddress, context?.Address.SiloAddress);
         }
         output.WriteLine($"{restarted.SiloAddress} rejoined and serves");
-    }
-
-    /// <summary>Retries a read while a silo's death is still being noticed; anything else fails the test.</summary>
-    private static async Task<T> Retry<T>(Func<Task<T>> call)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (true)
-        {
-            try
-            {
-                return await call();
-            }
-            catch (Exception e) when (e is SiloUnavailableException or OrleansMessageRejectionException or TimeoutException && DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(200);
-            }
-        }
     }
 
     private static string? Field(string? json, string name)

@@ -9,6 +9,7 @@ using Orleans.Reminders.Diagnostics;
 using Orleans.TestingHost;
 using PassGrains.Abstractions;
 using PassGrains.Grains.Tests.Postgres;
+using static PassGrains.Grains.Tests.Postgres.SiloLossRetry;
 using Xunit.Abstractions;
 
 namespace PassGrains.Grains.Tests;
@@ -326,22 +327,6 @@ public sealed class ScheduleBookTests(ITestOutputHelper output)
         }
     }
 
-    /// <summary>Retries a call while a silo's death is still being noticed; anything else fails the test.</summary>
-    private static async Task<T> Retry<T>(Func<Task<T>> call)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (true)
-        {
-            try
-            {
-                return await call();
-            }
-            catch (Exception e) when (e is SiloUnavailableException or OrleansMessageRejectionException or TimeoutException && DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(200);
-            }
-        }
-    }
 }
 
 /// <summary>

@@ -141,8 +141,9 @@ public sealed partial class ScheduledChanges(IGrainFactory grains, PassRenderer 
         {
             if (!scope.Allows(passType))
                 return (null, new ChangeOutcome.Forbidden(PassTypeScope.Refusal(passType)));
-            var summary = await grains.GetGrain<IPassGrain>(GrainKeys.Pass(passType, change.SerialNumber!)).GetSummary();
-            return summary is null ? (null, new ChangeOutcome.NotFound($"pass {passType}/{change.SerialNumber} does not exist")) : (passType, null);
+            // Its stamp says whether it is issued, without counting its devices as a summary would.
+            var stamp = await grains.GetGrain<IPassGrain>(GrainKeys.Pass(passType, change.SerialNumber!)).GetStamp();
+            return stamp is null ? (null, new ChangeOutcome.NotFound($"pass {passType}/{change.SerialNumber} does not exist")) : (passType, null);
         }
         var existing = await grains.GetGrain<IGroupGrain>(GrainKeys.Group(change.GroupId!)).GetSnapshot();
         var templateId = RequestContent.OptionalString(change.Body!, "templateId") ?? existing?.TemplateId;
