@@ -84,4 +84,14 @@ public static class GrainKeys
     public static string ScheduleBook(string target) => $"schedules:{target}";
 
     public static string ParseScheduleBook(string key) => key["schedules:".Length..];
+
+    /// <summary>The stats of one scope (<see cref="IStatsGrain"/>): kind "passtype", "template" or "group", and its id.</summary>
+    public static string Stats(string kind, string id) => $"stats:{kind}/{id}";
+
+    public const string StatsPassType = "passtype";
+    public const string StatsTemplate = "template";
+    public const string StatsGroup = "group";
+
+    /// <summary>The one reader of the event feed that keeps the stats (<see cref="IStatsProjectionGrain"/>).</summary>
+    public const string StatsProjection = "statsprojection:feed";
 }

@@ -20,6 +20,8 @@ public static class LifecycleEventTypes
 /// kept in the event feed (<see cref="IEventFeedGrain"/>). <see cref="Id"/> is given where the event happens and is the
 /// same on every copy of it: the feed delivers at least once, so a receiver that must not count an event twice keys
 /// on it. <see cref="Cursor"/> is the event's place in the feed, given when the feed stores it (0 before).
+/// <see cref="TemplateId"/> and <see cref="GroupId"/> are the pass's when it happened (null for events of no one pass, and
+/// for events recorded by builds before they were kept): the stats count an event for them too.
 /// </summary>
 [GenerateSerializer, Immutable]
 public sealed record LifecycleEvent(
@@ -31,4 +33,6 @@ public sealed record LifecycleEvent(
     [property: Id(5)] string? DeviceLibraryIdentifier = null,
     [property: Id(6)] string? Detail = null,
     [property: Id(7)] string Id = "",
-    [property: Id(8)] long Cursor = 0);
+    [property: Id(8)] long Cursor = 0,
+    [property: Id(9)] string? TemplateId = null,
+    [property: Id(10)] string? GroupId = null);

@@ -78,7 +78,8 @@ public sealed record PassRenderSource(
     [property: Id(6)] string AuthenticationToken,
     [property: Id(7)] EffectiveStamp Stamp,
     [property: Id(8)] long TemplateTag,
-    [property: Id(9)] bool Personalized = false);
+    [property: Id(9)] bool Personalized = false,
+    [property: Id(10)] string? GroupId = null);
 
 /// <summary>The numbers are the wire format between silos of different builds: never renumber (2 was a status no grain answered).</summary>
 public enum RegistrationStatus

@@ -107,7 +107,7 @@ public sealed class PassState
     {
         EventCount++;
         Outbox.Add(new LifecycleEvent(type, PassTypeIdentifier, SerialNumber, at, Version, device, detail,
-            $"{PassTypeIdentifier}/{SerialNumber}/{EventCount.ToString(System.Globalization.CultureInfo.InvariantCulture)}"));
+            $"{PassTypeIdentifier}/{SerialNumber}/{EventCount.ToString(System.Globalization.CultureInfo.InvariantCulture)}", TemplateId: TemplateId, GroupId: GroupId));
     }
 
     private static List<LifecycleEvent> Share(List<LifecycleEvent> events)
@@ -118,7 +118,12 @@ public sealed class PassState
         for (var i = 0; i < events.Count; i++)
         {
             var e = events[i];
-            events[i] = e with { Type = SharedStrings.Of(e.Type), PassTypeIdentifier = SharedStrings.Of(e.PassTypeIdentifier) };
+            events[i] = e with
+            {
+                Type = SharedStrings.Of(e.Type),
+                PassTypeIdentifier = SharedStrings.Of(e.PassTypeIdentifier),
+                TemplateId = e.TemplateId is { } template ? SharedStrings.Of(template) : null,
+            };
         }
         return events;
     }
@@ -540,7 +545,7 @@ public sealed partial class PassGrain(
         }
         return new PassRenderSource(State.PassTypeIdentifier, State.SerialNumber, State.TemplateId, group?.Content,
             new PassContent(State.FieldsJson, State.PatchJson), State.Voided, tokens.TokenFor(State.TokenNonce), stamp, template?.Tag ?? 0,
-            State.PersonalizationJson is not null);
+            State.PersonalizationJson is not null, State.GroupId);
     }
 
     private async Task<EffectiveStamp> GetEffectiveStamp()

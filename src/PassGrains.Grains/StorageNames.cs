@@ -22,4 +22,6 @@ public static class StorageNames
     public const string EventPage = "eventpage";
     public const string WebhookDelivery = "webhookdelivery";
     public const string ScheduleBook = "schedulebook";
+    public const string Stats = "stats";
+    public const string StatsProjection = "statsprojection";
 }

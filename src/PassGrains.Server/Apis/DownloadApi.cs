@@ -3,6 +3,7 @@ using PassGrains.Abstractions;
 using PassGrains.Packaging.Building;
 using PassGrains.Server.Rendering;
 using PassGrains.Server.Security;
+using PassGrains.Server.Stats;
 
 namespace PassGrains.Server.Apis;
 
@@ -18,7 +19,7 @@ public static class DownloadApi
     }
 
     private static async Task<IResult> DownloadPass(string passTypeIdentifier, string serialNumber, string? expires, string? sig,
-        DownloadLinks links, IGrainFactory grains, PassRenderer renderer, HttpResponse response)
+        DownloadLinks links, IGrainFactory grains, PassRenderer renderer, StatsTally tally, HttpResponse response)
     {
         if (!links.IsValid($"{passTypeIdentifier}/{serialNumber}", expires, sig))
             return Problems.NotFound("this download link is invalid or has expired; ask the issuer for a new one");
@@ -34,21 +35,24 @@ public static class DownloadApi
         {
             return RenderFailed(response);
         }
+        tally.Downloaded(source);
         return new PassFileResult(pass, source.Stamp.LastModified, PassBundle.FileName(serialNumber));
     }
 
     private static async Task<IResult> DownloadBundle(string passTypeIdentifier, string? serials, string? expires, string? sig,
-        DownloadLinks links, IGrainFactory grains, PassRenderer renderer, HttpResponse response)
+        DownloadLinks links, IGrainFactory grains, PassRenderer renderer, StatsTally tally, HttpResponse response)
     {
         var list = (serials ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries);
         if (list.Length is 0 or > PassBundle.MaxPasses || !links.IsValid($"{passTypeIdentifier}/{string.Join(',', list)}", expires, sig))
             return Problems.NotFound("this download link is invalid or has expired; ask the issuer for a new one");
         var passes = new List<SignedPass>();
+        var sources = new List<PassRenderSource>();
         foreach (var serial in list)
         {
             var source = await grains.GetGrain<IPassGrain>(GrainKeys.Pass(passTypeIdentifier, serial)).GetRenderSourceForIssuer();
             if (source is null)
                 return Problems.NotFound($"pass {serial} does not exist");
+            sources.Add(source);
             try
             {
                 passes.Add(await renderer.RenderAsync(source));
@@ -58,6 +62,8 @@ public static class DownloadApi
                 return RenderFailed(response);
             }
         }
+        foreach (var source in sources)
+            tally.Downloaded(source);
         return Results.File(PassBundle.Create(passes), PassBundle.MediaType, $"{passTypeIdentifier}.pkpasses");
     }
 

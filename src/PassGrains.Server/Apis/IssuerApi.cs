@@ -5,7 +5,7 @@ namespace PassGrains.Server.Apis;
 /// <summary>
 /// The issuer API (README) under /api/: one file a resource (<see cref="TemplatesApi"/>, <see cref="GroupsApi"/>,
 /// <see cref="PassesApi"/>, <see cref="JobsApi"/>, <see cref="DownloadLinksApi"/>, <see cref="DeviceLogsApi"/>,
-/// <see cref="WebhooksApi"/>, <see cref="PassTypesApi"/>, <see cref="AlarmsApi"/>, <see cref="SchedulesApi"/>), and here what they share: every request
+/// <see cref="WebhooksApi"/>, <see cref="PassTypesApi"/>, <see cref="AlarmsApi"/>, <see cref="SchedulesApi"/>, <see cref="StatsApi"/>), and here what they share: every request
 /// needs an issuer API key, and every error is RFC 9457 problem+json naming the offending field.
 /// </summary>
 public static class IssuerApi
@@ -32,6 +32,7 @@ public static class IssuerApi
         api.MapPassTypes();
         api.MapAlarms();
         api.MapSchedules();
+        api.MapStats();
         return app;
     }
 

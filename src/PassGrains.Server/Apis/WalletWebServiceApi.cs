@@ -13,6 +13,7 @@ using PassGrains.Server.Configuration;
 using PassGrains.Server.Issuing;
 using PassGrains.Server.Rendering;
 using PassGrains.Server.Security;
+using PassGrains.Server.Stats;
 using PassGrains.Server.Telemetry;
 
 namespace PassGrains.Server.Apis;
@@ -101,7 +102,7 @@ public static partial class WalletWebServiceApi
     }
 
     private static async Task<IResult> GetPass(string passTypeIdentifier, string serialNumber, HttpRequest request, HttpResponse response,
-        IGrainFactory grains, CachedDeviceReads reads, PassRenderer renderer, PassGrainsMetrics metrics)
+        IGrainFactory grains, CachedDeviceReads reads, PassRenderer renderer, PassGrainsMetrics metrics, StatsTally tally)
     {
         if (!IsPassTypeIdentifier(passTypeIdentifier))
             return Results.Unauthorized();
@@ -140,6 +141,7 @@ public static partial class WalletWebServiceApi
             return Problems.Unavailable("the pass cannot be rendered right now; try again later");
         }
         metrics.LatestPass(passTypeIdentifier, StatusCodes.Status200OK);
+        tally.Downloaded(source);
         return new PassFileResult(pass, lastModified, null);
     }
 

@@ -8,6 +8,7 @@ using PassGrains.Server.Pushes;
 using PassGrains.Server.Rendering;
 using PassGrains.Server.Scheduling;
 using PassGrains.Server.Security;
+using PassGrains.Server.Stats;
 using PassGrains.Server.Storage;
 using PassGrains.Server.Telemetry;
 using PassGrains.Server.Webhooks;
@@ -40,6 +41,7 @@ public static class PassGrainsHosting
         builder.AddWebhooks();
         builder.AddIssuing();
         builder.AddScheduling();
+        builder.AddStats();
         builder.AddTelemetry();
         builder.AddDemo(passTypes);
         builder.Services.AddHostedService<StartupReport>();

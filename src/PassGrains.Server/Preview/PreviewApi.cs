@@ -18,7 +18,7 @@ namespace PassGrains.Server.Preview;
 public static partial class PreviewApi
 {
     /// <summary>The page runs no script and loads nothing: images are data: URIs, styles inline.</summary>
-    public const string ContentSecurityPolicy = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+    public const string ContentSecurityPolicy = HtmlPage.ContentSecurityPolicy;
 
     [GeneratedRegex("^[a-z]{2}(-[A-Za-z]{2,4})?$", RegexOptions.CultureInvariant)]
     private static partial Regex LanguageShape();
@@ -78,21 +78,4 @@ public static partial class PreviewApi
         lang is null || LanguageShape().IsMatch(lang)
             ? null
             : Problems.Invalid("lang", "lang is a language code like 'de' or 'zh-Hans' (two lowercase letters, optionally '-' and 2–4 letters)");
-
-    /// <summary>The page with headers that keep it inert: no script, no framing, no sniffing, not cached (it shows issuers' data).</summary>
-    private sealed class HtmlPage(string html) : IResult
-    {
-        public Task ExecuteAsync(HttpContext httpContext)
-        {
-            var response = httpContext.Response;
-            response.ContentType = "text/html; charset=utf-8";
-            response.Headers.ContentSecurityPolicy = ContentSecurityPolicy;
-            response.Headers.XContentTypeOptions = "nosniff";
-            response.Headers["Referrer-Policy"] = "no-referrer";
-            response.Headers.CacheControl = "no-store";
-            var bytes = Encoding.UTF8.GetBytes(html);
-            response.ContentLength = bytes.Length;
-            return response.Body.WriteAsync(bytes, httpContext.RequestAborted).AsTask();
-        }
-    }
 }

@@ -2,6 +2,7 @@ using System.Threading.Channels;
 using PassGrains.Abstractions;
 using PassGrains.Apns;
 using PassGrains.Grains;
+using PassGrains.Server.Stats;
 
 namespace PassGrains.Server.Pushes;
 
@@ -52,9 +53,12 @@ public sealed partial class PushDispatcher : IPushDispatcher, IHostedService, ID
     private readonly TimeProvider _time;
     private readonly PushPacer _pacer;
 
-    public PushDispatcher(ApnsClients clients, PushAlarms alarms, IGrainFactory grains, PushMetrics metrics, PushPacer pacer, TimeProvider time,
+    private readonly StatsTally _tally;
+
+    public PushDispatcher(ApnsClients clients, PushAlarms alarms, IGrainFactory grains, PushMetrics metrics, PushPacer pacer, StatsTally tally, TimeProvider time,
         ILogger<PushDispatcher> logger)
     {
+        _tally = tally;
         _metrics = metrics;
         _pacer = pacer;
         _time = time;
@@ -306,6 +310,7 @@ public sealed partial class PushDispatcher : IPushDispatcher, IHostedService, ID
         {
             case ApnsOutcome.Delivered:
                 _alarms.Delivered(passType);
+                _tally.PushSent(passType);
                 return PushOutcome.Delivered;
             case ApnsOutcome.TokenInvalid:
                 var fingerprint = Security.SecretFingerprint.Of(token); // a dead token is rare: hashing it always costs nothing

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using PassGrains.Abstractions;
+using PassGrains.Server.Http;
 using PassGrains.Server.Issuing;
 using PassGrains.Server.Security;
 
@@ -38,7 +39,7 @@ public sealed record GroupEnd(DateTimeOffset At, TimeSpan Grace, GroupEndAction 
             return (null, false, ("end", "end must be an object: {\"at\": RFC 3339 time, \"graceMinutes\": 0..10080, \"then\": \"void\" or \"expire\"}"));
         if (Shape.Check(end) is { } misfit)
             return (null, false, ($"end.{misfit.Member}", misfit.Message));
-        if (RequestContent.OptionalString(end, "at") is not { } atText || !ScheduledChanges.TryReadTime(atText, out var at))
+        if (RequestContent.OptionalString(end, "at") is not { } atText || !Rfc3339.TryRead(atText, out var at))
             return (null, false, ("end.at", "end.at is required: an RFC 3339 date and time with its offset, such as 2026-12-24T22:00:00+01:00"));
         var grace = 0;
         if (end["graceMinutes"] is JsonValue g && (!g.TryGetValue(out grace) || grace is < 0 or > MaxGraceMinutes))

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using PassGrains.Abstractions;
+using PassGrains.Server.Http;
 using PassGrains.Server.Issuing;
 using PassGrains.Server.Rendering;
 using PassGrains.Server.Security;
@@ -29,23 +30,13 @@ public sealed partial class ScheduledChanges(IGrainFactory grains, PassRenderer 
     /// <summary>How far in the past <c>at</c> may be (a clock behind ours, a request retried): such a schedule runs at once.</summary>
     public static readonly TimeSpan LatestPast = TimeSpan.FromMinutes(5);
 
-    // RFC 3339 date-time with its offset: a time without one would be read in the server's zone.
-    [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,7})?([Zz]|[+-]\d{2}:\d{2})$", RegexOptions.CultureInvariant)]
-    private static partial Regex Rfc3339();
-
-    /// <summary>An RFC 3339 date and time with its offset (a time without one would be read in the server's zone).</summary>
-    public static bool TryReadTime(string text, out DateTimeOffset time)
-    {
-        time = default;
-        return Rfc3339().IsMatch(text) && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out time);
-    }
 
     public async Task<ScheduleOutcome> CreateAsync(JsonObject body, IssuerKey issuerKey)
     {
         var scope = issuerKey.Scope;
         if (RequestContent.OptionalString(body, "at") is not { } atText)
             return Invalid("at", "at is required: when the change is made, RFC 3339 with its offset (2026-12-24T17:00:00+01:00)");
-        if (!TryReadTime(atText, out var at))
+        if (!Rfc3339.TryRead(atText, out var at))
             return Invalid("at", "at must be an RFC 3339 date and time with its offset, such as 2026-12-24T17:00:00+01:00 or 2026-12-24T16:00:00Z");
         var now = time.GetUtcNow();
         if (at < now - LatestPast)
