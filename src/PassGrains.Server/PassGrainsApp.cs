@@ -1,4 +1,5 @@
 using PassGrains.Server.Apis;
+using PassGrains.Server.IssuerConsole;
 using PassGrains.Server.Hosting;
 using PassGrains.Server.Preview;
 
@@ -21,6 +22,7 @@ public static class PassGrainsApp
         app.MapDownloadApi();
         app.MapHealthApi();
         app.MapPreviewApi();
+        app.MapConsoleApi();
         return app;
     }
 }

@@ -201,6 +201,30 @@ public sealed partial class TelemetryTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task The_active_install_gauges_count_the_devices_holding_a_pass_by_pass_type_and_template()
+    {
+        var before = Value(await ScrapeAsync(), "passgrains_installs_active", ("pass_type", PassType));
+        var device = new WalletDevice(_http, _settings.BaseUrl);
+        var other = new WalletDevice(_http, _settings.BaseUrl);
+        var serials = new List<(string Serial, PassPackage Pass)>();
+        for (var i = 0; i < 2; i++)
+        {
+            var serial = TestEnvironment.UniqueId("gauge");
+            var issued = await _client.IssueAsync(new { templateId = "rewards", serialNumber = serial });
+            serials.Add((serial, await _client.DownloadAsync(issued.DownloadUrl, serial)));
+        }
+        Assert.Equal(HttpStatusCode.Created, await device.RegisterAsync(PassType, serials[0].Serial, serials[0].Pass.AuthenticationToken));
+        Assert.Equal(HttpStatusCode.Created, await device.RegisterAsync(PassType, serials[1].Serial, serials[1].Pass.AuthenticationToken));
+        Assert.Equal(HttpStatusCode.Created, await other.RegisterAsync(PassType, serials[0].Serial, serials[0].Pass.AuthenticationToken));
+        Assert.Equal(HttpStatusCode.OK, await other.UnregisterAsync(PassType, serials[0].Serial, serials[0].Pass.AuthenticationToken));
+
+        // Three installs and one uninstall of the template: two devices' passes, counted from the event feed.
+        var after = await ScrapeUntilAsync(m => Value(m, "passgrains_installs_active", ("template", "rewards")) == 2, TimeSpan.FromSeconds(45));
+        Assert.Equal(2, Value(after, "passgrains_installs_active", ("template", "rewards")));
+        Assert.Equal(before + 2, Value(after, "passgrains_installs_active", ("pass_type", PassType)));
+    }
+
+    [Fact]
     public async Task Metric_labels_carry_only_configured_pass_types_and_other_for_anything_else()
     {
         var attacker = $"pass.attacker.{Guid.NewGuid():N}";
@@ -281,9 +305,9 @@ public sealed partial class TelemetryTests : IAsyncLifetime, IDisposable
         return samples;
     }
 
-    private async Task<Dictionary<string, double>> ScrapeUntilAsync(Func<Dictionary<string, double>, bool> condition)
+    private async Task<Dictionary<string, double>> ScrapeUntilAsync(Func<Dictionary<string, double>, bool> condition, TimeSpan? deadline = null)
     {
-        var until = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        var until = DateTime.UtcNow + (deadline ?? TimeSpan.FromSeconds(20));
         while (true)
         {
             var samples = await ScrapeAsync();

@@ -25,7 +25,7 @@ public static partial class PreviewApi
 
     public static IEndpointRouteBuilder MapPreviewApi(this IEndpointRouteBuilder app)
     {
-        var preview = app.MapGroup("/preview").WithTags("Preview").AddEndpointFilter(PreviewAccess.RequireIssuerKey);
+        var preview = app.MapGroup("/preview").WithTags("Preview").AddEndpointFilter(IssuerPageAccess.RequireIssuerKey);
         preview.MapGet("/templates/{templateId}", PreviewTemplate)
             .WithSummary("HTML preview of a template with its own sample values (?lang=de for a localization)").Produces(200, contentType: "text/html").RequireIssuerScope(Security.IssuerAccess.Read);
         preview.MapGet("/passes/{passTypeIdentifier}/{serialNumber}", PreviewPass)

@@ -1,15 +1,14 @@
 using PassGrains.Server.Http;
 using Microsoft.Net.Http.Headers;
-using PassGrains.Server.Security;
 
-namespace PassGrains.Server.Preview;
+namespace PassGrains.Server.Security;
 
 /// <summary>
-/// Previews show issuers' passes, so they take an issuer API key: as <c>Authorization: Bearer &lt;key&gt;</c> (tools),
+/// Issuer pages (previews, the console) show issuers' passes and numbers, so they take an issuer API key: as <c>Authorization: Bearer &lt;key&gt;</c> (tools),
 /// or as the password of HTTP Basic authentication so that a browser can open a preview. Never from the URL:
 /// a key in a query string ends up in logs, browser history and Referer headers.
 /// </summary>
-public static class PreviewAccess
+public static class IssuerPageAccess
 {
     public const string Challenge = "Basic realm=\"PassGrains issuers\", charset=\"UTF-8\"";
 
@@ -18,7 +17,7 @@ public static class PreviewAccess
         var http = context.HttpContext;
         var keys = http.RequestServices.GetRequiredService<IssuerApiKeys>();
         if (!keys.Any)
-            return Problems.Unauthorized("previews need an issuer API key and none is configured (PassGrains:IssuerApiKeys), so they refuse every request");
+            return Problems.Unauthorized("issuer pages (previews, the console) need an issuer API key and none is configured (PassGrains:IssuerApiKeys), so they refuse every request");
         var authorization = http.Request.Headers.Authorization.ToString();
         if (keys.FindBearerOrBasicPassword(authorization) is { } key)
             return IssuerAuthorization.Authorize(http, key) ?? await next(context);
