@@ -21,8 +21,10 @@ public readonly record struct StatsCounts(
         a.Uninstalls + b.Uninstalls, a.Downloads + b.Downloads, a.PushesSent + b.PushesSent, a.PushesFailed + b.PushesFailed);
 
     /// <summary>How many more devices hold a pass of the scope after these counts than before.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public long NetInstalls => Installs - Uninstalls;
 
+    [System.Text.Json.Serialization.JsonIgnore]
     public bool IsEmpty => this == default;
 }
 
