@@ -324,3 +324,30 @@ public sealed class ScheduleScopeTests(ScopedKeysServerFixture server) : IClassF
             Assert.Equal("pending", (await Expect.Json(shown, HttpStatusCode.OK)).GetProperty("status").GetString());
     }
 }
+
+/// <summary>The stats (GET /api/stats, /console/stats) of a pass type, its templates and its groups are for keys of that pass type.</summary>
+public sealed class StatsScopeTests(ScopedKeysServerFixture server) : IClassFixture<ScopedKeysServerFixture>
+{
+    private const string PassType = TestEnvironment.PassType;
+
+    [Fact]
+    public async Task A_key_scoped_to_another_pass_type_sees_no_stats_of_this_one_a_read_only_key_does()
+    {
+        var client = server.Client;
+        var groupId = TestEnvironment.UniqueId("stats-scope");
+        using (var put = await client.PutGroupAsync(groupId, new { templateId = InProcessServerFixture.BoardingTemplate }))
+            await Expect.Status(put, HttpStatusCode.Created);
+        const string refusal = $"this key is not scoped to pass type {PassType}";
+        foreach (var query in new[] { $"passType={PassType}", $"template={InProcessServerFixture.BoardingTemplate}", $"group={groupId}" })
+        {
+            foreach (var path in new[] { "api/stats", "console/stats" })
+            {
+                using var refused = await client.SendAsync(HttpMethod.Get, $"{path}?{query}", apiKey: ScopedKeysServerFixture.OtherTypeKey);
+                var problem = await Expect.Json(refused, HttpStatusCode.Forbidden);
+                Assert.Equal(refusal, problem.GetProperty("detail").GetString());
+                using var allowed = await client.SendAsync(HttpMethod.Get, $"{path}?{query}", apiKey: ScopedKeysServerFixture.ReadOnlyKey);
+                Assert.Equal(HttpStatusCode.OK, allowed.StatusCode);
+            }
+        }
+    }
+}
