@@ -149,6 +149,24 @@ public sealed class HostileInputTests : IAsyncLifetime, IDisposable
             _ => "",
         }))));
 
+    /// <summary>Waits until the scope's stats hold every event of the feed and the setup's download.</summary>
+    private async Task StatsSettledAsync(string scope)
+    {
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (true)
+        {
+            using var feed = await _issuer.SendAsync(HttpMethod.Get, "api/events?limit=1000");
+            var tail = long.Parse((await Expect.Json(feed, HttpStatusCode.OK)).GetProperty("next").GetString()!, System.Globalization.CultureInfo.InvariantCulture);
+            using var read = await _issuer.SendAsync(HttpMethod.Get, $"api/stats?{scope}&interval=hour");
+            var stats = await Expect.Json(read, HttpStatusCode.OK);
+            var downloads = stats.GetProperty("buckets").EnumerateArray().Sum(b => b.GetProperty("downloads").GetInt64());
+            if (long.Parse(stats.GetProperty("countedThrough").GetString()!, System.Globalization.CultureInfo.InvariantCulture) >= tail && downloads >= 1)
+                return;
+            Assert.True(DateTime.UtcNow < until, $"the stats of {scope} did not settle: {stats}");
+            await Task.Delay(100);
+        }
+    }
+
     /// <summary>Every stored grain state and reminder, with its version: what "nothing stored changes" compares.</summary>
     private List<string> Stored()
     {
@@ -174,6 +192,9 @@ public sealed class HostileInputTests : IAsyncLifetime, IDisposable
         var pass = await _issuer.DownloadAsync(issued.DownloadUrl, issued.SerialNumber);
         var device = new WalletDevice(_issuer.Http, pass.WebServiceUrl);
         Assert.Equal(HttpStatusCode.Created, await device.RegisterAsync(issued.PassTypeIdentifier, issued.SerialNumber, pass.AuthenticationToken));
+        // The stats count the issue, the download and the registration a moment later: stored before the snapshot, not during the sweep.
+        await StatsSettledAsync($"passType={issued.PassTypeIdentifier}");
+        await StatsSettledAsync("template=boarding");
         var routes = Routes();
         Assert.True(routes.Count >= 20, $"the sweep found only {routes.Count} routes");
         using var http = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false }) { BaseAddress = new Uri(_settings.BaseUrl), Timeout = TimeSpan.FromSeconds(30) };

@@ -343,7 +343,7 @@ public sealed class StatsScopeTests(ScopedKeysServerFixture server) : IClassFixt
             foreach (var path in new[] { "api/stats", "console/stats" })
             {
                 using var refused = await client.SendAsync(HttpMethod.Get, $"{path}?{query}", apiKey: ScopedKeysServerFixture.OtherTypeKey);
-                var problem = await Expect.Json(refused, HttpStatusCode.Forbidden);
+                var problem = await Expect.Problem(refused, HttpStatusCode.Forbidden);
                 Assert.Equal(refusal, problem.GetProperty("detail").GetString());
                 using var allowed = await client.SendAsync(HttpMethod.Get, $"{path}?{query}", apiKey: ScopedKeysServerFixture.ReadOnlyKey);
                 Assert.Equal(HttpStatusCode.OK, allowed.StatusCode);
