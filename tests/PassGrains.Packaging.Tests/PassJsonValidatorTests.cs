@@ -1,4 +1,5 @@
 using System.Text;
+using PassGrains.Packaging.Building;
 using PassGrains.Packaging.Validation;
 using static PassGrains.Packaging.Tests.PassJson;
 
@@ -244,6 +245,82 @@ public sealed class PassJsonValidatorTests
         Assert.Equal("$.semantics", warning.Path);
         Assert.Contains($"semantics has no {missing};", warning.Message, StringComparison.Ordinal);
         Assert.Contains("classic event ticket", warning.Message, StringComparison.Ordinal);
+    }
+
+    // Upgraded boarding passes (iOS 26): an airline boarding pass that opts in and has every tag Apple lists as required.
+    private const string Flight = "'eventTicket': null, 'boardingPass': {'transitType': 'PKTransitTypeAir', " +
+        "'primaryFields': [{'key': 'origin', 'label': 'Frankfurt', 'value': 'FRA'}, {'key': 'destination', 'label': 'New York', 'value': 'JFK'}]}";
+
+    private const string FlightTags = "'airlineCode': 'LH', 'flightNumber': 400, 'departureAirportCode': 'FRA', 'departureCityName': 'Frankfurt', " +
+        "'departureLocationTimeZone': 'Europe/Berlin', 'destinationAirportCode': 'JFK', 'destinationCityName': 'New York', " +
+        "'destinationLocationTimeZone': 'America/New_York', 'originalArrivalDate': '2026-12-20T13:05-05:00', " +
+        "'originalBoardingDate': '2026-12-20T09:30+01:00', 'originalDepartureDate': '2026-12-20T10:15+01:00', " +
+        "'passengerName': {'givenName': 'Jane', 'familyName': 'Doe'}";
+
+    private const string Upgraded = Flight + ", 'preferredStyleSchemes': ['semanticBoardingPass', 'boardingPass']";
+
+    private const string ReadyFlight = "{" + Upgraded + ", 'semantics': {" + FlightTags + "}}";
+
+    /// <summary>The ready upgraded boarding pass, changed by <paramref name="patch"/> (null removes a tag).</summary>
+    private static IReadOnlyList<PassProblem> ValidateFlight(string patch)
+    {
+        var pass = PassContentLayers.Apply(Patched(ReadyFlight), System.Text.Json.Nodes.JsonNode.Parse(Q(patch)))!;
+        return PassJsonValidator.Validate(Encoding.UTF8.GetBytes(pass.ToJsonString()));
+    }
+
+    [Fact]
+    public void A_ready_upgraded_boarding_pass_validates_without_a_warning()
+    {
+        Assert.Empty(ValidateFlight("{}"));
+        // Optional tags and the airline's links change nothing about readiness.
+        Assert.Empty(ValidateFlight("{'semantics': {'departureGate': 'B22', 'boardingGroup': '2', 'seats': [{'seatNumber': '23A'}], " +
+            "'currentBoardingDate': '2026-12-20T09:45+01:00'}, 'changeSeatURL': 'https://airline.example.com/seat'}"));
+        // Apple's own pass builder spells the time zones ...AirportTimeZone; which spelling Wallet reads is not known, so either will do.
+        Assert.Empty(ValidateFlight("{'semantics': {'departureLocationTimeZone': null, 'departureAirportTimeZone': 'Europe/Berlin', " +
+            "'destinationLocationTimeZone': null, 'destinationAirportTimeZone': 'America/New_York'}}"));
+    }
+
+    [Theory]
+    [InlineData("{'semantics': null}", "airlineCode, flightNumber, departureAirportCode, departureCityName, departureLocationTimeZone (or departureAirportTimeZone), " +
+        "destinationAirportCode, destinationCityName, destinationLocationTimeZone (or destinationAirportTimeZone), originalArrivalDate, " +
+        "originalBoardingDate, originalDepartureDate, passengerName")]
+    [InlineData("{'semantics': {'destinationLocationTimeZone': null, 'originalBoardingDate': null}}",
+        "destinationLocationTimeZone (or destinationAirportTimeZone), originalBoardingDate")]
+    // An empty value gives Wallet as little as none.
+    [InlineData("{'semantics': {'airlineCode': '', 'departureCityName': ' ', 'passengerName': {'givenName': null, 'familyName': null}}}",
+        "airlineCode, departureCityName, passengerName")]
+    public void An_upgraded_boarding_pass_without_its_tags_is_warned_naming_each_and_the_fallback(string patch, string missing)
+    {
+        var problems = ValidateFlight(patch);
+        problems.AssertNoErrors();
+        var warning = Assert.Single(problems, p => p.Rule == PassRules.SemanticBoardingPass);
+        Assert.False(warning.IsError);
+        Assert.Equal("$.semantics", warning.Path);
+        Assert.Contains($"semantics has no {missing};", warning.Message, StringComparison.Ordinal);
+        Assert.Contains("classic boarding pass", warning.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_classic_boarding_pass_that_does_not_opt_in_is_not_warned_about_the_upgraded_layout()
+    {
+        // The sample boarding pass has a few flight tags and no opt-in: Wallet shows it as it always has.
+        Assert.Empty(ValidateFlight("{'preferredStyleSchemes': null, 'semantics': {'departureCityName': null, 'passengerName': null, 'originalArrivalDate': null}}"));
+        Assert.Empty(ValidateFlight("{'preferredStyleSchemes': ['boardingPass'], 'semantics': null}"));
+    }
+
+    [Fact]
+    public void The_upgraded_layout_asked_for_a_train_or_an_event_ticket_is_warned_that_Wallet_ignores_it()
+    {
+        var train = ValidateFlight("{'boardingPass': {'transitType': 'PKTransitTypeTrain'}}");
+        train.AssertNoErrors();
+        var warning = Assert.Single(train, p => p.Rule == PassRules.SemanticBoardingPass);
+        Assert.Equal("$.boardingPass.transitType", warning.Path);
+        Assert.Contains("PKTransitTypeTrain", warning.Message, StringComparison.Ordinal);
+        Assert.Contains("classic boarding pass", warning.Message, StringComparison.Ordinal);
+
+        var ticket = Validate("{'preferredStyleSchemes': ['semanticBoardingPass', 'eventTicket']}");
+        ticket.AssertNoErrors();
+        Assert.Equal("$.preferredStyleSchemes", Assert.Single(ticket, p => p.Rule == PassRules.SemanticBoardingPass).Path);
     }
 
     // upcomingPassInformation (iOS 26): further events of a poster event ticket. Cases put ENTRIES into a poster event ticket.

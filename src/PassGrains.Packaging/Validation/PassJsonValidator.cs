@@ -94,13 +94,12 @@ public static partial class PassJsonValidator
         CheckTypes(root, problems);
         CheckLinks(root, problems);
         CheckPosterEventTicket(root, problems);
+        CheckSemanticBoardingPass(root, styles, problems);
         CheckUpcomingPassInformation(root, styles, problems);
     }
 
     /// <summary>True when pass.json asks Wallet for the poster event ticket layout (iOS 18).</summary>
-    public static bool AsksForPosterEventTicket(JsonElement root) =>
-        root.TryGetProperty("preferredStyleSchemes", out var schemes) && schemes.ValueKind == JsonValueKind.Array
-        && schemes.EnumerateArray().Any(s => s.ValueKind == JsonValueKind.String && s.GetString() == "posterEventTicket");
+    public static bool AsksForPosterEventTicket(JsonElement root) => AsksForStyleScheme(root, "posterEventTicket");
 
     /// <summary>
     /// The poster layout needs semantic tags the classic event ticket does not: without one of them Wallet quietly shows the
