@@ -102,6 +102,14 @@ public sealed class PassJsonValidatorTests
     [InlineData("{'contactVenueWebsite': '/venue'}", PassRules.Link, "$.contactVenueWebsite")]
     [InlineData("{'changeSeatURL': 42}", PassRules.Link, "$.changeSeatURL")]
     [InlineData("{'transitProviderWebsiteURL': 'ftp://airline.example.com/'}", PassRules.Link, "$.transitProviderWebsiteURL")]
+    // the same links written into semantics, and the url of a featured action (any scheme, but a scheme)
+    [InlineData("{'semantics': {'changeSeatURL': 'change your seat in the app'}}", PassRules.Link, "$.semantics.changeSeatURL")]
+    [InlineData("{'semantics': {'bagPolicyURL': 'javascript:alert(1)'}}", PassRules.Link, "$.semantics.bagPolicyURL")]
+    [InlineData("{'featuredActions': [{'identifier': 'benefits', 'type': 'membershipBenefits', 'url': '/benefits'}]}", PassRules.Link, "$.featuredActions[0].url")]
+    [InlineData("{'featuredActions': [{'identifier': 'shop', 'type': 'shop', 'url': 42}]}", PassRules.Link, "$.featuredActions[0].url")]
+    [InlineData("{'featuredActions': {'identifier': 'shop', 'type': 'shop', 'url': 'https://shop.example.com/'}}", PassRules.Type, "$.featuredActions")]
+    [InlineData("{'featuredActions': ['https://shop.example.com/']}", PassRules.Type, "$.featuredActions[0]")]
+    [InlineData("{'appLaunchURL': '/open', 'associatedStoreIdentifiers': [375380948]}", PassRules.AppLaunch, "$.appLaunchURL")]
     // W3C dates with hours, minutes and a time zone
     [InlineData("{'relevantDate': '2026-12-31T20:00'}", PassRules.Date, "$.relevantDate")]
     [InlineData("{'relevantDate': '2026-12-31'}", PassRules.Date, "$.relevantDate")]
@@ -209,6 +217,8 @@ public sealed class PassJsonValidatorTests
     [InlineData("{'locations': [{'latitude': 52.5145, 'longitude': 13.4501, 'relevantText': 'Welcome'}, {'latitude': -90, 'longitude': 180, 'altitude': 34.5}]}")]
     [InlineData("{'beacons': [{'proximityUUID': 'E2C56DB5-DFFB-48D2-B060-D0F5A71096E0', 'major': 65535, 'minor': 0, 'relevantText': 'Entrance'}]}")]
     [InlineData("{'bagPolicyURL': 'https://arena.example.com/bags', 'orderFoodURL': 'https://arena.example.com/food?seat=12', 'upgradeURL': 'http://airline.example.com/upgrade'}")]
+    [InlineData("{'semantics': {'changeSeatURL': 'https://airline.example.com/seat', 'trackBagsURL': 'http://airline.example.com/bags'}}")]
+    [InlineData("{'featuredActions': [{'identifier': 'shop', 'type': 'shop', 'url': 'https://shop.example.com/'}, {'identifier': 'call', 'type': 'call', 'url': 'tel:+4930123456'}]}")]
     [InlineData("{'maxDistance': 500}")]
     [InlineData("{'maxDistance': 0.5}")]
     [InlineData("{'nfc': {'message': 'hello', 'encryptionPublicKey': 'MDkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDIgAC', 'requiresAuthentication': true}, 'sharingProhibited': true}")]

@@ -148,6 +148,41 @@ public static partial class PassJsonValidator
             if (root.TryGetProperty(key, out var link))
                 CheckLink(link, $"$.{key}", key, problems);
         }
+        // Apple's boarding pass article lists the airline's links as semantic tags, while Apple's own pass builder writes them
+        // at the top level (docs/wallet-protocol.md); wherever one is written, a value that is no URL is no button.
+        if (root.TryGetProperty("semantics", out var semantics) && semantics.ValueKind == JsonValueKind.Object)
+        {
+            foreach (var key in LinkKeys)
+            {
+                if (semantics.TryGetProperty(key, out var link))
+                    CheckLink(link, $"$.semantics.{key}", key, problems);
+            }
+        }
+        CheckFeaturedActions(root, problems);
+    }
+
+    /// <summary>
+    /// <c>featuredActions</c>: the action cards of a pass, each <c>{identifier, type, url}</c>. A card opens its url, which
+    /// need not be a web link (a call action dials), so like appLaunchURL it is held only to being an absolute URL.
+    /// </summary>
+    private static void CheckFeaturedActions(JsonElement root, List<PassProblem> problems)
+    {
+        if (!root.TryGetProperty("featuredActions", out var actions))
+            return;
+        if (actions.ValueKind != JsonValueKind.Array)
+        {
+            problems.Add(Error("$.featuredActions", PassRules.Type, $"featuredActions must be an array of actions ({{\"identifier\", \"type\", \"url\"}}), not {Describe(actions)}."));
+            return;
+        }
+        var i = 0;
+        foreach (var action in actions.EnumerateArray())
+        {
+            var path = $"$.featuredActions[{i++}]";
+            if (action.ValueKind != JsonValueKind.Object)
+                problems.Add(Error(path, PassRules.Type, $"A featured action must be an object ({{\"identifier\", \"type\", \"url\"}}), not {Describe(action)}."));
+            else if (action.TryGetProperty("url", out var url) && !IsAbsoluteUrl(url))
+                problems.Add(Error($"{path}.url", PassRules.Link, $"url {Describe(url)} is not an absolute URL; Wallet opens it when the action is tapped."));
+        }
     }
 
     /// <summary>
@@ -164,6 +199,14 @@ public static partial class PassJsonValidator
         else if (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp)
             problems.Add(Error(path, PassRules.Link, $"{key} must be an http or https URL, not {uri.Scheme}:."));
     }
+
+    /// <summary>
+    /// A string that is a URL with a scheme of its own. On Unix <see cref="Uri"/> takes "/path" for an absolute file: URL,
+    /// which Wallet would not; the scheme must be written.
+    /// </summary>
+    private static bool IsAbsoluteUrl(JsonElement value) =>
+        value.ValueKind == JsonValueKind.String && Uri.TryCreate(value.GetString(), UriKind.Absolute, out var uri)
+        && value.GetString()!.StartsWith(uri.Scheme + ":", StringComparison.OrdinalIgnoreCase);
 
     private static void CheckStandardKeys(JsonElement root, PassValidationOptions options, List<PassProblem> problems)
     {
@@ -500,7 +543,7 @@ public static partial class PassJsonValidator
         CheckStoreIdentifiers(root, "$", "auxiliaryStoreIdentifiers", problems);
         if (root.TryGetProperty("appLaunchURL", out var launch))
         {
-            if (launch.ValueKind != JsonValueKind.String || !Uri.TryCreate(launch.GetString(), UriKind.Absolute, out _))
+            if (!IsAbsoluteUrl(launch))
                 problems.Add(Error("$.appLaunchURL", PassRules.AppLaunch, $"appLaunchURL {launch.GetRawText()} must be an absolute URL string."));
             if (!hasIds)
                 problems.Add(Error("$.appLaunchURL", PassRules.AppLaunch,
