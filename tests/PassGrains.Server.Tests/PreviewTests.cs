@@ -219,6 +219,77 @@ public sealed partial class PreviewTests(PreviewFixture fixture) : IClassFixture
         Assert.Equal("COUPON-20", BarcodeImage.Decode(HeadlessChromium.Screenshot(Browser.Find("#barcode")), BarcodeFormat.CODE_128));
     }
 
+    [ChromiumFact]
+    public async Task A_poster_event_ticket_that_qualifies_draws_the_poster_and_one_that_falls_back_draws_the_classic_front()
+    {
+        // The event model asking for the poster layout, with the semantic tags it needs; the name has markup, which stays text.
+        const string eventName = "New Year <Poster> Night";
+        var ready = await UploadPosterModel(eventName, withArtwork: true, withVenueRoom: true);
+        Open($"preview/templates/{ready}");
+        var front = Browser.Find("#pass-front");
+        Assert.Equal("poster", front.GetDomAttribute("data-layout"));
+        Assert.Equal("eventTicket", front.GetDomAttribute("data-style"));
+        AssertImage("poster-artwork", "artwork@2x.png");
+        var artwork = Browser.Find("#poster-artwork");
+        Assert.True(artwork.Size.Width >= front.Size.Width - 1 && artwork.Size.Height >= front.Size.Height - 1, "the artwork fills the card");
+        var name = Browser.Find("#poster-event-name");
+        Assert.True(name.Displayed, "the event name is not displayed");
+        Assert.Equal(eventName, name.Text);
+        Assert.Equal("Main Hall", Browser.Find("#poster-venue").Text);
+        Assert.Equal("Hall A · Berlin", Browser.Find("#poster-venue-detail").Text);
+        Assert.Equal("Dec 31, 2026 at 8:00 PM", Browser.Find("#poster-start").Text);
+        Assert.Equal("Example Arena Live", Browser.Find("#logo-text").Text); // eventLogoText, not the classic logoText
+        Assert.Equal("TEMPLATE", BarcodeImage.Decode(HeadlessChromium.Screenshot(Browser.Find("#barcode")), BarcodeFormat.QR_CODE));
+        Assert.Empty(Browser.FindAll("#strip, .primary-field, #problems li[data-rule='poster-event-ticket']"));
+        Assert.Empty(Browser.FindAll("script"));
+
+        // Without its artwork, or without a tag Wallet needs, the pass falls back: the preview draws the classic front and lists why.
+        foreach (var (withArtwork, withVenueRoom, reason) in new[] { (false, true, "artwork.png"), (true, false, "venueRoom") })
+        {
+            var fallback = await UploadPosterModel(eventName, withArtwork, withVenueRoom);
+            Open($"preview/templates/{fallback}");
+            Assert.Equal("classic", Browser.Find("#pass-front").GetDomAttribute("data-layout"));
+            Assert.Empty(Browser.FindAll("#poster-artwork, #poster-event-name"));
+            Assert.Equal([("event", "EVENT", "New Year Concert")], ShownFields("primary-field"));
+            // A template's pass.json warnings are listed for the composed pass.json and again among the model's own warnings.
+            var warnings = Browser.FindAll("#problems li.problem[data-rule='poster-event-ticket']")
+                .Where(li => li.FindElement(By.CssSelector(".message")).Text.Contains(reason, StringComparison.Ordinal)).ToList();
+            Assert.NotEmpty(warnings);
+            Assert.All(warnings, li => Assert.Equal("warning", li.GetDomAttribute("data-severity")));
+            Assert.All(warnings, li => Assert.Contains("classic event ticket", li.FindElement(By.CssSelector(".message")).Text, StringComparison.Ordinal));
+        }
+    }
+
+    /// <summary>Uploads samples/models/event.pass as a poster event ticket template and returns its id.</summary>
+    private async Task<string> UploadPosterModel(string eventName, bool withArtwork, bool withVenueRoom)
+    {
+        var pass = (JsonObject)JsonNode.Parse(File.ReadAllText(Path.Combine(PreviewFixture.EventModel, "pass.json")))!;
+        pass["preferredStyleSchemes"] = new JsonArray("posterEventTicket", "eventTicket");
+        pass["eventLogoText"] = "Example Arena Live";
+        var semantics = new JsonObject
+        {
+            ["eventName"] = eventName,
+            ["venueName"] = "Main Hall",
+            ["venueRegionName"] = "Berlin",
+            ["eventStartDate"] = "2026-12-31T20:00+01:00",
+        };
+        if (withVenueRoom)
+            semantics["venueRoom"] = "Hall A";
+        pass["semantics"] = semantics;
+        var extra = new Dictionary<string, byte[]> { ["pass.json"] = Encoding.UTF8.GetBytes(pass.ToJsonString()) };
+        if (withArtwork)
+        {
+            using var image = new SixLabors.ImageSharp.Image<SixLabors.ImageSharp.PixelFormats.Rgba32>(750, 1000, new SixLabors.ImageSharp.PixelFormats.Rgba32(120, 30, 60, 255));
+            using var png = new MemoryStream();
+            SixLabors.ImageSharp.ImageExtensions.SaveAsPng(image, png);
+            extra["artwork@2x.png"] = png.ToArray();
+        }
+        var id = TestEnvironment.UniqueId("poster");
+        using var upload = await Issuer.UploadTemplateAsync(id, ModelZip.FromFolder(PreviewFixture.EventModel, name => name == "pass.json", extra));
+        await Expect.Status(upload, HttpStatusCode.Created);
+        return id;
+    }
+
     private void AssertImage(string id, string source)
     {
         var image = Browser.Find("#" + id);

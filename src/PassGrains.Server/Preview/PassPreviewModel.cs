@@ -128,6 +128,7 @@ public sealed partial record PassPreviewModel
             AuxiliaryFields = Fields(fields, "auxiliaryFields", strings, limits.Auxiliary, style == "eventTicket"),
             BackFields = Fields(fields, "backFields", strings, int.MaxValue),
             Barcode = ReadBarcode(pass, notes),
+            Poster = ReadPoster(style, passJson, pass, images, problems, strings),
             Language = strings.Language,
             Languages = strings.Languages,
             Problems = problems,
@@ -136,12 +137,12 @@ public sealed partial record PassPreviewModel
         };
     }
 
-    /// <summary>The images the style draws on the front, as Wallet lays them out.</summary>
+    /// <summary>The images the style draws on the front, as Wallet lays them out (an event ticket's artwork only as a poster).</summary>
     private static string[] ImageSlots(string style) => style switch
     {
         "boardingPass" => ["logo", "footer"],
         "coupon" or "storeCard" => ["logo", "strip"],
-        "eventTicket" => ["logo", "strip", "thumbnail", "background"],
+        "eventTicket" => ["logo", "strip", "thumbnail", "background", "artwork"],
         _ => ["logo", "thumbnail"],
     };
 

@@ -12,7 +12,7 @@ namespace PassGrains.Server.Preview;
 /// beside them. Every text of pass.json goes through <see cref="E"/>; colors and sizes are numbers; the page needs
 /// no script, so its Content-Security-Policy allows none. Ids, classes and <c>data-*</c> attributes are stable for tests.
 /// </summary>
-public static class PassPreviewPage
+public static partial class PassPreviewPage
 {
     private static readonly HtmlEncoder Encoder = HtmlEncoder.Create(UnicodeRanges.All);
 
@@ -21,7 +21,7 @@ public static class PassPreviewPage
         var html = new StringBuilder(64 * 1024);
         html.Append("<!DOCTYPE html>\n<html lang=\"").Append(E(pass.Language ?? "und")).Append("\"><head><meta charset=\"utf-8\">")
             .Append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">")
-            .Append("<title>").Append(E($"{heading}: {subject}")).Append("</title><style>").Append(Stylesheet).Append("</style></head><body>");
+            .Append("<title>").Append(E($"{heading}: {subject}")).Append("</title><style>").Append(Stylesheet).Append(PosterStylesheet).Append("</style></head><body>");
 
         html.Append("<header class=\"page-header\"><h1>").Append(E(heading)).Append(" <span class=\"subject\">").Append(E(subject)).Append("</span></h1>");
         html.Append("<p class=\"meta\">").Append(E(pass.OrganizationName ?? "")).Append(pass.Description is null ? "" : " · ").Append(E(pass.Description ?? ""))
@@ -30,7 +30,10 @@ public static class PassPreviewPage
         html.Append("</header><main class=\"layout\"><section class=\"pass-column\">");
 
         html.Append("<h2>Front</h2>");
-        Front(html, pass);
+        if (pass.Poster is { } poster)
+            PosterFront(html, pass, poster);
+        else
+            Front(html, pass);
         html.Append("<h2>Back</h2>");
         Back(html, pass);
         html.Append("</section>");
@@ -59,7 +62,7 @@ public static class PassPreviewPage
     {
         var hasBackground = pass.Images.ContainsKey("background");
         html.Append("<article id=\"pass-front\" data-testid=\"pass-front\" class=\"pass front style-").Append(pass.Style).Append("\" data-style=\"").Append(pass.Style)
-            .Append("\" style=\"--background: ").Append(pass.Background.ToString()).Append("; --foreground: ").Append(pass.Foreground.ToString())
+            .Append("\" data-layout=\"classic\" style=\"--background: ").Append(pass.Background.ToString()).Append("; --foreground: ").Append(pass.Foreground.ToString())
             .Append("; --label: ").Append(pass.Label.ToString()).Append(";\">");
         // A background image replaces backgroundColor; Wallet blurs it behind the whole front.
         if (hasBackground)
@@ -108,6 +111,12 @@ public static class PassPreviewPage
 
         html.Append("<div class=\"bottom\">");
         Image(html, pass, "footer", "footer");
+        Barcode(html, pass);
+        html.Append("</div></article>");
+    }
+
+    private static void Barcode(StringBuilder html, PassPreviewModel pass)
+    {
         if (pass.Barcode is { } barcode)
         {
             html.Append("<div id=\"barcode-box\" class=\"barcode-box\" data-testid=\"barcode-box\" data-format=\"").Append(E(barcode.Format)).Append("\">");
@@ -119,7 +128,6 @@ public static class PassPreviewPage
                 html.Append("<div id=\"barcode-alt-text\" class=\"alt-text\">").Append(E(barcode.AltText)).Append("</div>");
             html.Append("</div>");
         }
-        html.Append("</div></article>");
     }
 
     private static void SecondaryAndAuxiliary(StringBuilder html, PassPreviewModel pass)
