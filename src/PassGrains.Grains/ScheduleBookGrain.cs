@@ -52,6 +52,13 @@ public sealed partial class ScheduleBookGrain(
     /// <summary>A tick this much before the schedule's time (clocks of two silos) runs it.</summary>
     private static readonly TimeSpan Early = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// The reminders this activation registered, by name, and null for those it dropped: dropping one it knows takes no read
+    /// of the reminder table first, and a tick queued behind the run that dropped it (a book that waited past
+    /// <see cref="QuickPeriod"/> for its turn is ticked again) costs nothing. Another activation reads the table, as before.
+    /// </summary>
+    private readonly Dictionary<string, IGrainReminder?> _reminders = new(StringComparer.Ordinal);
+
     private EventOutbox? _events;
     private EventOutbox Events => _events ??= new EventOutbox(GrainFactory, this.GetPrimaryKeyString(), logger);
 
@@ -201,7 +208,8 @@ public sealed partial class ScheduleBookGrain(
         due = due < TimeSpan.Zero ? TimeSpan.Zero : due > LongestDue ? LongestDue : due;
         try
         {
-            await this.RegisterOrUpdateReminder(ReminderName(schedule.Id), due, RetryPeriod);
+            var name = ReminderName(schedule.Id);
+            _reminders[name] = await this.RegisterOrUpdateReminder(name, due, RetryPeriod);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -214,11 +222,15 @@ public sealed partial class ScheduleBookGrain(
     {
         try
         {
-            if (await this.GetReminder(reminderName) is { } reminder)
+            var reminder = _reminders.TryGetValue(reminderName, out var known) ? known : await this.GetReminder(reminderName);
+            if (reminder is not null)
                 await this.UnregisterReminder(reminder);
+            _reminders[reminderName] = null;
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
+            // The next tick reads the table: the row may have moved on from the handle this activation kept.
+            _reminders.Remove(reminderName);
             LogUnregisterFailed(logger, reminderName, e);
         }
     }
