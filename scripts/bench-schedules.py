@@ -3,7 +3,7 @@
 same whole minute, made through POST /api/schedules on THREADS keep-alive connections; then it waits for the minute and
 reads the event feed until every schedule's schedule.succeeded (or .failed) event is there, and prints when the last ran.
 usage: bench-schedules.py BASE_URL API_KEY N [THREADS]"""
-import datetime as dt, http.client, json, sys, threading, time, urllib.parse
+import datetime as dt, http.client, json, os, sys, threading, time, urllib.parse
 
 base, key, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
 threads = int(sys.argv[4]) if len(sys.argv) > 4 else 16
@@ -52,9 +52,19 @@ def feed(after):
     conn.request("GET", f"/api/events?after={after}&limit=1000", headers=headers)
     return json.loads(conn.getresponse().read())
 
+# The server's CPU seconds (SERVER_PID, from bench-schedules.sh), to say what the run itself cost.
+def server_cpu():
+    pid = os.environ.get("SERVER_PID")
+    if not pid:
+        return float("nan")
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
 # The feed's cursor at the minute: every schedule event comes after it.
 while dt.datetime.now(dt.timezone.utc) < due:
     time.sleep(0.2)
+cpu_at_due = server_cpu()
 cursor, done, failed, last = "0", set(), 0, None
 deadline = due + dt.timedelta(minutes=5)
 while len(done) < n and dt.datetime.now(dt.timezone.utc) < deadline:
@@ -68,5 +78,7 @@ while len(done) < n and dt.datetime.now(dt.timezone.utc) < deadline:
         time.sleep(0.5)
     cursor = page["next"]
 ran = (last - due).total_seconds() if last else float("nan")
+run_cpu = server_cpu() - cpu_at_due
 print(f"ran: {len(done)} of {n} schedules ({failed} failed); the last ran {ran:.2f} s after the minute began "
       f"({'within' if len(done) == n and ran < 60 else 'NOT within'} that minute)")
+print(f"server CPU from the minute to the last event read: {run_cpu:.1f} s ({run_cpu / max(len(done), 1) * 1000:.2f} ms a schedule)")

@@ -25,6 +25,6 @@ job=$(curl -sf -X POST -H "$A" -H 'Content-Type: application/x-ndjson' --data-bi
 while ! curl -sf -H "$A" $B/api/jobs/$job | grep -q '"completed"'; do sleep 0.5; done
 echo "setup: $n passes issued (batch job $job)"
 cpu0=$(awk '{print $14 + $15}' /proc/$pid/stat)
-python3 "$root/scripts/bench-schedules.py" "$B" "$key" "$n" "$threads"
+SERVER_PID=$pid python3 "$root/scripts/bench-schedules.py" "$B" "$key" "$n" "$threads"
 echo "server CPU over setup and run: $(awk -v c0="$cpu0" -v hz="$(getconf CLK_TCK)" '{printf "%.1f s", ($14 + $15 - c0) / hz}' /proc/$pid/stat)"
 grep -c "could not be tried" "$work/server.log" | sed 's/^/server warnings "could not be tried": /' || true
