@@ -28,7 +28,6 @@ public sealed partial class StatsProjectionGrain(
     public static readonly TimeSpan PollEvery = TimeSpan.FromSeconds(1);
     private const int PageSize = 1000;
 
-    private IGrainTimer? _poll;
     private Task _reading = Task.CompletedTask;
     private bool _reminded;
     private IReadOnlyDictionary<string, long> _active = new Dictionary<string, long>(StringComparer.Ordinal);
@@ -36,13 +35,14 @@ public sealed partial class StatsProjectionGrain(
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _active = new Dictionary<string, long>(state.State.Active, StringComparer.Ordinal);
+        // Every activation reads, whatever activated it (a poke, its reminder, a read of the API).
+        this.RegisterGrainTimer(static projection => projection.Tick(), this,
+            new GrainTimerCreationOptions(TimeSpan.Zero, PollEvery) { Interleave = true, KeepAlive = true });
         return Task.CompletedTask;
     }
 
     async Task IStatsProjectionGrain.Poke()
     {
-        _poll ??= this.RegisterGrainTimer(static projection => projection.Tick(), this,
-            new GrainTimerCreationOptions(TimeSpan.Zero, PollEvery) { Interleave = true, KeepAlive = true });
         if (!_reminded)
         {
             // Once per activation: the reminder is the durable part, the timer dies with the silo.
@@ -79,18 +79,10 @@ public sealed partial class StatsProjectionGrain(
                     return;
                 var (entries, active) = StatsOfEvents.Count(page.Events, state.State.Active);
                 await Task.WhenAll(entries.Select(scope => GrainFactory.GetGrain<IStatsGrain>(scope.Key).Apply(scope.Value)));
-                var before = (state.State.Cursor, state.State.Active);
                 (state.State.Cursor, state.State.Active) = (page.Next, active);
-                try
-                {
-                    await state.WriteStateAsync();
-                }
-                catch
-                {
-                    // Read again from the stored cursor: the scopes skip what they added already.
-                    (state.State.Cursor, state.State.Active) = before;
-                    throw;
-                }
+                // A failed write ends the activation (StateWrites.cs): the next one reads the stored cursor and the page
+                // again, and the scopes skip what they added already.
+                await state.WriteOrForgetAsync(this);
                 _active = new Dictionary<string, long>(active, StringComparer.Ordinal);
             }
         }

@@ -30,6 +30,18 @@ public sealed class StatsTests(PushServerFixture server) : IClassFixture<PushSer
         return await Expect.Json(response, HttpStatusCode.OK);
     }
 
+    /// <summary>A template of its own (the boarding model) and a group of it: scopes whose numbers only the test moves.</summary>
+    private async Task<(string Template, string Group)> TemplateAndGroupAsync(string prefix)
+    {
+        var template = TestEnvironment.UniqueId($"{prefix}-tpl");
+        using (var upload = await Issuer.UploadTemplateAsync(template, ModelZip.FromFolder(TestEnvironment.Model("boarding"))))
+            await Expect.Status(upload, HttpStatusCode.Created);
+        var group = TestEnvironment.UniqueId($"{prefix}-group");
+        using (var put = await Issuer.PutGroupAsync(group, new { templateId = template, fields = new { gate = "A1" } }))
+            await Expect.Status(put, HttpStatusCode.Created);
+        return (template, group);
+    }
+
     private static Totals Sum(JsonElement stats)
     {
         var buckets = stats.GetProperty("buckets").EnumerateArray().ToList();
@@ -80,12 +92,7 @@ public sealed class StatsTests(PushServerFixture server) : IClassFixture<PushSer
     public async Task Stats_count_exactly_the_scripted_issues_installs_uninstalls_downloads_and_pushes_by_group_template_and_pass_type()
     {
         var begun = DateTimeOffset.UtcNow;
-        var template = TestEnvironment.UniqueId("stats-tpl");
-        using (var upload = await Issuer.UploadTemplateAsync(template, ModelZip.FromFolder(TestEnvironment.Model("boarding"))))
-            await Expect.Status(upload, HttpStatusCode.Created);
-        var group = TestEnvironment.UniqueId("stats-group");
-        using (var put = await Issuer.PutGroupAsync(group, new { templateId = template, fields = new { gate = "A1" } }))
-            await Expect.Status(put, HttpStatusCode.Created);
+        var (template, group) = await TemplateAndGroupAsync("stats");
 
         // Four passes of the template, three in the group; each downloaded once through its link.
         var passes = new List<(string Serial, PassPackage Pass)>();
@@ -178,6 +185,7 @@ public sealed class StatsTests(PushServerFixture server) : IClassFixture<PushSer
         { $"passType={PassType}&interval=hour&from=2026-01-01T00:00:00Z&to=2026-03-01T00:00:00Z", HttpStatusCode.BadRequest, "from" },
         { $"passType={PassType}&interval=day&from=2020-01-01T00:00:00Z&to=2026-01-01T00:00:00Z", HttpStatusCode.BadRequest, "from" },
         { $"passType={PassType}&interval=hour&from=2021-01-01T00:00:00Z&to=2021-01-02T00:00:00Z", HttpStatusCode.BadRequest, "from" },
+        { $"passType={PassType}&to=9999-12-31T23:59:59Z", HttpStatusCode.BadRequest, "to" },
         { "passType=pass.nobody.signs.this", HttpStatusCode.NotFound, null },
         { "template=no-such-template", HttpStatusCode.NotFound, null },
         { "template=..%2F..", HttpStatusCode.NotFound, null },
@@ -206,12 +214,7 @@ public sealed class StatsTests(PushServerFixture server) : IClassFixture<PushSer
     public async Task The_console_stats_page_draws_the_numbers_the_api_gives_in_chromium()
     {
         var begun = DateTimeOffset.UtcNow;
-        var template = TestEnvironment.UniqueId("page-tpl");
-        using (var upload = await Issuer.UploadTemplateAsync(template, ModelZip.FromFolder(TestEnvironment.Model("boarding"))))
-            await Expect.Status(upload, HttpStatusCode.Created);
-        var group = TestEnvironment.UniqueId("page-group");
-        using (var put = await Issuer.PutGroupAsync(group, new { templateId = template }))
-            await Expect.Status(put, HttpStatusCode.Created);
+        var (template, group) = await TemplateAndGroupAsync("page");
         WalletDevice? device = null;
         var installed = new List<(string Serial, PassPackage Pass)>();
         for (var i = 0; i < 3; i++)

@@ -109,6 +109,9 @@ public sealed class IssuerStats(IGrainFactory grains, PassIssuer issuer, PassRen
         var count = (long)Math.Ceiling((to.ToUniversalTime() - first) / step);
         if (first.Year < 2000 || count > max)
             return (default, default, 0, new ChangeOutcome.Invalid("from", $"at most {max} {(interval == StatsInterval.Hour ? "hours" : "days")} in one read, from 2000 on"));
+        // Far enough from DateTimeOffset's end that the last bucket's end is a time too.
+        if (to.Year >= 9000)
+            return (default, default, 0, new ChangeOutcome.Invalid("to", "to must be before the year 9000"));
         return (interval, first, (int)count, null);
     }
 
