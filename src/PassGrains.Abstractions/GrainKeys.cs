@@ -85,6 +85,19 @@ public static class GrainKeys
 
     public static string ParseScheduleBook(string key) => key["schedules:".Length..];
 
+    /// <summary>
+    /// A template revision uploaded ahead of the schedule that makes it (<see cref="IStagedRevisionGrain"/>): the template and
+    /// the upload's SHA-256 (hex), so the same zip staged twice is one staged revision.
+    /// </summary>
+    public static string StagedRevision(string templateId, string stagedId) => $"staged:{templateId}/{stagedId}";
+
+    public static (string TemplateId, string StagedId) ParseStagedRevision(string key)
+    {
+        var body = key["staged:".Length..];
+        var slash = body.LastIndexOf('/');
+        return (body[..slash], body[(slash + 1)..]);
+    }
+
     /// <summary>The stats of one scope (<see cref="IStatsGrain"/>): kind "passtype", "template" or "group", and its id.</summary>
     public static string Stats(string kind, string id) => $"stats:{kind}/{id}";
 

@@ -24,4 +24,5 @@ public static class StorageNames
     public const string ScheduleBook = "schedulebook";
     public const string Stats = "stats";
     public const string StatsProjection = "statsprojection";
+    public const string StagedRevision = "stagedrevision";
 }

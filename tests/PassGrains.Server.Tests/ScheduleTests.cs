@@ -181,7 +181,11 @@ public sealed class ScheduleTests(InProcessServerFixture server) : IClassFixture
         { """{"at":"AT","path":"/api/passes/P/S"}""", "method" },
         { """{"at":"AT","method":"PATCH"}""", "path" },
         { """{"at":"AT","method":"DELETE","path":"/api/passes/P/S"}""", "path" },
-        { """{"at":"AT","method":"PUT","path":"/api/templates/boarding"}""", "path" },
+        { """{"at":"AT","method":"PUT","path":"/api/templates/boarding"}""", "body" },
+        { """{"at":"AT","method":"PUT","path":"/api/templates/boarding","body":{"staged":"not-a-sha256"}}""", "body.staged" },
+        { """{"at":"AT","method":"PUT","path":"/api/templates/boarding","body":{"staged":"STAGED","fields":{}}}""", "body.fields" },
+        { """{"at":"AT","method":"PUT","path":"/api/templates/boarding?overwrite=1","body":{"staged":"STAGED"}}""", "path" },
+        { """{"at":"AT","method":"POST","path":"/api/templates/boarding","body":{"staged":"STAGED"}}""", "path" },
         { """{"at":"AT","method":"PATCH","path":"/api/passes/P/S/../x"}""", "path" },
         { """{"at":"AT","method":"PATCH","path":"https://elsewhere.example/api/passes/P/S"}""", "path" },
         { """{"at":"AT","method":"PATCH","path":"/api/passes/P/S?dropUnknownFields=true"}""", "path" },
@@ -200,7 +204,8 @@ public sealed class ScheduleTests(InProcessServerFixture server) : IClassFixture
     {
         var issued = await Issuer.IssueAsync(new { templateId = Template, serialNumber = TestEnvironment.UniqueId("sched") });
         var body = template.Replace("\"AT\"", JsonSerializer.Serialize(At(TimeSpan.FromMinutes(5))), StringComparison.Ordinal)
-            .Replace("/P/S", $"/{PassType}/{issued.SerialNumber}", StringComparison.Ordinal);
+            .Replace("/P/S", $"/{PassType}/{issued.SerialNumber}", StringComparison.Ordinal)
+            .Replace("STAGED", new string('a', 64), StringComparison.Ordinal);
         using var response = await Issuer.SendAsync(HttpMethod.Post, "api/schedules", PassGrainsClient.RawJson(body));
         await Expect.Problem(response, HttpStatusCode.BadRequest, field);
         using var listed = await Issuer.SendAsync(HttpMethod.Get, $"api/schedules?target=passes/{PassType}/{issued.SerialNumber}");
@@ -213,7 +218,7 @@ public sealed class ScheduleTests(InProcessServerFixture server) : IClassFixture
         using (var response = await Issuer.SendAsync(HttpMethod.Post, "api/schedules", PassGrainsClient.JsonBody(new
                { at = At(TimeSpan.FromMinutes(5)), method = "PATCH", path = $"/api/passes/{PassType}/never-issued", body = new { fields = new { gate = "1" } } })))
             await Expect.Problem(response, HttpStatusCode.NotFound);
-        foreach (var target in new[] { "", "passes/x", "groups/a/b", "templates/boarding", "passes/../x" })
+        foreach (var target in new[] { "", "passes/x", "groups/a/b", "templates/a/b", "templates/", "passes/../x" })
         {
             using var listed = await Issuer.SendAsync(HttpMethod.Get, $"api/schedules?target={Uri.EscapeDataString(target)}");
             await Expect.Problem(listed, HttpStatusCode.BadRequest, "target");

@@ -7,6 +7,7 @@ using System.Text.RegularExpressions;
 using PassGrains.Abstractions;
 using PassGrains.Packaging.Building;
 using PassGrains.Packaging.PassModels;
+using PassGrains.Packaging.Validation;
 using PassGrains.Server.PassTypes;
 using PassGrains.Server.Rendering;
 using PassGrains.Server.Security;
@@ -148,31 +149,52 @@ public sealed partial class PassIssuer(IGrainFactory grains, PassRenderer render
     /// </summary>
     public async Task<ChangeOutcome> PutTemplateAsync(string templateId, byte[] modelZip, PassTypeScope scope, bool dropUnknownFields = false)
     {
-        if (await TemplateRefusalAsync(templateId, scope) is { } replaced)
-            return new ChangeOutcome.Forbidden(replaced);
-        using var zip = new MemoryStream(modelZip);
-        var result = PassModelReader.ReadZip(zip, options: renderer.ValidationOptions with { IsTemplate = true });
-        if (result.Model is not { } model)
-            return new ChangeOutcome.WouldBeInvalid("the template is not a valid pass model", result.Problems);
-        var passJson = JsonNode.Parse(model.PassJson.Span) as JsonObject;
-        var passType = passJson?["passTypeIdentifier"]?.GetValue<string>() ?? "";
-        if (passTypes.Find(passType) is null)
-            return new ChangeOutcome.Invalid("pass.json/passTypeIdentifier",
-                $"no signing certificate is configured for pass type '{passType}' (configured: {string.Join(", ", passTypes.All.Select(t => t.Identifier))})");
-        if (!scope.Allows(passType))
-            return new ChangeOutcome.Forbidden(PassTypeScope.Refusal(passType));
+        var (read, refusal) = await ReadTemplateRevisionAsync(templateId, modelZip, scope);
+        if (read is null)
+            return refusal!;
+        var (passJson, passType, problems) = read;
         var current = await renderer.GetTemplateAsync(templateId, null);
-        var revise = new TemplateRevise(modelZip, passType, PassJsonComposer.FieldKeys(passJson!).ToList(), current?.PassTypeIdentifier,
+        var revise = new TemplateRevise(modelZip, passType, PassJsonComposer.FieldKeys(passJson).ToList(), current?.PassTypeIdentifier,
             current is null ? null : PassJsonComposer.FieldKeys(current.PassJson).ToList(), dropUnknownFields);
         var revised = await grains.GetGrain<ITemplateUsageGrain>(GrainKeys.TemplateUsage(templateId)).Revise(revise);
         if (revised.KeptPassTypeIdentifier is { } kept)
-            return new ChangeOutcome.WouldBreak($"template '{templateId}' is of pass type '{kept}' and its passes stay so (their URLs and signatures are of that pass type); "
-                + $"upload a pass model of pass type '{passType}' as a new template", [], "pass.json/passTypeIdentifier");
+            return PassTypeKept(templateId, kept, passType);
         if (revised.Stored is not { } put)
             return new ChangeOutcome.WouldBreak($"the revision has no field for {string.Join("; ", revised.Gone.Select(FieldUses.Who))}; "
                 + "keep those fields, or PUT again with ?dropUnknownFields=true to store it and render those passes without the values", revised.Gone);
-        return new ChangeOutcome.TemplateStored(put.Revision, put.Created, passType, result.Problems, revised.Gone);
+        return new ChangeOutcome.TemplateStored(put.Revision, put.Created, passType, problems, revised.Gone);
     }
+
+    /// <summary>A template revision read and checked as <see cref="PutTemplateAsync"/> checks it before it looks at the passes: its pass.json, pass type and warnings.</summary>
+    public sealed record TemplateRevisionRead(JsonObject PassJson, string PassTypeIdentifier, IReadOnlyList<PassProblem> Problems);
+
+    /// <summary>
+    /// Reads <paramref name="modelZip"/> as the next revision of <paramref name="templateId"/>: a valid pass model of a pass
+    /// type this server signs for and the key may touch, and of the template's pass type when it exists. What its passes
+    /// and groups set is checked only when it is stored, as that can change until then.
+    /// </summary>
+    public async Task<(TemplateRevisionRead? Read, ChangeOutcome? Refusal)> ReadTemplateRevisionAsync(string templateId, byte[] modelZip, PassTypeScope scope)
+    {
+        if (await TemplateRefusalAsync(templateId, scope) is { } replaced)
+            return (null, new ChangeOutcome.Forbidden(replaced));
+        using var zip = new MemoryStream(modelZip);
+        var result = PassModelReader.ReadZip(zip, options: renderer.ValidationOptions with { IsTemplate = true });
+        if (result.Model is not { } model)
+            return (null, new ChangeOutcome.WouldBeInvalid("the template is not a valid pass model", result.Problems));
+        var passJson = (JsonObject)JsonNode.Parse(model.PassJson.Span)!;
+        var passType = passJson["passTypeIdentifier"]?.GetValue<string>() ?? "";
+        if (passTypes.Find(passType) is null)
+            return (null, new ChangeOutcome.Invalid("pass.json/passTypeIdentifier",
+                $"no signing certificate is configured for pass type '{passType}' (configured: {string.Join(", ", passTypes.All.Select(t => t.Identifier))})"));
+        if (!scope.Allows(passType))
+            return (null, new ChangeOutcome.Forbidden(PassTypeScope.Refusal(passType)));
+        return (new TemplateRevisionRead(passJson, passType, result.Problems), null);
+    }
+
+    /// <summary>A revision refused for naming another pass type than its template's.</summary>
+    public static ChangeOutcome.WouldBreak PassTypeKept(string templateId, string kept, string passType) =>
+        new($"template '{templateId}' is of pass type '{kept}' and its passes stay so (their URLs and signatures are of that pass type); "
+            + $"upload a pass model of pass type '{passType}' as a new template", [], "pass.json/passTypeIdentifier");
 
     /// <summary>
     /// Creates or changes a group: <paramref name="change"/> is merged over its content (<c>PassContentLayers.Merge</c>,

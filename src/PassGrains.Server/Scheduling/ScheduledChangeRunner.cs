@@ -12,7 +12,7 @@ namespace PassGrains.Server.Scheduling;
 /// configuration (or made read-only, or scoped away from the pass type) since stops its schedules. A refusal is the
 /// schedule's end; an exception (storage, a silo away) goes back to the book, which tries again.
 /// </summary>
-public sealed class ScheduledChangeRunner(PassIssuer issuer, IssuerApiKeys issuerKeys) : IScheduledChangeRunner
+public sealed class ScheduledChangeRunner(PassIssuer issuer, IssuerApiKeys issuerKeys, StagedRevisions staged, IGrainFactory grains) : IScheduledChangeRunner
 {
     public async Task<ScheduledChangeOutcome> RunAsync(Schedule schedule)
     {
@@ -23,6 +23,8 @@ public sealed class ScheduledChangeRunner(PassIssuer issuer, IssuerApiKeys issue
         if (issuerKeys.FindByFingerprint(schedule.KeyFingerprint) is not { CanWrite: true } key)
             return ScheduledChangeOutcome.Refused("the issuer key that made the schedule is no longer configured with write access", change.PassTypeIdentifier);
         var scope = key.Scope;
+        if (change.Kind == ScheduledChangeKind.ReviseTemplate)
+            return await ReviseTemplateAsync(change, scope);
         var (content, _) = change.Content();
         var outcome = change.Kind switch
         {
@@ -34,6 +36,24 @@ public sealed class ScheduledChangeRunner(PassIssuer issuer, IssuerApiKeys issue
         return outcome is ChangeOutcome.Stored stored
             ? ScheduledChangeOutcome.Made(stored.Version, change.PassTypeIdentifier)
             : ScheduledChangeOutcome.Refused(Describe(outcome), change.PassTypeIdentifier);
+    }
+
+    /// <summary>
+    /// A staged revision stored as the template's next revision. A tick that stored it but not the schedule's end runs
+    /// again: the template holding those very bytes already is what the schedule made, and is not revised a second time
+    /// (which would change every pass of the template again and push their devices for nothing).
+    /// </summary>
+    private async Task<ScheduledChangeOutcome> ReviseTemplateAsync(ScheduledChange change, PassTypeScope scope)
+    {
+        var templateId = change.TemplateId!;
+        if (await staged.ModelZipAsync(templateId, change.StagedId!) is not { } zip)
+            return ScheduledChangeOutcome.Refused($"the staged revision {change.StagedId} of template '{templateId}' is gone (dropped, or kept past its time)", null);
+        if (await grains.GetGrain<ITemplateGrain>(GrainKeys.Template(templateId)).GetCurrent() is { } current && current.ModelZip.AsSpan().SequenceEqual(zip))
+            return ScheduledChangeOutcome.Made(current.Revision, current.PassTypeIdentifier);
+        var outcome = await issuer.PutTemplateAsync(templateId, zip, scope, change.DropUnknownFields);
+        return outcome is ChangeOutcome.TemplateStored stored
+            ? ScheduledChangeOutcome.Made(stored.Revision, stored.PassTypeIdentifier)
+            : ScheduledChangeOutcome.Refused(Describe(outcome), null);
     }
 
     /// <summary>A refusal in words, as its problem's detail would say it.</summary>

@@ -22,7 +22,7 @@ public sealed record ScheduleOutcome(Schedule? Schedule, bool Created = false, C
 /// key may touch its pass type) and in full when it runs, by <see cref="PassIssuer"/> as if sent then
 /// (<see cref="ScheduledChangeRunner"/>). A schedule is visible to the keys scoped to its pass type.
 /// </summary>
-public sealed partial class ScheduledChanges(IGrainFactory grains, PassRenderer renderer, PassIssuer issuer, TimeProvider time)
+public sealed partial class ScheduledChanges(IGrainFactory grains, PassRenderer renderer, PassIssuer issuer, StagedRevisions staged, TimeProvider time)
 {
     /// <summary>How far ahead a schedule may be: a season, with room to spare.</summary>
     public static readonly TimeSpan LongestAhead = TimeSpan.FromDays(731);
@@ -61,6 +61,10 @@ public sealed partial class ScheduledChanges(IGrainFactory grains, PassRenderer 
         var id = ScheduleIds.Make(change!.Target, key ?? PassIssuer.NewSerial());
         var request = new ScheduledRequest(method.ToUpperInvariant(), path, changeBody?.ToJsonString());
         var schedule = new Schedule(id, change.Target, at.ToUniversalTime(), request, now, issuerKey.Fingerprint, PassTypeIdentifier: passType);
+        // Claimed before the schedule is stored, so no other schedule can take the zip it makes; a claim whose schedule
+        // was never stored gives way to the next (Grains/StagedRevisionGrain.cs).
+        if (change.Kind == ScheduledChangeKind.ReviseTemplate && await staged.ClaimAsync(change.TemplateId!, change.StagedId!, id, change.Target) is { } held)
+            return ScheduleOutcome.Refused(held);
         var book = Book(change.Target);
         switch (await book.Add(schedule))
         {
@@ -82,7 +86,7 @@ public sealed partial class ScheduledChanges(IGrainFactory grains, PassRenderer 
     public async Task<(IReadOnlyList<Schedule>? Schedules, ChangeOutcome? Refusal)> ListAsync(string target, PassTypeScope scope)
     {
         if (ScheduledChange.ReadTarget(target) is not { } read)
-            return (null, new ChangeOutcome.Invalid("target", "target must be passes/{passTypeIdentifier}/{serialNumber} or groups/{groupId}"));
+            return (null, new ChangeOutcome.Invalid("target", "target must be passes/{passTypeIdentifier}/{serialNumber}, groups/{groupId} or templates/{templateId}"));
         if (read.PassTypeIdentifier is { } passType && !scope.Allows(passType))
             return (null, new ChangeOutcome.Forbidden(PassTypeScope.Refusal(passType)));
         var schedules = await Book(target).List();
@@ -123,8 +127,9 @@ public sealed partial class ScheduledChanges(IGrainFactory grains, PassRenderer 
     private IScheduleBookGrain Book(string target) => grains.GetGrain<IScheduleBookGrain>(GrainKeys.ScheduleBook(target));
 
     /// <summary>
-    /// The pass type of what a new schedule changes, once the key is known to be allowed it: a pass that exists, or a
-    /// group that exists or that the change creates (with a template that exists, as the group's PUT would need).
+    /// The pass type of what a new schedule changes, once the key is known to be allowed it: a pass that exists, a
+    /// group that exists or that the change creates (with a template that exists, as the group's PUT would need), or a
+    /// template revision staged.
     /// </summary>
     private async Task<(string? PassType, ChangeOutcome? Refusal)> PassTypeOfNewAsync(ScheduledChange change, PassTypeScope scope)
     {
@@ -136,6 +141,8 @@ public sealed partial class ScheduledChanges(IGrainFactory grains, PassRenderer 
             var stamp = await grains.GetGrain<IPassGrain>(GrainKeys.Pass(passType, change.SerialNumber!)).GetStamp();
             return stamp is null ? (null, new ChangeOutcome.NotFound($"pass {passType}/{change.SerialNumber} does not exist")) : (passType, null);
         }
+        if (change.Kind == ScheduledChangeKind.ReviseTemplate)
+            return await staged.PassTypeOfAsync(change.TemplateId!, change.StagedId!, scope);
         var existing = await grains.GetGrain<IGroupGrain>(GrainKeys.Group(change.GroupId!)).GetSnapshot();
         var templateId = RequestContent.OptionalString(change.Body!, "templateId") ?? existing?.TemplateId;
         if (templateId is null)

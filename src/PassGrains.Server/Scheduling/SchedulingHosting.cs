@@ -11,6 +11,7 @@ public static class SchedulingHosting
         builder.AddSettings<ScheduleOptions>(ScheduleOptions.Section);
         builder.Services.AddSingleton<ScheduledChanges>();
         builder.Services.AddSingleton<GroupEnds>();
+        builder.Services.AddSingleton<StagedRevisions>();
         builder.Services.AddSingleton<ScheduleRunSlots>();
         builder.Services.AddSingleton<IScheduledChangeRunner, ScheduledChangeRunner>();
         return builder;
