@@ -16,6 +16,12 @@ public sealed class ScheduleBookState
 
     /// <summary>Events of ended schedules not yet in the event feed (<see cref="EventOutbox"/>).</summary>
     public List<LifecycleEvent> Outbox { get; set; } = [];
+
+    /// <summary>
+    /// Events of schedules given up while the event feed was out of reach, not yet reserved with it: each schedule's
+    /// reminder stays until its event is in the outbox.
+    /// </summary>
+    public List<LifecycleEvent> Unannounced { get; set; } = [];
 }
 
 /// <summary>
@@ -109,6 +115,11 @@ public sealed partial class ScheduleBookGrain(
     async Task IRemindable.ReceiveReminder(string reminderName, Orleans.Runtime.TickStatus status)
     {
         var schedule = State.Pending.Find(s => ReminderName(s.Id) == reminderName);
+        if (schedule is null && State.Unannounced.Find(e => ReminderName(ScheduleIdOf(e)) == reminderName) is { } unannounced)
+        {
+            await AnnounceAsync(unannounced);
+            return;
+        }
         if (schedule is null)
         {
             // Its end is stored (the reminder's removal failed), or its write failed: nothing is owed.
@@ -149,7 +160,12 @@ public sealed partial class ScheduleBookGrain(
         }
         catch (StorageUnavailableException e)
         {
-            LogNotTried(logger, schedule.Id, schedule.Target, e);
+            if (time.GetUtcNow() - schedule.At < options.Value.GiveUpAfter)
+            {
+                LogNotTried(logger, schedule.Id, schedule.Target, e);
+                return;
+            }
+            await GiveUpUnannouncedAsync(schedule, e);
             return;
         }
         ScheduledChangeOutcome outcome;
@@ -181,6 +197,50 @@ public sealed partial class ScheduleBookGrain(
         await Events.HandOnAsync(State.Outbox);
         await UnregisterReminderAsync(ReminderName(schedule.Id));
     }
+
+    /// <summary>
+    /// A schedule whose feed stayed out of reach past <see cref="ScheduleOptions.GiveUpAfter"/>: its end is stored now, so
+    /// that the change is not made hours late once the feed is back, and its event waits (with the schedule's reminder)
+    /// until the feed takes a reservation.
+    /// </summary>
+    private async Task GiveUpUnannouncedAsync(Schedule schedule, Exception failure)
+    {
+        var now = time.GetUtcNow();
+        var ended = schedule with
+        {
+            Status = ScheduleStatus.Failed, EndedAt = now,
+            Error = $"the change was not made: the event feed could not be reached within {options.Value.GiveUpAfter} of its time ({failure.Message})",
+        };
+        End(schedule, ended);
+        if (schedule.PassTypeIdentifier is { } passType)
+            State.Unannounced.Add(EventOf(ended, passType, now));
+        await state.WriteOrForgetAsync(this);
+        LogGivenUp(logger, schedule.Id, schedule.Target, failure);
+        // Events are read by pass type: a schedule whose pass type is unknown owes none, and its reminder goes now.
+        if (schedule.PassTypeIdentifier is null)
+            await UnregisterReminderAsync(ReminderName(schedule.Id));
+    }
+
+    /// <summary>The event of a schedule given up while the feed was away, into the outbox once the feed takes a reservation; then its reminder goes.</summary>
+    private async Task AnnounceAsync(LifecycleEvent unannounced)
+    {
+        try
+        {
+            await Events.ReserveAsync(State.Outbox);
+        }
+        catch (StorageUnavailableException e)
+        {
+            LogNotTried(logger, ScheduleIdOf(unannounced), this.GetPrimaryKeyString(), e);
+            return;
+        }
+        State.Unannounced.Remove(unannounced);
+        State.Outbox.Add(unannounced);
+        await state.WriteOrForgetAsync(this);
+        await Events.HandOnAsync(State.Outbox);
+        await UnregisterReminderAsync(ReminderName(ScheduleIdOf(unannounced)));
+    }
+
+    private static string ScheduleIdOf(LifecycleEvent scheduleEvent) => scheduleEvent.Id["schedule/".Length..];
 
     private void End(Schedule pending, Schedule ended)
     {
@@ -237,6 +297,9 @@ public sealed partial class ScheduleBookGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Schedule {Id} of {Target} could not be tried; it is tried again on its reminder's next tick")]
     private static partial void LogNotTried(ILogger logger, string id, string target, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Schedule {Id} of {Target} was given up: the event feed stayed out of reach past its time and the change was not made")]
+    private static partial void LogGivenUp(ILogger logger, string id, string target, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Could not drop the schedule's reminder {ReminderName}; it drops itself on its next tick")]
     private static partial void LogUnregisterFailed(ILogger logger, string reminderName, Exception exception);

@@ -292,6 +292,44 @@ public sealed class ScheduleBookTests(ITestOutputHelper output)
         Assert.NotNull(await reminders.ReadRow(book.GetGrainId(), ScheduleBookGrain.ReminderName(schedule.Id)));
     }
 
+    [Fact]
+    public async Task A_schedule_whose_feed_stays_away_past_its_give_up_is_ended_as_failed_unmade_and_announced_once_the_feed_is_back()
+    {
+        var ledger = new ScheduleRunLedger();
+        var storage = new FailingGrainStorage(new SharedGrainStorage());
+        await using var cluster = await StorageTestCluster.StartAsync(1, _ => storage, new RecordingPushDispatcher(), ledger);
+        var target = Target($"given-up-{Guid.NewGuid():N}");
+        var book = Book(cluster.Client, target);
+        // Due two hours ago (the silos were down, say), past the give-up of one hour: its first tick meets the feed away.
+        var schedule = NewSchedule(target, DateTimeOffset.UtcNow - TimeSpan.FromHours(2));
+        Assert.Equal(ScheduleAddStatus.Added, await book.Add(schedule));
+        storage.FailNextWrite(StorageNames.EventFeed);
+        // Its ticks, brought now: a reminder due at once comes only a reminder period (a minute) later here.
+        var reminderName = ScheduleBookGrain.ReminderName(schedule.Id);
+        Task TickAsync() => book.AsReference<IRemindable>().ReceiveReminder(reminderName, new TickStatus(DateTime.UtcNow, TimeSpan.FromSeconds(15), DateTime.UtcNow));
+        await TickAsync();
+        Assert.False(storage.WriteFailurePending, "the tick did not try the event feed");
+        var ended = await book.Find(schedule.Id);
+
+        Assert.Equal(ScheduleStatus.Failed, ended?.Status);
+        Assert.Contains("event feed could not be reached", ended?.Error, StringComparison.Ordinal);
+        Assert.Empty(ledger.RunsOf(schedule.Id));
+        var feed = cluster.Client.GetGrain<IEventFeedGrain>(GrainKeys.EventFeed);
+        async Task<List<LifecycleEvent>> EventsOfSchedule() =>
+            (await feed.Read(0, 10_000)).Events.Where(e => e.Id == $"schedule/{schedule.Id}").ToList();
+        Assert.Empty(await EventsOfSchedule());
+        // Its event is owed, so its reminder stays; the feed is back for the next tick.
+        var reminders = cluster.Silos[0].ServiceProvider.GetRequiredService<IReminderTable>();
+        Assert.NotNull(await reminders.ReadRow(book.GetGrainId(), reminderName));
+        await TickAsync();
+
+        var announced = Assert.Single(await EventsOfSchedule());
+        Assert.Equal(LifecycleEventTypes.ScheduleFailed, announced.Type);
+        Assert.Null(await reminders.ReadRow(book.GetGrainId(), reminderName));
+        Assert.Empty(ledger.RunsOf(schedule.Id));
+        Assert.Equal(ScheduleStatus.Failed, (await book.Find(schedule.Id))?.Status);
+    }
+
     private static async Task<TestCluster> StartPostgresClusterAsync(PostgresRun run, short silos)
     {
         var builder = new TestClusterBuilder(silos);

@@ -108,6 +108,33 @@ public sealed class IssuerKeyScopeTests(ScopedKeysServerFixture server) : IClass
     }
 
     [Fact]
+    public async Task A_key_scoped_to_another_pass_type_can_neither_stage_nor_see_nor_drop_nor_schedule_this_pass_types_staged_revision()
+    {
+        const string key = ScopedKeysServerFixture.OtherTypeKey;
+        const string refusal = $"this key is not scoped to pass type {PassType}";
+        var zip = ModelZip.FromFolder(TestEnvironment.Model("boarding"));
+        var stagedPath = $"api/templates/{Template}/staged";
+        using (var stage = await Client.SendAsync(HttpMethod.Post, stagedPath, new ByteArrayContent(zip), key))
+            Assert.Equal(refusal, await Forbidden(stage));
+        string stagedId;
+        using (var stage = await Client.SendAsync(HttpMethod.Post, stagedPath, new ByteArrayContent(zip)))
+            stagedId = (await Expect.Json(stage, HttpStatusCode.Created)).GetProperty("stagedId").GetString()!;
+
+        // To another key it is not there at all; the owner's key still finds it.
+        using (var get = await Client.SendAsync(HttpMethod.Get, $"{stagedPath}/{stagedId}", apiKey: key))
+            await Expect.Problem(get, HttpStatusCode.NotFound);
+        using (var drop = await Client.SendAsync(HttpMethod.Delete, $"{stagedPath}/{stagedId}", apiKey: key))
+            await Expect.Problem(drop, HttpStatusCode.NotFound);
+        using (var schedule = await Client.SendAsync(HttpMethod.Post, "api/schedules", PassGrainsClient.JsonBody(new
+               { at = DateTimeOffset.UtcNow.AddHours(1).ToString("O"), method = "PUT", path = $"/api/templates/{Template}", body = new { staged = stagedId } }), key))
+            Assert.Equal(refusal, await Forbidden(schedule));
+        using (var get = await Client.SendAsync(HttpMethod.Get, $"{stagedPath}/{stagedId}"))
+            Assert.True((await Expect.Json(get, HttpStatusCode.OK)).GetProperty("claimedBy").ValueKind == System.Text.Json.JsonValueKind.Null);
+        using (var drop = await Client.SendAsync(HttpMethod.Delete, $"{stagedPath}/{stagedId}"))
+            await Expect.Json(drop, HttpStatusCode.OK);
+    }
+
+    [Fact]
     public async Task A_key_scoped_to_another_pass_type_gets_403_on_this_pass_type_and_on_issuing_from_its_template()
     {
         const string key = ScopedKeysServerFixture.OtherTypeKey;
