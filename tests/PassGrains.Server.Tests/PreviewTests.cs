@@ -260,8 +260,33 @@ public sealed partial class PreviewTests(PreviewFixture fixture) : IClassFixture
         }
     }
 
-    /// <summary>Uploads samples/models/event.pass as a poster event ticket template and returns its id.</summary>
-    private async Task<string> UploadPosterModel(string eventName, bool withArtwork, bool withVenueRoom)
+    [ChromiumFact]
+    public async Task A_sports_poster_shows_home_against_away_where_the_logo_is_and_a_concert_poster_names_its_performers()
+    {
+        var match = await UploadPosterModel("Cup Final", withArtwork: true, withVenueRoom: true, new JsonObject
+        {
+            ["eventType"] = "PKEventTypeSports", ["homeTeamAbbreviation"] = "FCB", ["awayTeamAbbreviation"] = "<BVB>",
+            ["homeTeamName"] = "Example Home", ["awayTeamName"] = "Example Away",
+        });
+        Open($"preview/templates/{match}");
+        Assert.Equal("poster", Browser.Find("#pass-front").GetDomAttribute("data-layout"));
+        Assert.Equal("FCB vs <BVB>", Browser.Find("#poster-matchup").Text);
+        Assert.Empty(Browser.FindAll("#pass-front #logo, #pass-front #logo-text, #poster-performers"));
+        Assert.Equal("Cup Final", Browser.Find("#poster-event-name").Text);
+
+        var concert = await UploadPosterModel("Winter Tour", withArtwork: true, withVenueRoom: true, new JsonObject
+        {
+            ["eventType"] = "PKEventTypeLivePerformance", ["performerNames"] = new JsonArray("The Examples", "Jane Doe"),
+        });
+        Open($"preview/templates/{concert}");
+        Assert.Equal("poster", Browser.Find("#pass-front").GetDomAttribute("data-layout"));
+        Assert.Equal("The Examples, Jane Doe", Browser.Find("#poster-performers").Text);
+        Assert.Equal("Example Arena Live", Browser.Find("#logo-text").Text);
+        Assert.Empty(Browser.FindAll("#poster-matchup"));
+    }
+
+    /// <summary>Uploads samples/models/event.pass as a poster event ticket template (with <paramref name="moreSemantics"/>) and returns its id.</summary>
+    private async Task<string> UploadPosterModel(string eventName, bool withArtwork, bool withVenueRoom, JsonObject? moreSemantics = null)
     {
         var pass = (JsonObject)JsonNode.Parse(File.ReadAllText(Path.Combine(PreviewFixture.EventModel, "pass.json")))!;
         pass["preferredStyleSchemes"] = new JsonArray("posterEventTicket", "eventTicket");
@@ -275,6 +300,8 @@ public sealed partial class PreviewTests(PreviewFixture fixture) : IClassFixture
         };
         if (withVenueRoom)
             semantics["venueRoom"] = "Hall A";
+        foreach (var (key, value) in moreSemantics ?? [])
+            semantics[key] = value?.DeepClone();
         pass["semantics"] = semantics;
         var extra = new Dictionary<string, byte[]> { ["pass.json"] = Encoding.UTF8.GetBytes(pass.ToJsonString()) };
         if (withArtwork)

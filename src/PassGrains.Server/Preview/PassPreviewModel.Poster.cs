@@ -7,10 +7,12 @@ namespace PassGrains.Server.Preview;
 /// <summary>
 /// The front of a poster event ticket (iOS 18): the artwork fills the card, and the event, its venue and its start, taken
 /// from the pass's semantics, stand on it. <paramref name="HeaderDarkening"/> is Wallet's shade behind the top row, which
-/// <c>suppressHeaderDarkening</c> turns off.
+/// <c>suppressHeaderDarkening</c> turns off. A sports event shows its teams, home against away by their abbreviations, where
+/// the logo would be (<paramref name="Matchup"/>); a live performance names its performers under the event (<paramref name="Performers"/>).
 /// </summary>
 public sealed record PreviewPoster(
-    PreviewImage Artwork, string? EventLogoText, string? EventName, string? VenueName, string? VenueDetail, string? StartDate, bool HeaderDarkening);
+    PreviewImage Artwork, string? EventLogoText, string? EventName, string? VenueName, string? VenueDetail, string? StartDate, bool HeaderDarkening,
+    string? Matchup = null, string? Performers = null);
 
 public sealed partial record PassPreviewModel
 {
@@ -43,7 +45,24 @@ public sealed partial record PassPreviewModel
             Localized(semantics, "venueName", strings),
             detail.Count == 0 ? null : string.Join(" · ", detail),
             Text(semantics, "eventStartDate") is { } start ? FieldValueFormatter.FormatDate(start, "PKDateStyleMedium", "PKDateStyleShort") : null,
-            !(pass["suppressHeaderDarkening"] is JsonValue suppress && suppress.TryGetValue<bool>(out var suppressed) && suppressed));
+            !(pass["suppressHeaderDarkening"] is JsonValue suppress && suppress.TryGetValue<bool>(out var suppressed) && suppressed),
+            Matchup(semantics, strings),
+            Performers(semantics, strings));
+    }
+
+    private static string? Matchup(JsonObject semantics, PassStrings strings) =>
+        Text(semantics, "eventType") == "PKEventTypeSports"
+        && Localized(semantics, "homeTeamAbbreviation", strings) is { Length: > 0 } home && Localized(semantics, "awayTeamAbbreviation", strings) is { Length: > 0 } away
+            ? $"{home} vs {away}"
+            : null;
+
+    private static string? Performers(JsonObject semantics, PassStrings strings)
+    {
+        if (Text(semantics, "eventType") != "PKEventTypeLivePerformance" || semantics["performerNames"] is not JsonArray names)
+            return null;
+        var shown = names.OfType<JsonValue>().Select(n => n.TryGetValue<string>(out var name) ? strings.Translate(name) : null)
+            .Where(n => !string.IsNullOrWhiteSpace(n)).ToList();
+        return shown.Count == 0 ? null : string.Join(", ", shown);
     }
 
     /// <summary>The validator's own reading of <c>preferredStyleSchemes</c>, so that the preview and the check agree on it.</summary>

@@ -4,7 +4,8 @@ namespace PassGrains.Server.Preview;
 
 /// <summary>
 /// The poster front of an event ticket that qualifies for it (<see cref="PassPreviewModel.Poster"/>): the artwork fills the
-/// card unblurred, the event's name, venue and start stand on it, and the barcode is at the foot, as on the classic front.
+/// card unblurred, the event's name, venue and start stand on it (a match's teams where the logo is, a concert's performers
+/// under its name), and the barcode is at the foot, as on the classic front.
 /// Like the rest of the page it is markup and inline style only, and every text goes through <see cref="E"/>.
 /// </summary>
 public static partial class PassPreviewPage
@@ -23,11 +24,20 @@ public static partial class PassPreviewPage
 
         // A poster shows eventLogoText beside the logo; logoText is for the classic layout.
         html.Append("<div class=\"top-row\">");
-        Image(html, pass, "logo", "logo");
-        html.Append("<div id=\"logo-text\" class=\"logo-text\">").Append(E(poster.EventLogoText ?? "")).Append("</div></div>");
+        if (poster.Matchup is { } matchup)
+        {
+            PosterLine(html, "poster-matchup", matchup);
+        }
+        else
+        {
+            Image(html, pass, "logo", "logo");
+            html.Append("<div id=\"logo-text\" class=\"logo-text\">").Append(E(poster.EventLogoText ?? "")).Append("</div>");
+        }
+        html.Append("</div>");
 
         html.Append("<div class=\"poster-text\" data-testid=\"poster-text\">");
         PosterLine(html, "poster-event-name", poster.EventName);
+        PosterLine(html, "poster-performers", poster.Performers);
         PosterLine(html, "poster-venue", poster.VenueName);
         PosterLine(html, "poster-venue-detail", poster.VenueDetail);
         PosterLine(html, "poster-start", poster.StartDate);
@@ -48,6 +58,8 @@ public static partial class PassPreviewPage
         .front > .poster-header-shade { position: absolute; left: 0; right: 0; top: 0; height: 120px; background: linear-gradient(rgba(0,0,0,.45), rgba(0,0,0,0)); z-index: 0; }
         .poster-text { margin-top: auto; padding-top: 120px; }
         .poster-event-name { font-size: 30px; font-weight: 700; line-height: 1.1; overflow-wrap: anywhere; }
+        .poster-matchup { font-size: 24px; font-weight: 800; letter-spacing: .04em; }
+        .poster-performers { font-size: 17px; font-weight: 600; margin-top: 4px; }
         .poster-venue { font-size: 17px; font-weight: 600; margin-top: 6px; }
         .poster-venue-detail, .poster-start { font-size: 14px; margin-top: 2px; color: var(--label); }
         .poster .bottom { margin-top: 16px; text-shadow: none; }
