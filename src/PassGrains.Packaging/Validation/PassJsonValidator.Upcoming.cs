@@ -115,7 +115,10 @@ public static partial class PassJsonValidator
             if (semantics.ValueKind != JsonValueKind.Object)
                 problems.Add(Error($"{path}.semantics", PassRules.Type, $"semantics must be an object of semantic tags, like the pass's own, not {Describe(semantics)}."));
             else
+            {
                 CheckSemanticDates(semantics, $"{path}.semantics", problems);
+                CheckSemanticTagTypes(semantics, $"{path}.semantics", problems);
+            }
         }
 
         var seen = new Dictionary<string, string>(StringComparer.Ordinal);

@@ -89,6 +89,7 @@ public static partial class PassJsonValidator
         CheckWebService(root, options, problems);
         CheckAssociatedApp(root, problems);
         CheckDates(root, problems);
+        CheckSemanticTypes(root, problems);
         CheckRelevance(root, styles, problems);
         CheckNfc(root, problems);
         CheckTypes(root, problems);

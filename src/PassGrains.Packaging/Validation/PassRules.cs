@@ -29,6 +29,7 @@ public static class PassRules
     public const string Link = "link";
     public const string PosterEventTicket = "poster-event-ticket";
     public const string SemanticBoardingPass = "semantic-boarding-pass";
+    public const string SemanticType = "semantic-type";
     public const string UpcomingPassInformation = "upcoming-pass-information";
     public const string UpcomingIdentifierUnique = "upcoming-identifier-unique";
     public const string UpcomingImage = "upcoming-image";
