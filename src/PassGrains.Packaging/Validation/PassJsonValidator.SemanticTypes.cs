@@ -84,7 +84,7 @@ public static partial class PassJsonValidator
         "a SemanticTagType.EventDateInfo object such as {\"date\": \"2026-12-31T20:00+01:00\", \"timeZone\": \"Europe/Berlin\"}", SemanticJson.Object,
         Members:
         [
-            new("date", SemanticText), new("ignoreTimeComponents", SemanticFlag), new("timeZone", SemanticText),
+            new("date", new("a date string such as \"2026-12-31T20:00+01:00\"", SemanticJson.String)), new("ignoreTimeComponents", SemanticFlag), new("timeZone", SemanticText),
             new("unannounced", SemanticFlag), new("undetermined", SemanticFlag),
         ]);
 
@@ -172,14 +172,17 @@ public static partial class PassJsonValidator
         if (!HasJsonType(value, type.Json))
         {
             problems.Add(Warning(path, PassRules.SemanticType,
-                $"{name} must be {type.Name}, not {Describe(value)}; Wallet ignores a semantic tag whose value has another type.{SemanticHint(value, type)}"));
+                $"{name} must be {type.Name}, not {Describe(value)}; Wallet ignores a semantic tag whose value is not of the type Apple documents.{SemanticHint(value, type)}"));
             return;
         }
         if (type.Items is { } items)
         {
             var i = 0;
             foreach (var item in value.EnumerateArray())
-                CheckSemanticValue(item, items, $"{path}[{i++}]", $"Each entry of {name}", problems);
+            {
+                CheckSemanticValue(item, items, $"{path}[{i}]", $"{name}[{i}]", problems);
+                i++;
+            }
         }
         if (type.Members is { } members)
         {
@@ -187,10 +190,10 @@ public static partial class PassJsonValidator
             {
                 var memberPath = $"{path}.{member.Key}";
                 if (value.TryGetProperty(member.Key, out var memberValue))
-                    CheckSemanticValue(memberValue, member.Type, memberPath, member.Key, problems);
+                    CheckSemanticValue(memberValue, member.Type, memberPath, $"{name}.{member.Key}", problems);
                 else if (member.Required)
                     problems.Add(Warning(memberPath, PassRules.SemanticType,
-                        $"{name} has no {member.Key}, which Apple lists as required: {member.Type.Name}. Wallet ignores the tag without it."));
+                        $"{name} has no {member.Key}, which Apple lists as required ({member.Type.Name}); Wallet ignores the tag without it."));
             }
         }
     }
@@ -204,7 +207,10 @@ public static partial class PassJsonValidator
         _ => value.ValueKind == JsonValueKind.Object,
     };
 
-    /// <summary>The usual slips, quoting a number or a Boolean, or writing one value where a list is documented, named with their fix.</summary>
+    /// <summary>
+    /// The usual slips, named with their fix: a quoted number or Boolean, a number where text is documented (a seat number),
+    /// one value where a list is.
+    /// </summary>
     private static string SemanticHint(JsonElement value, SemanticType type)
     {
         if (type.Json == SemanticJson.Number && value.ValueKind == JsonValueKind.String
@@ -212,7 +218,7 @@ public static partial class PassJsonValidator
             return $" Write {value.GetString()!.Trim()} without quotes.";
         if (type.Json == SemanticJson.Boolean && value.ValueKind == JsonValueKind.String && value.GetString() is "true" or "false")
             return $" Write {value.GetString()} without quotes.";
-        if (type.Json == SemanticJson.String && value.ValueKind == JsonValueKind.Number)
+        if (ReferenceEquals(type, SemanticText) && value.ValueKind == JsonValueKind.Number)
             return $" Put it in quotes: \"{value.GetRawText()}\".";
         if (type.Json == SemanticJson.Array && type.Items is { } items && HasJsonType(value, items.Json))
             return $" Put it in a list: [{value.GetRawText()}].";
