@@ -5,9 +5,10 @@ namespace PassGrains.Packaging.Validation;
 
 /// <summary>
 /// The JSON types of Apple's documented semantic tags, in the pass's <c>semantics</c> and in each upcoming event's. A tag
-/// of the wrong type (<c>"flightNumber": "123"</c>, <c>"venueLocation": "Hall 5"</c>) is not refused by Wallet: it drops the
-/// tag, and with it the Siri suggestion, the upgraded layout or the event guide the tag was for, without a word. Each
-/// wrong value is therefore a warning naming its path, the type Apple documents and what the pass has. Keys Apple does
+/// of the wrong type (<c>"flightNumber": "123"</c>, <c>"venueLocation": "Hall 5"</c>) does not keep the pass from
+/// installing, but Wallet cannot use it, nor what rests on it (a Siri suggestion, the upgraded boarding pass or poster
+/// layout, the event guide), and says nothing. Each wrong value is therefore a warning naming its path, the type Apple
+/// documents and what the pass has. Keys Apple does
 /// not document are left alone, since Apple adds tags every year. Where the table comes from, and what it leaves out, is in
 /// docs/wallet-protocol.md ("Semantic tag value types").
 /// </summary>
@@ -84,8 +85,9 @@ public static partial class PassJsonValidator
         "a SemanticTagType.EventDateInfo object such as {\"date\": \"2026-12-31T20:00+01:00\", \"timeZone\": \"Europe/Berlin\"}", SemanticJson.Object,
         Members:
         [
-            new("date", new("a date string such as \"2026-12-31T20:00+01:00\"", SemanticJson.String)), new("ignoreTimeComponents", SemanticFlag), new("timeZone", SemanticText),
-            new("unannounced", SemanticFlag), new("undetermined", SemanticFlag),
+            new("date", new("a date string such as \"2026-12-31T20:00+01:00\"", SemanticJson.String)),
+            new("ignoreTimeComponents", SemanticFlag), new("timeZone", SemanticText), new("unannounced", SemanticFlag),
+            new("undetermined", SemanticFlag),
         ]);
 
     /// <summary>
