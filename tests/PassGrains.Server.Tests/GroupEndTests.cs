@@ -107,6 +107,8 @@ public sealed class GroupEndTests(PushServerFixture server) : IClassFixture<Push
         { """{"at":"AT","then":"delete"}""", "end.then" },
         { """{"at":"AT","when":"x"}""", "end.when" },
         { "\"tomorrow\"", "end" },
+        // The last second there is, plus a week of grace: past the last time there is, not a 500.
+        { """{"at":"9999-12-31T23:59:59Z","graceMinutes":10080}""", "end.at" },
     };
 
     [Theory]

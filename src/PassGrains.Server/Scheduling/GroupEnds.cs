@@ -44,6 +44,9 @@ public sealed record GroupEnd(DateTimeOffset At, TimeSpan Grace, GroupEndAction 
         var grace = 0;
         if (end["graceMinutes"] is JsonValue g && (!g.TryGetValue(out grace) || grace is < 0 or > MaxGraceMinutes))
             return (null, false, ("end.graceMinutes", $"end.graceMinutes must be a whole number of minutes from 0 to {MaxGraceMinutes}"));
+        // The end plus its grace must be a time there is (the year 9999 ends): the rest of its bounds are checked against now.
+        if (at > DateTimeOffset.MaxValue - TimeSpan.FromMinutes(grace))
+            return (null, false, ("end.at", $"the end plus its grace may be at most {ScheduledChanges.LongestAhead.Days} days ahead"));
         var then = RequestContent.OptionalString(end, "then") ?? "void";
         if (then is not ("void" or "expire"))
             return (null, false, ("end.then", "end.then must be \"void\" (voided and pushed at the end) or \"expire\" (expirationDate only)"));
