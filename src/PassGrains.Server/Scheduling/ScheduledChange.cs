@@ -110,6 +110,10 @@ public sealed partial record ScheduledChange(ScheduledChangeKind Kind, string Ta
             return (null, ("path", "the path's groupId is not one (1–100 letters, digits, '.', '_' or '-')"));
         if (CheckBody(body, RequestContent.GroupBody) is { } misfit)
             return (null, misfit);
+        // The runner makes a group's content change, not its end (whose void is a schedule itself, GroupEnds.cs): an end
+        // here would be dropped unread and the schedule end "succeeded" without it.
+        if (body is not null && body.ContainsKey("end"))
+            return (null, ("body.end", "a schedule cannot give a group its end; send the end with PUT /api/groups/{groupId} now: its void is scheduled for the end's time"));
         var change = new ScheduledChange(ScheduledChangeKind.PutGroup, $"{GroupsPrefix}{groupId}", null, null, groupId, body ?? [], false);
         return change.Content() is { Error: { } error } ? (null, error) : (change, null);
     }
