@@ -124,4 +124,40 @@ public sealed class GroupEndTests(PushServerFixture server) : IClassFixture<Push
         Assert.NotEqual(HttpStatusCode.Created, issue.StatusCode);
         Assert.Empty(await SchedulesOf(groupId));
     }
+
+    [Fact]
+    public async Task An_end_whose_void_cannot_be_scheduled_as_the_groups_book_is_full_is_a_409_naming_it_and_the_group_is_not_changed()
+    {
+        var groupId = TestEnvironment.UniqueId("full-end");
+        using (var put = await Issuer.PutGroupAsync(groupId, new { templateId = PushServerFixture.Template, fields = new { gate = "G1" } }))
+            await Expect.Status(put, HttpStatusCode.Created);
+        async Task<HttpResponseMessage> ScheduleChangeAsync(int n) => await Issuer.SendAsync(HttpMethod.Post, "api/schedules", PassGrainsClient.JsonBody(new
+        {
+            at = Time(DateTimeOffset.UtcNow.AddDays(1)), method = "PUT", path = $"/api/groups/{groupId}", body = new { fields = new { gate = $"S{n}" } },
+        }));
+        for (var n = 0; n < 99; n++)
+        {
+            using var made = await ScheduleChangeAsync(n);
+            await Expect.Status(made, HttpStatusCode.Created);
+        }
+        // 99 waiting and the end's: full. A new end replaces the old one's schedule, so it still fits.
+        using (var put = await Issuer.PutGroupAsync(groupId, new { end = new { at = Time(DateTimeOffset.UtcNow.AddDays(2)) } }))
+            await Expect.Status(put, HttpStatusCode.OK);
+        using (var put = await Issuer.PutGroupAsync(groupId, new { end = new { at = Time(DateTimeOffset.UtcNow.AddDays(3)) } }))
+            await Expect.Status(put, HttpStatusCode.OK);
+        using (var put = await Issuer.PutGroupAsync(groupId, new { end = (object?)null }))
+            await Expect.Status(put, HttpStatusCode.OK);
+        using (var made = await ScheduleChangeAsync(99))
+            await Expect.Status(made, HttpStatusCode.Created);
+
+        // 100 waiting, none of them an end: the end's void has no room, and the group is left as it was.
+        using (var put = await Issuer.PutGroupAsync(groupId, new { fields = new { gate = "G2" }, end = new { at = Time(DateTimeOffset.UtcNow.AddDays(4)) } }))
+            await Expect.Problem(put, HttpStatusCode.Conflict, "end");
+        var (_, pass, _) = await InstallAsync(groupId);
+        Assert.Null(pass.PassJson["expirationDate"]);
+        Assert.Equal("G1", pass.FieldValue("gate"));
+        var schedules = await SchedulesOf(groupId);
+        Assert.Equal(100, schedules.Count(s => s.GetProperty("status").GetString() == "pending"));
+        Assert.DoesNotContain(schedules, s => s.GetProperty("status").GetString() == "pending" && s.GetProperty("id").GetString()!.Contains(".group-end-", StringComparison.Ordinal));
+    }
 }

@@ -84,18 +84,27 @@ public sealed class GroupEnds(PassIssuer issuer, ScheduledChanges schedules, IGr
         var patch = change.PatchJson is { } json ? JsonNode.Parse(json)!.AsObject() : [];
         if (patch.ContainsKey("expirationDate"))
             return new ChangeOutcome.Invalid("pass.expirationDate", "a group with an end gets its expirationDate from the end; set one or the other");
+        var target = $"{ScheduledChange.GroupsPrefix}{groupId}";
+        var key = end is { Then: GroupEndAction.Void } ? KeyPrefix + end.ExpiresAt.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture) : null;
+        var book = grains.GetGrain<IScheduleBookGrain>(GrainKeys.ScheduleBook(target));
+        // Checked before anything is stored, too: a book with no room for the void would leave the group changed and its
+        // end never voiding. The end's earlier voids are cancelled below and make room.
+        if (key is not null)
+        {
+            var listed = await book.List();
+            var id = ScheduleIds.Make(target, key);
+            if (listed.All(s => s.Id != id) && listed.Count(s => s.Status == ScheduleStatus.Pending && !IsEndKey(s)) >= IScheduleBookGrain.MaxPending)
+                return new ChangeOutcome.WouldBreak($"{target} has {IScheduleBookGrain.MaxPending} schedules waiting, so the void at its end cannot be scheduled; "
+                    + "cancel one (DELETE /api/schedules/{id}) or let it run first, or give the end with \"then\": \"expire\"", [], "end");
+        }
         patch["expirationDate"] = end is null ? null : end.ExpiresAt.ToString("yyyy-MM-dd'T'HH:mm:sszzz", CultureInfo.InvariantCulture);
         var outcome = await issuer.PutGroupAsync(groupId, templateId, change with { PatchJson = patch.ToJsonString() }, scope, dropUnknownFields);
         if (outcome is not ChangeOutcome.Stored)
             return outcome;
 
-        var target = $"{ScheduledChange.GroupsPrefix}{groupId}";
-        var key = end is { Then: GroupEndAction.Void } ? KeyPrefix + end.ExpiresAt.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture) : null;
-        var book = grains.GetGrain<IScheduleBookGrain>(GrainKeys.ScheduleBook(target));
         foreach (var earlier in await book.List())
         {
-            var earlierKey = earlier.Id[(earlier.Id.LastIndexOf('.') + 1)..];
-            if (earlier.Status == ScheduleStatus.Pending && earlierKey.StartsWith(KeyPrefix, StringComparison.Ordinal) && earlierKey != key)
+            if (earlier.Status == ScheduleStatus.Pending && IsEndKey(earlier) && KeyOf(earlier) != key)
                 await book.Cancel(earlier.Id);
         }
         if (key is null)
@@ -111,4 +120,8 @@ public sealed class GroupEnds(PassIssuer issuer, ScheduledChanges schedules, IGr
         var made = await schedules.CreateAsync(voiding, issuerKey);
         return made.Refusal ?? outcome;
     }
+
+    private static string KeyOf(Schedule schedule) => schedule.Id[(schedule.Id.LastIndexOf('.') + 1)..];
+
+    private static bool IsEndKey(Schedule schedule) => KeyOf(schedule).StartsWith(KeyPrefix, StringComparison.Ordinal);
 }
