@@ -160,4 +160,29 @@ public sealed class GroupEndTests(PushServerFixture server) : IClassFixture<Push
         Assert.Equal(100, schedules.Count(s => s.GetProperty("status").GetString() == "pending"));
         Assert.DoesNotContain(schedules, s => s.GetProperty("status").GetString() == "pending" && s.GetProperty("id").GetString()!.Contains(".group-end-", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task An_end_moved_and_moved_back_or_taken_back_and_given_again_has_its_void_scheduled_again()
+    {
+        var groupId = TestEnvironment.UniqueId("moved-back");
+        var end = DateTimeOffset.UtcNow.AddDays(2);
+        end = end.AddTicks(-(end.Ticks % TimeSpan.TicksPerSecond));
+        using (var put = await Issuer.PutGroupAsync(groupId, new { templateId = PushServerFixture.Template, end = new { at = Time(end) } }))
+            await Expect.Status(put, HttpStatusCode.Created);
+        var steps = new (object Body, DateTimeOffset? Voids)[]
+        {
+            (new { end = new { at = Time(end.AddDays(1)) } }, end.AddDays(1)), (new { end = new { at = Time(end) } }, end), // moved, and back
+            (new { end = (object?)null }, null), (new { end = new { at = Time(end) } }, end), // taken back, and given again
+            (new { end = new { at = Time(end), then = "expire" } }, null), (new { end = new { at = Time(end), then = "void" } }, end), // expire only, then void again
+            (new { end = new { at = Time(end) } }, end), // the same end again (a retried PUT) keeps the one waiting
+        };
+        foreach (var (body, voids) in steps)
+        {
+            using (var put = await Issuer.PutGroupAsync(groupId, body))
+                await Expect.Status(put, HttpStatusCode.OK);
+            // Whatever came before, the end the group has now is the one whose void waits, alone.
+            var waiting = (await SchedulesOf(groupId)).Where(s => s.GetProperty("status").GetString() == "pending").Select(s => s.GetProperty("at").GetDateTimeOffset());
+            Assert.Equal(voids is { } at ? [at] : [], waiting);
+        }
+    }
 }

@@ -63,7 +63,7 @@ public sealed record GroupEnd(DateTimeOffset At, TimeSpan Grace, GroupEndAction 
 /// </summary>
 public sealed class GroupEnds(PassIssuer issuer, ScheduledChanges schedules, IGrainFactory grains, TimeProvider time)
 {
-    /// <summary>The keys of end schedules start so (the rest is the time they run): a new end cancels the others.</summary>
+    /// <summary>The keys of end schedules start so (the rest is the time they run, and a suffix of its own when that key was used before): a new end cancels the others.</summary>
     private const string KeyPrefix = "group-end-";
 
     /// <summary>Whether the group's pass.json patch voids every pass of it (as its end's schedule does).</summary>
@@ -85,15 +85,14 @@ public sealed class GroupEnds(PassIssuer issuer, ScheduledChanges schedules, IGr
         if (patch.ContainsKey("expirationDate"))
             return new ChangeOutcome.Invalid("pass.expirationDate", "a group with an end gets its expirationDate from the end; set one or the other");
         var target = $"{ScheduledChange.GroupsPrefix}{groupId}";
-        var key = end is { Then: GroupEndAction.Void } ? KeyPrefix + end.ExpiresAt.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture) : null;
+        var voiding = end is { Then: GroupEndAction.Void } ? new ScheduledRequest("PUT", $"/api/groups/{groupId}", VoidBody) : null;
         var book = grains.GetGrain<IScheduleBookGrain>(GrainKeys.ScheduleBook(target));
         // Checked before anything is stored, too: a book with no room for the void would leave the group changed and its
         // end never voiding. The end's earlier voids are cancelled below and make room.
-        if (key is not null)
+        if (voiding is not null)
         {
             var listed = await book.List();
-            var id = ScheduleIds.Make(target, key);
-            if (listed.All(s => s.Id != id) && listed.Count(s => s.Status == ScheduleStatus.Pending && !IsEndKey(s)) >= IScheduleBookGrain.MaxPending)
+            if (Waiting(listed, end!, voiding) is null && listed.Count(s => s.Status == ScheduleStatus.Pending && !IsEndKey(s)) >= IScheduleBookGrain.MaxPending)
                 return new ChangeOutcome.WouldBreak($"{target} has {IScheduleBookGrain.MaxPending} schedules waiting, so the void at its end cannot be scheduled; "
                     + "cancel one (DELETE /api/schedules/{id}) or let it run first, or give the end with \"then\": \"expire\"", [], "end");
         }
@@ -102,24 +101,37 @@ public sealed class GroupEnds(PassIssuer issuer, ScheduledChanges schedules, IGr
         if (outcome is not ChangeOutcome.Stored)
             return outcome;
 
-        foreach (var earlier in await book.List())
+        // The void of this end still waiting (the same PUT again, or its retry after a 503) stays; every other end's goes.
+        var schedulesNow = await book.List();
+        var waiting = voiding is null ? null : Waiting(schedulesNow, end!, voiding);
+        foreach (var earlier in schedulesNow)
         {
-            if (earlier.Status == ScheduleStatus.Pending && IsEndKey(earlier) && KeyOf(earlier) != key)
+            if (earlier.Status == ScheduleStatus.Pending && IsEndKey(earlier) && earlier != waiting)
                 await book.Cancel(earlier.Id);
         }
-        if (key is null)
+        if (voiding is null || waiting is not null)
             return outcome;
-        var voiding = new JsonObject
+        // The key of an end's time may name a void already ended (an end moved away and back, or taken back and given
+        // again, has its first void cancelled): that one would be answered as if it were this end's, so this one gets a key of its own.
+        var key = KeyPrefix + end!.ExpiresAt.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
+        if (schedulesNow.Any(s => KeyOf(s) == key))
+            key += "-" + PassIssuer.NewSerial()[..10];
+        var made = await schedules.CreateAsync(new JsonObject
         {
-            ["at"] = end!.ExpiresAt.ToString("O", CultureInfo.InvariantCulture),
-            ["method"] = "PUT",
-            ["path"] = $"/api/groups/{groupId}",
-            ["body"] = new JsonObject { ["pass"] = new JsonObject { ["voided"] = true } },
+            ["at"] = end.ExpiresAt.ToString("O", CultureInfo.InvariantCulture),
+            ["method"] = voiding.Method,
+            ["path"] = voiding.Path,
+            ["body"] = JsonNode.Parse(VoidBody),
             ["key"] = key,
-        };
-        var made = await schedules.CreateAsync(voiding, issuerKey);
+        }, issuerKey);
         return made.Refusal ?? outcome;
     }
+
+    private const string VoidBody = """{"pass":{"voided":true}}""";
+
+    /// <summary>The void of <paramref name="end"/> waiting in the book, if any.</summary>
+    private static Schedule? Waiting(IReadOnlyList<Schedule> schedules, GroupEnd end, ScheduledRequest voiding) =>
+        schedules.FirstOrDefault(s => s.Status == ScheduleStatus.Pending && IsEndKey(s) && s.At == end.ExpiresAt && s.Request == voiding);
 
     private static string KeyOf(Schedule schedule) => schedule.Id[(schedule.Id.LastIndexOf('.') + 1)..];
 
