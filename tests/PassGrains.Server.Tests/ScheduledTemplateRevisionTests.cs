@@ -6,6 +6,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using PassGrains.Abstractions;
 using PassGrains.Grains;
 using PassGrains.Server.Tests.Infrastructure;
@@ -202,5 +203,40 @@ public sealed class ScheduledTemplateRevisionTests(InProcessServerFixture server
         Assert.Equal("succeeded", made.GetProperty("status").GetString());
         Assert.Equal("No gate", await LogoTextAsync(issued));
         Assert.Null((await Issuer.DownloadAsync(issued.DownloadUrl, issued.SerialNumber)).FieldValue("gate"));
+    }
+
+    [Fact]
+    public async Task A_key_used_again_with_another_staged_revision_is_a_409_and_leaves_that_revision_free()
+    {
+        var templateId = await NewTemplateAsync();
+        var first = await StagedAsync(templateId, Relabelled("First"));
+        var second = await StagedAsync(templateId, Relabelled("Second"));
+        Task<HttpResponseMessage> ScheduleWithKeyAsync(string stagedId) => Issuer.SendAsync(HttpMethod.Post, "api/schedules", PassGrainsClient.JsonBody(new
+        {
+            at = At(TimeSpan.FromHours(1)), method = "PUT", path = $"/api/templates/{templateId}", body = new { staged = stagedId }, key = "the-release",
+        }));
+        string id;
+        using (var made = await ScheduleWithKeyAsync(first))
+            id = (await Expect.Json(made, HttpStatusCode.Created)).GetProperty("id").GetString()!;
+        using (var reused = await ScheduleWithKeyAsync(second))
+            await Expect.Problem(reused, HttpStatusCode.Conflict, "key");
+
+        // The refused request took nothing: the second revision is held by no schedule and can be dropped; the first still is.
+        Assert.Equal(JsonValueKind.Null, (await StagedInfoAsync(templateId, second)).GetProperty("claimedBy").ValueKind);
+        Assert.Equal(id, (await StagedInfoAsync(templateId, first)).GetProperty("claimedBy").GetString());
+        using (var drop = await Issuer.SendAsync(HttpMethod.Delete, $"api/templates/{templateId}/staged/{second}"))
+            await Expect.Json(drop, HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task A_schedule_refused_as_its_template_has_a_full_book_leaves_the_revision_it_names_unclaimed()
+    {
+        var templateId = await NewTemplateAsync();
+        for (var n = 0; n < 100; n++)
+            await ScheduledAsync(templateId, await StagedAsync(templateId, Relabelled($"Revision {n}")), TimeSpan.FromDays(1) + TimeSpan.FromMinutes(n));
+        var last = await StagedAsync(templateId, Relabelled("One too many"));
+        using (var refused = await ScheduleAsync(templateId, last, TimeSpan.FromDays(2)))
+            await Expect.Problem(refused, HttpStatusCode.Conflict);
+        Assert.Equal(JsonValueKind.Null, (await StagedInfoAsync(templateId, last)).GetProperty("claimedBy").ValueKind);
     }
 }

@@ -61,26 +61,38 @@ public sealed partial class ScheduledChanges(IGrainFactory grains, PassRenderer 
         var id = ScheduleIds.Make(change!.Target, key ?? PassIssuer.NewSerial());
         var request = new ScheduledRequest(method.ToUpperInvariant(), path, changeBody?.ToJsonString());
         var schedule = new Schedule(id, change.Target, at.ToUniversalTime(), request, now, issuerKey.Fingerprint, PassTypeIdentifier: passType);
-        // Claimed before the schedule is stored, so no other schedule can take the zip it makes; a claim whose schedule
-        // was never stored gives way to the next (Grains/StagedRevisionGrain.cs).
-        if (change.Kind == ScheduledChangeKind.ReviseTemplate && await staged.ClaimAsync(change.TemplateId!, change.StagedId!, id, change.Target) is { } held)
-            return ScheduleOutcome.Refused(held);
         var book = Book(change.Target);
-        switch (await book.Add(schedule))
+        if (change.Kind == ScheduledChangeKind.ReviseTemplate)
         {
-            case ScheduleAddStatus.Added:
-                return new ScheduleOutcome(schedule, Created: true);
-            case ScheduleAddStatus.AlreadyAdded:
-                // The same key again: a retried request answers the schedule it made; another request under it is a conflict.
-                var existing = await book.Find(id);
-                return existing is not null && existing.Request == request && existing.At == schedule.At
-                    ? new ScheduleOutcome(existing)
-                    : ScheduleOutcome.Refused(new ChangeOutcome.WouldBreak($"key '{key}' already names another schedule of {change.Target}", [], "key"));
-            default:
-                return ScheduleOutcome.Refused(new ChangeOutcome.WouldBreak(
-                    $"{change.Target} has {IScheduleBookGrain.MaxPending} schedules waiting; cancel one (DELETE /api/schedules/{{id}}) or let it run first", [], "at"));
+            // What the book would refuse is refused before the claim, which a refusal must not leave behind: a key used
+            // before (its schedule holds a revision of its own, and this one would look held by it) or a full book.
+            if (key is not null && await book.Find(id) is { } earlier)
+                return SameKey(earlier, request, schedule.At, key, change.Target);
+            if ((await book.List()).Count(s => s.Status == ScheduleStatus.Pending) >= IScheduleBookGrain.MaxPending)
+                return Full(change.Target);
+            // Claimed before the schedule is stored, so no other schedule can take the zip it makes; a claim whose schedule
+            // was never stored gives way to the next (Grains/StagedRevisionGrain.cs).
+            if (await staged.ClaimAsync(change.TemplateId!, change.StagedId!, id, change.Target) is { } held)
+                return ScheduleOutcome.Refused(held);
         }
+        return await book.Add(schedule) switch
+        {
+            ScheduleAddStatus.Added => new ScheduleOutcome(schedule, Created: true),
+            ScheduleAddStatus.AlreadyAdded => await book.Find(id) is { } existing
+                ? SameKey(existing, request, schedule.At, key, change.Target)
+                : ScheduleOutcome.Refused(new ChangeOutcome.WouldBreak($"key '{key}' already names another schedule of {change.Target}", [], "key")),
+            _ => Full(change.Target),
+        };
     }
+
+    /// <summary>The same key again: a retried request answers the schedule it made; another request under it is a conflict.</summary>
+    private static ScheduleOutcome SameKey(Schedule existing, ScheduledRequest request, DateTimeOffset at, string? key, string target) =>
+        existing.Request == request && existing.At == at
+            ? new ScheduleOutcome(existing)
+            : ScheduleOutcome.Refused(new ChangeOutcome.WouldBreak($"key '{key}' already names another schedule of {target}", [], "key"));
+
+    private static ScheduleOutcome Full(string target) => ScheduleOutcome.Refused(new ChangeOutcome.WouldBreak(
+        $"{target} has {IScheduleBookGrain.MaxPending} schedules waiting; cancel one (DELETE /api/schedules/{{id}}) or let it run first", [], "at"));
 
     /// <summary>The schedules of <paramref name="target"/> the key may see.</summary>
     public async Task<(IReadOnlyList<Schedule>? Schedules, ChangeOutcome? Refusal)> ListAsync(string target, PassTypeScope scope)
