@@ -42,8 +42,12 @@ public interface IStagedRevisionGrain : IGrainWithStringKey
     [ReadOnly]
     Task<StagedRevisionInfo?> GetInfo();
 
-    /// <summary>The staged zip, for the schedule that makes it; null when gone.</summary>
-    [ReadOnly]
+    /// <summary>
+    /// The staged zip, for the schedule that makes it; null when gone. Interleaved with every call: a claim (or a drop, or
+    /// the reminder) asks the holder's schedule book whether it waits while the book, running the holder, asks for this zip;
+    /// in turns, each waited for the other until the call timed out.
+    /// </summary>
+    [AlwaysInterleave]
     Task<byte[]?> GetModelZip();
 
     /// <summary>

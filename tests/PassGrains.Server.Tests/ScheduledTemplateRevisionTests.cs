@@ -239,4 +239,43 @@ public sealed class ScheduledTemplateRevisionTests(InProcessServerFixture server
             await Expect.Problem(refused, HttpStatusCode.Conflict);
         Assert.Equal(JsonValueKind.Null, (await StagedInfoAsync(templateId, last)).GetProperty("claimedBy").ValueKind);
     }
+
+    [Fact]
+    public async Task A_schedule_naming_a_revision_whose_holder_is_due_is_answered_at_once_and_the_holder_runs()
+    {
+        var templateId = await NewTemplateAsync();
+        var stagedId = await StagedAsync(templateId, Relabelled("Due"));
+        // Every turn at running schedules is taken (as when thousands are due at once): the holder's book waits for one,
+        // having begun its run.
+        var slots = server.Services.GetRequiredService<ScheduleRunSlots>();
+        var turns = server.Services.GetRequiredService<IOptions<ScheduleOptions>>().Value.MaxConcurrentRuns;
+        for (var i = 0; i < turns; i++)
+            await slots.EnterAsync();
+        string id;
+        Task<HttpResponseMessage> taker;
+        try
+        {
+            id = await ScheduledAsync(templateId, stagedId, TimeSpan.FromSeconds(1));
+            await Task.Delay(TimeSpan.FromSeconds(3));
+            // Past its time, its book holds its turn: a read of it waits.
+            var show = Issuer.SendAsync(HttpMethod.Get, $"api/schedules/{id}");
+            await Task.Delay(TimeSpan.FromSeconds(1));
+            Assert.False(show.IsCompleted, "the holder's book was not waiting for its turn: the test did not set up what it tests");
+            // Another schedule would take the revision: asking whether its holder still waits waits for the holder's book.
+            taker = ScheduleAsync(templateId, stagedId, TimeSpan.FromHours(1));
+            await Task.Delay(TimeSpan.FromSeconds(1));
+        }
+        finally
+        {
+            for (var i = 0; i < turns; i++)
+                slots.Leave();
+        }
+        // The holder's run reads the revision while the taker's claim asks the holder's book: neither may wait for the other.
+        // The claim is answered once the holder's run is over, which frees the revision.
+        Assert.Same(taker, await Task.WhenAny(taker, Task.Delay(TimeSpan.FromSeconds(10))));
+        var ended = await Issuer.ScheduleEndedAsync(id, TimeSpan.FromSeconds(10));
+        Assert.Equal("succeeded", ended.GetProperty("status").GetString());
+        using (var taken = await taker)
+            await Expect.Status(taken, HttpStatusCode.Created);
+    }
 }
