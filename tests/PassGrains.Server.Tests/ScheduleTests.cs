@@ -216,6 +216,18 @@ public sealed class ScheduleTests(InProcessServerFixture server) : IClassFixture
     }
 
     [Fact]
+    public async Task An_at_with_nine_digits_of_fractional_seconds_as_RFC_3339_allows_is_read_to_the_tick()
+    {
+        // Go's time.RFC3339Nano, among others, writes nine digits; RFC 3339 allows any number.
+        var issued = await Issuer.IssueAsync(new { templateId = Template, serialNumber = TestEnvironment.UniqueId("sched") });
+        var instant = DateTimeOffset.UtcNow.AddHours(1);
+        instant = new DateTimeOffset(instant.Ticks - instant.Ticks % 10, TimeSpan.Zero);
+        var at = instant.ToOffset(TimeSpan.FromHours(-5)).ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff", CultureInfo.InvariantCulture) + "000-05:00";
+        var made = await Schedule(new { at, method = "PATCH", path = $"/api/passes/{PassType}/{issued.SerialNumber}", body = new { fields = new { gate = "N9" } } });
+        Assert.Equal(instant, made.GetProperty("at").GetDateTimeOffset());
+    }
+
+    [Fact]
     public async Task A_schedule_of_a_pass_that_does_not_exist_is_a_404_and_a_target_that_is_none_a_400()
     {
         using (var response = await Issuer.SendAsync(HttpMethod.Post, "api/schedules", PassGrainsClient.JsonBody(new
