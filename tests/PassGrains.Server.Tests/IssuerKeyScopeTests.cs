@@ -350,6 +350,26 @@ public sealed class ScheduleScopeTests(ScopedKeysServerFixture server) : IClassF
         using (var shown = await client.SendAsync(HttpMethod.Get, $"api/schedules/{id}"))
             Assert.Equal("pending", (await Expect.Json(shown, HttpStatusCode.OK)).GetProperty("status").GetString());
     }
+
+    [Fact]
+    public async Task A_key_scoped_to_another_pass_type_giving_a_group_an_end_is_a_403_whatever_the_groups_schedules()
+    {
+        var client = server.Client;
+        var groupId = TestEnvironment.UniqueId("scope-end");
+        using (var put = await client.PutGroupAsync(groupId, new { templateId = InProcessServerFixture.BoardingTemplate }))
+            await Expect.Status(put, HttpStatusCode.Created);
+        var at = DateTimeOffset.UtcNow.AddDays(1).ToString("O", System.Globalization.CultureInfo.InvariantCulture);
+        for (var n = 0; n < 100; n++)
+        {
+            using var made = await client.SendAsync(HttpMethod.Post, "api/schedules", PassGrainsClient.JsonBody(new
+                { at, method = "PUT", path = $"/api/groups/{groupId}", body = new { fields = new { gate = $"S{n}" } } }));
+            await Expect.Status(made, HttpStatusCode.Created);
+        }
+        // Its book is full, which is no business of this key: it learns only that the group is not of its pass types.
+        using var refused = await client.SendAsync(HttpMethod.Put, $"api/groups/{groupId}", PassGrainsClient.JsonBody(new { end = new { at } }),
+            apiKey: ScopedKeysServerFixture.OtherTypeKey);
+        Assert.Contains(PassType, (await Expect.Problem(refused, HttpStatusCode.Forbidden)).GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
 }
 
 /// <summary>The stats (GET /api/stats, /console/stats) of a pass type, its templates and its groups are for keys of that pass type.</summary>

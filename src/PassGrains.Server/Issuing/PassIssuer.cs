@@ -202,10 +202,13 @@ public sealed partial class PassIssuer(IGrainFactory grains, PassRenderer render
     /// change makes the group's passes invalid at once. <paramref name="templateId"/> null keeps the group's template;
     /// a template without a field the group sets is refused (409) unless <paramref name="dropUnknownFields"/>.
     /// </summary>
-    public async Task<ChangeOutcome> PutGroupAsync(string groupId, string? templateId, PassContent change, PassTypeScope scope, bool dropUnknownFields = false)
+    /// <summary>
+    /// Why a PUT of the group <paramref name="existing"/> (null: not made yet) with <paramref name="templateId"/> (null: its
+    /// own) is refused before its content is looked at: a new group without a template, or a key outside the pass type of
+    /// the group's current template or the one it moves to. Null when it is not.
+    /// </summary>
+    public async Task<ChangeOutcome?> GroupRefusalAsync(GroupSnapshot? existing, string? templateId, PassTypeScope scope)
     {
-        var group = grains.GetGrain<IGroupGrain>(GrainKeys.Group(groupId));
-        var existing = await group.GetSnapshot();
         templateId ??= existing?.TemplateId;
         if (templateId is null)
             return new ChangeOutcome.Invalid("templateId", "a new group needs the templateId of its passes");
@@ -215,6 +218,16 @@ public sealed partial class PassIssuer(IGrainFactory grains, PassRenderer render
             if (await TemplateRefusalAsync(template, scope) is { } refusal)
                 return new ChangeOutcome.Forbidden(refusal);
         }
+        return null;
+    }
+
+    public async Task<ChangeOutcome> PutGroupAsync(string groupId, string? templateId, PassContent change, PassTypeScope scope, bool dropUnknownFields = false)
+    {
+        var group = grains.GetGrain<IGroupGrain>(GrainKeys.Group(groupId));
+        var existing = await group.GetSnapshot();
+        if (await GroupRefusalAsync(existing, templateId, scope) is { } refused)
+            return refused;
+        templateId ??= existing?.TemplateId!; // not null: refused otherwise
         PassContent merged = Packaging.Building.PassContentLayers.Merge(existing?.Content, change);
         var changed = PassContentLayers.FieldKeys(change.FieldsJson);
         var keys = PassContentLayers.FieldKeys(merged.FieldsJson);

@@ -91,6 +91,9 @@ public sealed class GroupEnds(PassIssuer issuer, ScheduledChanges schedules, IGr
         // end never voiding. The end's earlier voids are cancelled below and make room.
         if (voiding is not null)
         {
+            // After the key's scope: a key that may not touch the group learns nothing of its schedules.
+            if (await issuer.GroupRefusalAsync(await grains.GetGrain<IGroupGrain>(GrainKeys.Group(groupId)).GetSnapshot(), templateId, scope) is { } refused)
+                return refused;
             var listed = await book.List();
             if (Waiting(listed, end!, voiding) is null && listed.Count(s => s.Status == ScheduleStatus.Pending && !IsEndKey(s)) >= IScheduleBookGrain.MaxPending)
                 return new ChangeOutcome.WouldBreak($"{target} has {IScheduleBookGrain.MaxPending} schedules waiting, so the void at its end cannot be scheduled; "
