@@ -182,7 +182,10 @@ public sealed partial class ScheduleBookGrain(
                 LogNotTried(logger, schedule.Id, schedule.Target, e);
                 return;
             }
-            outcome = ScheduledChangeOutcome.Refused($"the change could not be made within {options.Value.GiveUpAfter} of its time: {e.GetType().Name}: {e.Message}", null);
+            // The error is the issuer's to read (the API, events, webhooks): the failure's kind, not its message, which can
+            // name the database's host or the silo's address. The log has the whole exception.
+            LogGivenUp(logger, schedule.Id, schedule.Target, e);
+            outcome = ScheduledChangeOutcome.Refused($"the change could not be made within {options.Value.GiveUpAfter} of its time ({e.GetType().Name})", null);
         }
         var now = time.GetUtcNow();
         var passType = outcome.PassTypeIdentifier ?? schedule.PassTypeIdentifier;
@@ -209,7 +212,7 @@ public sealed partial class ScheduleBookGrain(
         var ended = schedule with
         {
             Status = ScheduleStatus.Failed, EndedAt = now,
-            Error = $"the change was not made: the event feed could not be reached within {options.Value.GiveUpAfter} of its time ({failure.Message})",
+            Error = $"the change was not made: the event feed could not be reached within {options.Value.GiveUpAfter} of its time",
         };
         End(schedule, ended);
         if (schedule.PassTypeIdentifier is { } passType)
@@ -298,7 +301,7 @@ public sealed partial class ScheduleBookGrain(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Schedule {Id} of {Target} could not be tried; it is tried again on its reminder's next tick")]
     private static partial void LogNotTried(ILogger logger, string id, string target, Exception exception);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Schedule {Id} of {Target} was given up: the event feed stayed out of reach past its time and the change was not made")]
+    [LoggerMessage(Level = LogLevel.Error, Message = "Schedule {Id} of {Target} was given up: its change could not be made, or the event feed reached, within the time allowed")]
     private static partial void LogGivenUp(ILogger logger, string id, string target, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Could not drop the schedule's reminder {ReminderName}; it drops itself on its next tick")]

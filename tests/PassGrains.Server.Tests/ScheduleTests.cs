@@ -228,6 +228,18 @@ public sealed class ScheduleTests(InProcessServerFixture server) : IClassFixture
     }
 
     [Fact]
+    public async Task A_schedule_body_past_64_KiB_is_a_413_and_nothing_is_stored()
+    {
+        var issued = await Issuer.IssueAsync(new { templateId = Template, serialNumber = TestEnvironment.UniqueId("sched") });
+        var body = new { at = At(TimeSpan.FromHours(1)), method = "PATCH", path = $"/api/passes/{PassType}/{issued.SerialNumber}",
+            body = new { fields = new { gate = new string('g', 70 * 1024) } } };
+        using (var response = await Issuer.SendAsync(HttpMethod.Post, "api/schedules", PassGrainsClient.JsonBody(body)))
+            await Expect.Problem(response, HttpStatusCode.RequestEntityTooLarge);
+        using var listed = await Issuer.SendAsync(HttpMethod.Get, $"api/schedules?target=passes/{PassType}/{issued.SerialNumber}");
+        Assert.Empty((await Expect.Json(listed, HttpStatusCode.OK)).GetProperty("schedules").EnumerateArray());
+    }
+
+    [Fact]
     public async Task A_schedule_of_a_pass_that_does_not_exist_is_a_404_and_a_target_that_is_none_a_400()
     {
         using (var response = await Issuer.SendAsync(HttpMethod.Post, "api/schedules", PassGrainsClient.JsonBody(new

@@ -14,7 +14,7 @@ public static class SchedulesApi
     internal static RouteGroupBuilder MapSchedules(this RouteGroupBuilder api)
     {
         api.MapPost("/schedules", CreateSchedule).WithSummary("Schedule a change of a pass or group for a time").RequireIssuerScope(IssuerAccess.Write)
-            .ReadsJson().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict).AsksGrains();
+            .ReadsJson().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status413PayloadTooLarge).AsksGrains();
         api.MapGet("/schedules", ListSchedules).WithSummary("The schedules of a pass or group: waiting ones by time, then the last that ended")
             .RequireIssuerScope(IssuerAccess.Read).ProducesProblem(StatusCodes.Status400BadRequest).AsksGrains();
         api.MapGet("/schedules/{id}", GetSchedule).WithSummary("Show a schedule and how it ended").RequireIssuerScope(IssuerAccess.Read)
@@ -26,7 +26,7 @@ public static class SchedulesApi
 
     private static async Task<Results<Created<ScheduleResponse>, Ok<ScheduleResponse>, ProblemHttpResult>> CreateSchedule(HttpRequest request, ScheduledChanges schedules)
     {
-        var (body, error) = await RequestBodies.ReadObject(request, IssuerApi.MaxJsonBytes, ScheduledChange.ScheduleBody);
+        var (body, error) = await RequestBodies.ReadObject(request, ScheduledChanges.MaxScheduleBytes, ScheduledChange.ScheduleBody);
         if (error is not null)
             return error;
         var outcome = await schedules.CreateAsync(body!, request.HttpContext.IssuerKey());

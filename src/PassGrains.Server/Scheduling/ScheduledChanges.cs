@@ -27,6 +27,13 @@ public sealed partial class ScheduledChanges(IGrainFactory grains, PassRenderer 
     /// <summary>How far ahead a schedule may be: a season, with room to spare.</summary>
     public static readonly TimeSpan LongestAhead = TimeSpan.FromDays(731);
 
+    /// <summary>
+    /// The largest schedule request. A book holds up to 100 waiting schedules and rewrites them all on every add and
+    /// cancel, and lists them all in one answer: at the issuer API's 1 MiB a target's book could reach 100 MiB, past
+    /// what one Orleans message carries. A scheduled change is a patch of fields, not an upload.
+    /// </summary>
+    public const long MaxScheduleBytes = 64 * 1024;
+
     /// <summary>How far in the past <c>at</c> may be (a clock behind ours, a request retried): such a schedule runs at once.</summary>
     public static readonly TimeSpan LatestPast = TimeSpan.FromMinutes(5);
 
