@@ -18,6 +18,10 @@ public interface IScheduleBookGrain : IGrainWithStringKey
 
     Task<ScheduleAddStatus> Add(Schedule schedule);
 
+    /// <summary>What <see cref="Add"/> would answer for a schedule of <paramref name="id"/> now, adding nothing: for a caller that must claim something first.</summary>
+    [ReadOnly]
+    Task<ScheduleAddStatus> WouldAdd(string id);
+
     /// <summary>Cancels a schedule still waiting; one that ran, failed or was cancelled stays as it is.</summary>
     Task<ScheduleCancelResult> Cancel(string id);
 

@@ -79,12 +79,17 @@ public sealed partial class ScheduleBookGrain(
     internal static string ReminderName(string scheduleId) =>
         $"schedule-{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(scheduleId)), 0, 16)}";
 
+    private ScheduleAddStatus WouldAdd(string id) =>
+        Find(id) is not null ? ScheduleAddStatus.AlreadyAdded
+        : State.Pending.Count >= IScheduleBookGrain.MaxPending ? ScheduleAddStatus.Full
+        : ScheduleAddStatus.Added;
+
+    Task<ScheduleAddStatus> IScheduleBookGrain.WouldAdd(string id) => Task.FromResult(WouldAdd(id));
+
     async Task<ScheduleAddStatus> IScheduleBookGrain.Add(Schedule schedule)
     {
-        if (Find(schedule.Id) is not null)
-            return ScheduleAddStatus.AlreadyAdded;
-        if (State.Pending.Count >= IScheduleBookGrain.MaxPending)
-            return ScheduleAddStatus.Full;
+        if (WouldAdd(schedule.Id) is not ScheduleAddStatus.Added and var refused)
+            return refused;
         // Before the write: a schedule stored without its reminder would never run. A reminder whose write then failed
         // finds no schedule on its first tick and drops itself.
         await RegisterReminderAsync(schedule);

@@ -73,10 +73,13 @@ public sealed partial class ScheduledChanges(IGrainFactory grains, PassRenderer 
         {
             // What the book would refuse is refused before the claim, which a refusal must not leave behind: a key used
             // before (its schedule holds a revision of its own, and this one would look held by it) or a full book.
-            if (key is not null && await book.Find(id) is { } earlier)
-                return SameKey(earlier, request, schedule.At, key, change.Target);
-            if ((await book.List()).Count(s => s.Status == ScheduleStatus.Pending) >= IScheduleBookGrain.MaxPending)
-                return Full(change.Target);
+            switch (await book.WouldAdd(id))
+            {
+                case ScheduleAddStatus.AlreadyAdded when await book.Find(id) is { } earlier:
+                    return SameKey(earlier, request, schedule.At, key, change.Target);
+                case ScheduleAddStatus.Full:
+                    return Full(change.Target);
+            }
             // Claimed before the schedule is stored, so no other schedule can take the zip it makes; a claim whose schedule
             // was never stored gives way to the next (Grains/StagedRevisionGrain.cs).
             if (await staged.ClaimAsync(change.TemplateId!, change.StagedId!, id, change.Target) is { } held)
