@@ -16,7 +16,7 @@ namespace PassGrains.Server.Rendering;
 /// revision is compiled once per silo and kept until a newer revision is seen.
 /// </summary>
 public sealed partial class PassRenderer(IGrainFactory grains, PassTypeRegistry passTypes, PublicUrl publicUrl, Telemetry.PassGrainsMetrics metrics,
-    RenderedPassCache signedPasses, ILogger<PassRenderer> logger)
+    RenderedPassCache signedPasses, TimeProvider time, ILogger<PassRenderer> logger)
 {
     private sealed record CachedTemplate(long Tag, CompiledPassTemplate Template)
     {
@@ -60,7 +60,7 @@ public sealed partial class PassRenderer(IGrainFactory grains, PassTypeRegistry 
             var passJson = packager.Compose(template, source.SerialNumber, Layers(source.Group, source.Pass, source.Voided, source.AuthenticationToken), validate: false,
                 refuseUnknown: StoredContent);
             // The signing time is the version's Last-Modified second or later: never older than the content.
-            var signed = packager.Package(template, source.SerialNumber, passJson, DateTimeOffset.UtcNow);
+            var signed = packager.Package(template, source.SerialNumber, passJson, time.GetUtcNow());
             metrics.Rendered(source.PassTypeIdentifier, Telemetry.PassGrainsMetrics.Since(started));
             return signed;
         }
