@@ -1,3 +1,7 @@
+using Microsoft.AspNetCore.Connections;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
 namespace PassGrains.Server.Http;
 
 /// <summary>What every endpoint shares: problem+json errors, OpenAPI, and how failures become statuses.</summary>
@@ -6,6 +10,10 @@ public static class HttpHosting
     public static WebApplicationBuilder AddHttpConventions(this WebApplicationBuilder builder)
     {
         builder.Services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(kestrel => kestrel.Limits.MaxRequestBodySize = RequestBodies.KestrelLimit);
+        builder.Services.AddOptions<ConnectionBufferOptions>().Bind(builder.Configuration.GetSection(ConnectionBufferOptions.Section))
+            .ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton(services => new ConnectionBufferPool(services.GetRequiredService<IOptions<ConnectionBufferOptions>>().Value));
+        builder.Services.Replace(ServiceDescriptor.Singleton<IMemoryPoolFactory<byte>, ConnectionBufferPool.Factory>());
         builder.Services.AddOpenApi();
         builder.Services.AddProblemDetails();
         return builder;

@@ -1,0 +1,77 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
+using Microsoft.AspNetCore.Connections;
+
+namespace PassGrains.Server.Http;
+
+/// <summary>
+/// The memory Kestrel reads requests into and queues responses in, in pinned blocks of <see cref="BlockSize"/> bytes
+/// rather than its own pool's 4 KB. A pass is mostly images (event.pass is 743 KB): with 4 KB blocks one download rents,
+/// fills, sends and returns 182 of them, and that per-block work was a fifth of a kept download's CPU; in 64 KB blocks it
+/// is 12. Up to <see cref="ConnectionBufferOptions.RetainedMegabytes"/> of returned blocks are kept for the next response
+/// and the rest are left to the GC: a herd's downloads reuse warm blocks instead of faulting in fresh pages, and what
+/// the pool holds when idle is bounded, without a timer (docs/benchmarks.md, "Connection buffers").
+/// </summary>
+/// <remarks>
+/// One pool serves every listener Kestrel creates from <see cref="Factory"/>; blocks are managed arrays, so disposing a
+/// listener's pool has nothing to release, and the shared store stays usable for the listeners still running.
+/// </remarks>
+public sealed class ConnectionBufferPool : MemoryPool<byte>
+{
+    public const int BlockSize = 64 * 1024;
+
+    private readonly ConcurrentQueue<Block> _free = new();
+    private readonly int _maxFree;
+    private int _freeCount;
+
+    public ConnectionBufferPool(ConnectionBufferOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _maxFree = (int)(options.RetainedMegabytes * 1024L * 1024 / BlockSize);
+    }
+
+    public override int MaxBufferSize => BlockSize;
+
+    /// <summary>Blocks returned and kept for reuse now.</summary>
+    public int RetainedBlocks => Volatile.Read(ref _freeCount);
+
+    public override IMemoryOwner<byte> Rent(int minBufferSize = -1)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(minBufferSize, BlockSize);
+        if (_free.TryDequeue(out var block))
+        {
+            Interlocked.Decrement(ref _freeCount);
+            return block;
+        }
+        return new Block(this);
+    }
+
+    private void Return(Block block)
+    {
+        if (Interlocked.Increment(ref _freeCount) > _maxFree)
+        {
+            Interlocked.Decrement(ref _freeCount);
+            return; // beyond what the pool keeps: the GC takes it
+        }
+        _free.Enqueue(block);
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+    }
+
+    private sealed class Block(ConnectionBufferPool pool) : IMemoryOwner<byte>
+    {
+        // Pinned once for its life: the socket sends and receives from it without a GCHandle per operation.
+        public Memory<byte> Memory { get; } = MemoryMarshal.CreateFromPinnedArray(GC.AllocateUninitializedArray<byte>(BlockSize, pinned: true), 0, BlockSize);
+
+        public void Dispose() => pool.Return(this);
+    }
+
+    /// <summary>What Kestrel's transports ask for their pools (ASP.NET Core 10's <see cref="IMemoryPoolFactory{T}"/>): the one pool.</summary>
+    public sealed class Factory(ConnectionBufferPool pool) : IMemoryPoolFactory<byte>
+    {
+        public MemoryPool<byte> Create(MemoryPoolOptions? options = null) => pool;
+    }
+}

@@ -1,0 +1,88 @@
+using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using PassGrains.Server.Http;
+using PassGrains.Server.Tests.Infrastructure;
+
+namespace PassGrains.Server.Tests;
+
+/// <summary>
+/// Kestrel's connections take their buffers from <see cref="ConnectionBufferPool"/>: a pass of mostly images goes out in
+/// 64 KB blocks, and the blocks one download returns are the ones the next download sends from, up to what the pool keeps.
+/// </summary>
+public sealed class ConnectionBufferPoolTests(InProcessServerFixture server) : IClassFixture<InProcessServerFixture>
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
+
+    [Fact]
+    public async Task A_large_pass_is_sent_from_the_servers_pool_and_the_next_download_reuses_its_blocks()
+    {
+        var client = server.Client;
+        using (var upload = await client.UploadTemplateAsync("event", ModelZip.FromFolder(TestEnvironment.Model("event"))))
+            Assert.True(upload.StatusCode is HttpStatusCode.Created or HttpStatusCode.OK, $"template upload answered {upload.StatusCode}");
+        var issued = await client.IssueAsync(new { templateId = "event", serialNumber = TestEnvironment.UniqueId("pooled") });
+        var pool = server.Services.GetRequiredService<ConnectionBufferPool>();
+
+        var first = await DownloadAsync(client, issued.DownloadUrl);
+        var blocksOfAPass = (int)((first.Length + ConnectionBufferPool.BlockSize - 1) / ConnectionBufferPool.BlockSize);
+        Assert.True(blocksOfAPass >= 10, $"event.pass is {first.Length} bytes: too small to tell blocks apart");
+        // Kestrel's own pool would leave this one empty. The last blocks come back once the socket has sent them, which may
+        // be a moment after the client has read them.
+        var afterFirst = await RetainedAtLeastAsync(pool, blocksOfAPass - 1);
+
+        for (var i = 0; i < 5; i++)
+            Assert.Equal(first, await DownloadAsync(client, issued.DownloadUrl));
+        // Allocated anew, five downloads would have added five passes' worth of blocks; reused, the pool holds about what it
+        // held (at most one pass more, should a download start before the last one's blocks are back).
+        Assert.InRange(pool.RetainedBlocks, afterFirst - 2, afterFirst + blocksOfAPass);
+    }
+
+    [Fact]
+    public void Returned_blocks_are_kept_up_to_the_configured_memory_and_handed_out_again()
+    {
+        var pool = new ConnectionBufferPool(new ConnectionBufferOptions { RetainedMegabytes = 1 });
+        var keep = 1024 * 1024 / ConnectionBufferPool.BlockSize;
+        var rented = Enumerable.Range(0, keep * 3).Select(_ => pool.Rent()).ToList();
+        Assert.All(rented, block => Assert.Equal(ConnectionBufferPool.BlockSize, block.Memory.Length));
+        Assert.Equal(0, pool.RetainedBlocks);
+
+        foreach (var block in rented)
+            block.Dispose();
+        Assert.Equal(keep, pool.RetainedBlocks);
+
+        var again = Enumerable.Range(0, keep).Select(_ => pool.Rent()).ToList();
+        Assert.All(again, block => Assert.Contains(rented, r => ReferenceEquals(r, block)));
+        Assert.Equal(0, pool.RetainedBlocks);
+        Assert.Throws<ArgumentOutOfRangeException>(() => pool.Rent(ConnectionBufferPool.BlockSize + 1));
+    }
+
+    [Fact]
+    public void A_pool_that_keeps_nothing_still_lends_blocks()
+    {
+        var pool = new ConnectionBufferPool(new ConnectionBufferOptions { RetainedMegabytes = 0 });
+        var block = pool.Rent(100);
+        block.Memory.Span.Fill(7);
+        block.Dispose();
+        Assert.Equal(0, pool.RetainedBlocks);
+        Assert.NotSame(block, pool.Rent());
+    }
+
+    private static async Task<byte[]> DownloadAsync(PassGrainsClient client, string url)
+    {
+        using var response = await client.Http.GetAsync(new Uri(url));
+        await Expect.Status(response, HttpStatusCode.OK);
+        var bytes = await response.Content.ReadAsByteArrayAsync();
+        Assert.Equal(TestEnvironment.PassType, (string?)PassPackage.Read(bytes).PassJson["passTypeIdentifier"]);
+        return bytes;
+    }
+
+    private static async Task<int> RetainedAtLeastAsync(ConnectionBufferPool pool, int blocks)
+    {
+        var until = DateTime.UtcNow + Patience;
+        while (pool.RetainedBlocks < blocks)
+        {
+            Assert.True(DateTime.UtcNow < until, $"the pool kept {pool.RetainedBlocks} blocks, not the {blocks} a download of the pass sends from");
+            await Task.Delay(10);
+        }
+        return pool.RetainedBlocks;
+    }
+}
