@@ -7,7 +7,7 @@ namespace PassGrains.Server.Tests;
 
 /// <summary>
 /// Kestrel's connections take their buffers from <see cref="ConnectionBufferPool"/>: a pass of mostly images goes out in
-/// 64 KB blocks, and the blocks one download returns are the ones the next download sends from, up to what the pool keeps.
+/// the pool's blocks, and the blocks one download returns are the ones the next download sends from, up to what the pool keeps.
 /// </summary>
 public sealed class ConnectionBufferPoolTests(InProcessServerFixture server) : IClassFixture<InProcessServerFixture>
 {
@@ -23,7 +23,7 @@ public sealed class ConnectionBufferPoolTests(InProcessServerFixture server) : I
         var pool = server.Services.GetRequiredService<ConnectionBufferPool>();
 
         var first = await DownloadAsync(client, issued.DownloadUrl);
-        var blocksOfAPass = (int)((first.Length + ConnectionBufferPool.BlockSize - 1) / ConnectionBufferPool.BlockSize);
+        var blocksOfAPass = (int)((first.Length + pool.BlockSize - 1) / pool.BlockSize);
         Assert.True(blocksOfAPass >= 10, $"event.pass is {first.Length} bytes: too small to tell blocks apart");
         // Kestrel's own pool would leave this one empty. The last blocks come back once the socket has sent them, which may
         // be a moment after the client has read them.
@@ -39,10 +39,11 @@ public sealed class ConnectionBufferPoolTests(InProcessServerFixture server) : I
     [Fact]
     public void Returned_blocks_are_kept_up_to_the_configured_memory_and_handed_out_again()
     {
-        var pool = new ConnectionBufferPool(new ConnectionBufferOptions { RetainedMegabytes = 1 });
-        var keep = 1024 * 1024 / ConnectionBufferPool.BlockSize;
+        var pool = new ConnectionBufferPool(new ConnectionBufferOptions { RetainedMegabytes = 1, BlockKilobytes = 64 });
+        Assert.Equal(64 * 1024, pool.BlockSize);
+        var keep = 1024 * 1024 / pool.BlockSize;
         var rented = Enumerable.Range(0, keep * 3).Select(_ => pool.Rent()).ToList();
-        Assert.All(rented, block => Assert.Equal(ConnectionBufferPool.BlockSize, block.Memory.Length));
+        Assert.All(rented, block => Assert.Equal(pool.BlockSize, block.Memory.Length));
         Assert.Equal(0, pool.RetainedBlocks);
 
         foreach (var block in rented)
@@ -52,7 +53,7 @@ public sealed class ConnectionBufferPoolTests(InProcessServerFixture server) : I
         var again = Enumerable.Range(0, keep).Select(_ => pool.Rent()).ToList();
         Assert.All(again, block => Assert.Contains(rented, r => ReferenceEquals(r, block)));
         Assert.Equal(0, pool.RetainedBlocks);
-        Assert.Throws<ArgumentOutOfRangeException>(() => pool.Rent(ConnectionBufferPool.BlockSize + 1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => pool.Rent(pool.BlockSize + 1));
     }
 
     [Fact]

@@ -6,12 +6,13 @@ using Microsoft.AspNetCore.Connections;
 namespace PassGrains.Server.Http;
 
 /// <summary>
-/// The memory Kestrel reads requests into and queues responses in, in pinned blocks of <see cref="BlockSize"/> bytes
-/// rather than its own pool's 4 KB. A pass is mostly images (event.pass is 743 KB): with 4 KB blocks one download rents,
-/// fills, sends and returns 182 of them, and that per-block work was a fifth of a kept download's CPU; in 64 KB blocks it
-/// is 12. Up to <see cref="ConnectionBufferOptions.RetainedMegabytes"/> of returned blocks are kept for the next response
-/// and the rest are left to the GC: a herd's downloads reuse warm blocks instead of faulting in fresh pages, and what
-/// the pool holds when idle is bounded, without a timer (docs/benchmarks.md, "Connection buffers").
+/// The memory Kestrel reads requests into and queues responses in, in pinned blocks of
+/// <see cref="ConnectionBufferOptions.BlockKilobytes"/> rather than its own pool's 4 KB. A pass is mostly images
+/// (event.pass is 743 KB): with 4 KB blocks one download rents, fills, sends and returns 182 of them, and that per-block
+/// work was a fifth of a kept download's CPU. Up to <see cref="ConnectionBufferOptions.RetainedMegabytes"/> of returned
+/// blocks are kept for the next response and the rest are left to the GC: a herd's downloads reuse warm blocks instead
+/// of faulting in fresh pages, and what the pool holds when idle is bounded, without a timer (docs/benchmarks.md,
+/// "Connection buffers"). A request that has not fully arrived holds one block (docs/security.md).
 /// </summary>
 /// <remarks>
 /// One pool serves every listener Kestrel creates from <see cref="Factory"/>; blocks are managed arrays, so disposing a
@@ -19,8 +20,6 @@ namespace PassGrains.Server.Http;
 /// </remarks>
 public sealed class ConnectionBufferPool : MemoryPool<byte>
 {
-    public const int BlockSize = 64 * 1024;
-
     private readonly ConcurrentQueue<Block> _free = new();
     private readonly int _maxFree;
     private int _freeCount;
@@ -28,8 +27,11 @@ public sealed class ConnectionBufferPool : MemoryPool<byte>
     public ConnectionBufferPool(ConnectionBufferOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        BlockSize = options.BlockKilobytes * 1024;
         _maxFree = (int)(options.RetainedMegabytes * 1024L * 1024 / BlockSize);
     }
+
+    public int BlockSize { get; }
 
     public override int MaxBufferSize => BlockSize;
 
@@ -64,7 +66,7 @@ public sealed class ConnectionBufferPool : MemoryPool<byte>
     private sealed class Block(ConnectionBufferPool pool) : IMemoryOwner<byte>
     {
         // Pinned once for its life: the socket sends and receives from it without a GCHandle per operation.
-        public Memory<byte> Memory { get; } = MemoryMarshal.CreateFromPinnedArray(GC.AllocateUninitializedArray<byte>(BlockSize, pinned: true), 0, BlockSize);
+        public Memory<byte> Memory { get; } = MemoryMarshal.CreateFromPinnedArray(GC.AllocateUninitializedArray<byte>(pool.BlockSize, pinned: true), 0, pool.BlockSize);
 
         public void Dispose() => pool.Return(this);
     }
