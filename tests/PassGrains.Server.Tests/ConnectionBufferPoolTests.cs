@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using PassGrains.Server.Http;
 using PassGrains.Server.Tests.Infrastructure;
 
@@ -65,6 +66,19 @@ public sealed class ConnectionBufferPoolTests(InProcessServerFixture server) : I
         block.Dispose();
         Assert.Equal(0, pool.RetainedBlocks);
         Assert.NotSame(block, pool.Rent());
+    }
+
+    [Theory]
+    [InlineData("PassGrains:ConnectionBuffers:BlockKilobytes", "128", "PassGrains:ConnectionBuffers:BlockKilobytes must be 4, 8, 16, 32 or 64")]
+    [InlineData("PassGrains:ConnectionBuffers:BlockKilobytes", "12", "PassGrains:ConnectionBuffers:BlockKilobytes must be 4, 8, 16, 32 or 64")]
+    [InlineData("PassGrains:ConnectionBuffers:RetainedMegabytes", "-1", "PassGrains:ConnectionBuffers:RetainedMegabytes must be between 0 and 65536")]
+    public async Task A_server_with_an_impossible_buffer_setting_does_not_start_and_names_it(string setting, string value, string message)
+    {
+        using var root = new TempDirectory("buffer-options");
+        var failure = await Assert.ThrowsAsync<OptionsValidationException>(() =>
+            TestServer.StartAsync(root.Combine("data"), SigningChain.Create(root.Combine("chain")), ServerSettings.NewSecretKey(),
+                configuration => configuration[setting] = value));
+        Assert.Contains(message, failure.Message, StringComparison.Ordinal);
     }
 
     private static async Task<byte[]> DownloadAsync(PassGrainsClient client, string url)
