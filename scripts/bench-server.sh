@@ -82,18 +82,26 @@ echo "list (200, all serials): $listall req/s"
 echo "latest pass, 304: $notmod req/s ($(python3 -c "print(f'{$notmod/$bare:.2f}')")× bare Kestrel)"
 transfer=$(median "${transfers[@]}"); kept=$(median "${kepts[@]}")
 echo "transfer floor: bare Kestrel sending the same $(stat -c %s "$work/p.pkpass") bytes: $transfer passes/s"
-echo "latest pass, 200, a version kept signed: $kept passes/s ($(python3 -c "print(f'{$kept/$transfer:.2f}')")× the transfer floor)"
+# Also the median of the round-by-round ratios: each pair ran seconds apart, so the machine's drift hits both alike.
+pairs() { python3 -c "import statistics,sys; a=sys.argv[1].split(); b=sys.argv[2].split(); r=[float(x)/float(y) for x,y in zip(a,b)]; print(' / '.join(f'{x:.2f}' for x in r), f'(median {statistics.median(r):.2f})')" "$1" "$2"; }
+echo "latest pass, 200, a version kept signed: $kept passes/s ($(python3 -c "print(f'{$kept/$transfer:.2f}')")× the transfer floor; round by round $(pairs "${kepts[*]}" "${transfers[*]}"))"
 # Every download signed afresh: the same server with its signed-pass cache off, against one signature per pass on
 # every core plus sending the bytes (both measured now).
 kill "$server"; wait "$server" 2>/dev/null || true
 sign=$(openssl speed -seconds 3 -multi "$(nproc)" rsa2048 2>/dev/null | awk '/^rsa 2048 bits/ {print $(NF-1)}')
 PassGrains__Rendering__CacheMegabytes=0 start_server
 wrk -t2 -c16 -d3s -H "Authorization: ApplePass $T" $B/v1/passes/$P/BENCH-1 >/dev/null
-transfer2=$(wrk -t2 -c16 -d"${seconds}s" http://127.0.0.1:5101/pkpass | rate)
-signed=$(wrk -t2 -c16 -d"${seconds}s" -H "Authorization: ApplePass $T" $B/v1/passes/$P/BENCH-1 | rate)
+transfers2=(); signeds=(); floors=()
+for round in $(seq 1 "$rounds"); do
+  transfers2+=("$(wrk -t2 -c16 -d"${seconds}s" http://127.0.0.1:5101/pkpass | rate)")
+  signeds+=("$(wrk -t2 -c16 -d"${seconds}s" -H "Authorization: ApplePass $T" $B/v1/passes/$P/BENCH-1 | rate)")
+  floors+=("$(python3 -c "print(f'{1/(1/$sign+1/${transfers2[-1]}):.0f}')")")
+  echo "round $round: the same pass bytes from bare Kestrel ${transfers2[-1]} passes/s (signing-and-transfer floor ${floors[-1]}), signed for every download ${signeds[-1]} passes/s"
+done
+transfer2=$(median "${transfers2[@]}"); signed=$(median "${signeds[@]}")
 floor=$(python3 -c "print(f'{1/(1/$sign+1/$transfer2):.0f}')")
-echo "signing floor: openssl speed -multi $(nproc) rsa2048 $sign signatures/s with transfer $transfer2 passes/s: $floor passes/s"
-echo "latest pass, 200, signed for every download (PassGrains__Rendering__CacheMegabytes=0): $signed passes/s ($(python3 -c "print(f'{$signed/$floor:.2f}')")× the signing-and-transfer floor)"
+echo "signing floor: openssl speed -multi $(nproc) rsa2048 $sign signatures/s with transfer $transfer2 passes/s (median): $floor passes/s"
+echo "latest pass, 200, signed for every download (PassGrains__Rendering__CacheMegabytes=0): $signed passes/s ($(python3 -c "print(f'{$signed/$floor:.2f}')")× the signing-and-transfer floor; round by round $(pairs "${signeds[*]}" "${floors[*]}"))"
 
 python3 "$root/scripts/make-batch.py" "$work/batch.ndjson" "$batch"
 start=$(date +%s.%N)

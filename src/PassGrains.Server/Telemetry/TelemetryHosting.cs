@@ -44,9 +44,10 @@ public static class TelemetryHosting
     }
 
     /// <summary>
-    /// Kestrel's memory pool counts every 4 KB block it rents and returns: a 740 KB pass is some 360 measurements, about
-    /// a twentieth of a kept download's CPU (docs/benchmarks.md). Dropped, those instruments are never enabled; the pool's
-    /// rare allocation and eviction counts stay.
+    /// ASP.NET Core's own memory pool counts every 4 KB block it rents and returns: a 740 KB pass was some 360
+    /// measurements, about a twentieth of a kept download's CPU (docs/benchmarks.md, "Connection buffers"). Kestrel's
+    /// connections now use Http/ConnectionBufferPool.cs; any framework pool still created keeps its rare allocation and
+    /// eviction counts, not these.
     /// </summary>
     private static readonly HashSet<string> PerBlockInstruments = new(StringComparer.Ordinal)
     {
