@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 
 namespace PassGrains.Server.Http;
 
-/// <summary>What every endpoint shares: problem+json errors, OpenAPI, and how failures become statuses.</summary>
+/// <summary>What every endpoint shares: problem+json errors, OpenAPI, how failures become statuses, and the connections' buffers (<see cref="ConnectionBufferPool"/>).</summary>
 public static class HttpHosting
 {
     public static WebApplicationBuilder AddHttpConventions(this WebApplicationBuilder builder)

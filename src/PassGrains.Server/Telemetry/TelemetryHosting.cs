@@ -28,7 +28,6 @@ public static class TelemetryHosting
                 .AddMeter(PassGrainsMetrics.MeterName, OrleansMeter)
                 .AddAspNetCoreInstrumentation()
                 .AddRuntimeInstrumentation()
-                .AddView(instrument => PerBlockInstruments.Contains(instrument.Name) ? MetricStreamConfiguration.Drop : null)
                 .AddPrometheusExporter());
         if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
         {
@@ -42,17 +41,6 @@ public static class TelemetryHosting
         builder.Logging.AddFilter(HostingDiagnostics, LogLevel.Warning);
         return builder;
     }
-
-    /// <summary>
-    /// ASP.NET Core's own memory pool counts every 4 KB block it rents and returns: a 740 KB pass was some 360
-    /// measurements, about a twentieth of a kept download's CPU (docs/benchmarks.md, "Connection buffers"). Kestrel's
-    /// connections now use Http/ConnectionBufferPool.cs; any framework pool still created keeps its rare allocation and
-    /// eviction counts, not these.
-    /// </summary>
-    private static readonly HashSet<string> PerBlockInstruments = new(StringComparer.Ordinal)
-    {
-        "aspnetcore.memory_pool.rented", "aspnetcore.memory_pool.pooled",
-    };
 
     public const string HostingDiagnostics = "Microsoft.AspNetCore.Hosting.Diagnostics";
 
