@@ -203,20 +203,3 @@ public sealed record SerialNumbersResponse(IReadOnlyList<string> SerialNumbers, 
 [System.Text.Json.Serialization.JsonSourceGenerationOptions(PropertyNamingPolicy = System.Text.Json.Serialization.JsonKnownNamingPolicy.CamelCase)]
 [System.Text.Json.Serialization.JsonSerializable(typeof(SerialNumbersResponse))]
 internal sealed partial class WalletJsonContext : System.Text.Json.Serialization.JsonSerializerContext;
-
-/// <summary>Writes a signed pass's segments straight to the response, with Last-Modified and a file name.</summary>
-public sealed class PassFileResult(SignedPass pass, DateTimeOffset? lastModified, string? fileName) : IResult
-{
-    public async Task ExecuteAsync(HttpContext httpContext)
-    {
-        var response = httpContext.Response;
-        response.StatusCode = StatusCodes.Status200OK;
-        response.ContentType = SignedPass.MediaType;
-        response.ContentLength = pass.Length;
-        if (lastModified is { } modified)
-            response.GetTypedHeaders().LastModified = modified;
-        if (fileName is not null)
-            response.Headers.ContentDisposition = new ContentDispositionHeaderValue("attachment") { FileName = fileName }.ToString();
-        await pass.WriteToAsync(response.Body, httpContext.RequestAborted);
-    }
-}
