@@ -36,6 +36,9 @@ internal sealed class HerdBench(HerdOptions options) : IDisposable
 {
     private static readonly TimeSpan DefaultRetry = TimeSpan.FromSeconds(5);
 
+    /// <summary>What a download not checked in full is received through (<see cref="PassBodyReader"/>).</summary>
+    private const int StreamingBufferBytes = 64 * 1024;
+
     private readonly HttpClient _issuer = new(new SocketsHttpHandler { MaxConnectionsPerServer = 64 })
     {
         BaseAddress = options.Server,
@@ -199,12 +202,13 @@ internal sealed class HerdBench(HerdOptions options) : IDisposable
                 var bytes = await download.Content.ReadAsByteArrayAsync(cancellation);
                 if (i == 0 && samplePath is not null)
                     await File.WriteAllBytesAsync(samplePath, bytes, cancellation);
-                var (passJson, manifestHash) = Unpack(bytes, bytes.Length);
+                var (passJsonBytes, manifest) = Unpack(bytes, bytes.Length);
+                var passJson = JsonNode.Parse(passJsonBytes)!.AsObject();
                 var device = new Device(serial, $"herd{run}{i:x8}", $"{i:x8}{RandomNumberGenerator.GetHexString(56, lowercase: true)}",
                     passJson["authenticationToken"]!.GetValue<string>(), new Uri(passJson["webServiceURL"]!.GetValue<string>()))
                 {
                     LastModified = download.Content.Headers.LastModified,
-                    ManifestHash = manifestHash,
+                    ManifestHash = SHA256.HashData(manifest),
                 };
                 if (i % options.CheckEvery == 0)
                     Check(bytes, bytes.Length, serial);
@@ -292,10 +296,10 @@ internal sealed class HerdBench(HerdOptions options) : IDisposable
             {
                 using var response = await _devices.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, cancellation);
                 response.EnsureSuccessStatusCode();
-                var (buffer, length) = await ReadBodyAsync(response, cancellation);
-                _bodies.Return(buffer);
-                if (length != expected)
-                    throw new InvalidOperationException($"bare Kestrel sent {length} bytes, not {expected}");
+                if (response.Content.Headers.ContentLength != expected)
+                    throw new InvalidOperationException($"bare Kestrel sends {response.Content.Headers.ContentLength} bytes, not {expected}");
+                // Received as the herd receives the passes it does not check in full, so both sides of the ratio read alike.
+                await ReadStreamingAsync(response, cancellation);
                 Interlocked.Increment(ref count);
             }
         });
@@ -363,8 +367,10 @@ internal sealed class HerdBench(HerdOptions options) : IDisposable
             if (response.StatusCode != HttpStatusCode.OK)
                 return null;
             Interlocked.Increment(ref _counters.List200);
-            var body = (await response.Content.ReadFromJsonAsync<JsonObject>(cancellation))!;
-            return (body["serialNumbers"]!.AsArray().Select(s => s!.GetValue<string>()).ToList(), body["lastUpdated"]!.GetValue<string>());
+            await using var stream = await response.Content.ReadAsStreamAsync(cancellation);
+            using var body = await JsonDocument.ParseAsync(stream, cancellationToken: cancellation);
+            return (body.RootElement.GetProperty("serialNumbers").EnumerateArray().Select(s => s.GetString()!).ToList(),
+                body.RootElement.GetProperty("lastUpdated").GetString());
         });
         if (listed is not { } list)
             return;
@@ -387,30 +393,23 @@ internal sealed class HerdBench(HerdOptions options) : IDisposable
                 }
                 if (response.StatusCode != HttpStatusCode.OK)
                     return null;
-                var (buffer, length) = await ReadBodyAsync(response, cancellation);
-                try
+                Interlocked.Increment(ref _counters.Pass200);
+                var (passJson, manifest) = Interlocked.Increment(ref _counters.Downloads) % options.CheckEvery == 0
+                    ? await ReadAndCheckAsync(response, serial, cancellation)
+                    : await ReadStreamingAsync(response, cancellation);
+                var manifestHash = SHA256.HashData(manifest);
+                if (manifestHash.AsSpan().SequenceEqual(device.ManifestHash))
+                    Interlocked.Increment(ref _counters.Needless);
+                device.ManifestHash = manifestHash;
+                device.LastModified = response.Content.Headers.LastModified;
+                if (Gate(passJson) == _expectedGate)
                 {
-                    Interlocked.Increment(ref _counters.Pass200);
-                    var (passJson, manifestHash) = Unpack(buffer, length);
-                    if (manifestHash.AsSpan().SequenceEqual(device.ManifestHash))
-                        Interlocked.Increment(ref _counters.Needless);
-                    if (Interlocked.Increment(ref _counters.Downloads) % options.CheckEvery == 0)
-                        Check(buffer, length, serial);
-                    device.ManifestHash = manifestHash;
-                    device.LastModified = response.Content.Headers.LastModified;
-                    if (Gate(passJson) == _expectedGate)
-                    {
-                        if (device.HeldNewTicks == 0)
-                            device.HeldNewTicks = _clock.ElapsedTicks;
-                    }
-                    else
-                        Interlocked.Increment(ref _counters.Stale);
-                    return true;
+                    if (device.HeldNewTicks == 0)
+                        device.HeldNewTicks = _clock.ElapsedTicks;
                 }
-                finally
-                {
-                    _bodies.Return(buffer);
-                }
+                else
+                    Interlocked.Increment(ref _counters.Stale);
+                return true;
             });
             if (fetched is null)
                 return; // gave up past the deadline; the tag is not moved, as Wallet keeps it until the passes are fetched
@@ -480,6 +479,37 @@ internal sealed class HerdBench(HerdOptions options) : IDisposable
         _ => null,
     };
 
+    /// <summary>A pass checked like Wallet checks it: read whole, then signature, manifest and pass.json.</summary>
+    private async Task<(byte[] PassJson, byte[] Manifest)> ReadAndCheckAsync(HttpResponseMessage response, string serial, CancellationToken cancellation)
+    {
+        var (buffer, length) = await ReadBodyAsync(response, cancellation);
+        try
+        {
+            Check(buffer, length, serial);
+            return Unpack(buffer, length);
+        }
+        finally
+        {
+            _bodies.Return(buffer);
+        }
+    }
+
+    /// <summary>Every other pass: received through one small buffer, keeping pass.json and manifest.json (<see cref="PassBodyReader"/>).</summary>
+    private static async Task<(byte[] PassJson, byte[] Manifest)> ReadStreamingAsync(HttpResponseMessage response, CancellationToken cancellation)
+    {
+        var expected = response.Content.Headers.ContentLength ?? throw new InvalidDataException("a pass without Content-Length");
+        var slice = ArrayPool<byte>.Shared.Rent(StreamingBufferBytes);
+        try
+        {
+            await using var stream = await response.Content.ReadAsStreamAsync(cancellation);
+            return await PassBodyReader.ReadAsync(stream, expected, slice, cancellation);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(slice);
+        }
+    }
+
     private async Task<(byte[] Buffer, int Length)> ReadBodyAsync(HttpResponseMessage response, CancellationToken cancellation)
     {
         var expected = response.Content.Headers.ContentLength ?? throw new InvalidDataException("a pass without Content-Length");
@@ -497,14 +527,19 @@ internal sealed class HerdBench(HerdOptions options) : IDisposable
         }
     }
 
-    /// <summary>pass.json, and a hash of manifest.json: the same manifest is the same version (it hashes every file, pass.json included).</summary>
-    private static (JsonObject PassJson, byte[] ManifestHash) Unpack(byte[] buffer, int length)
+    /// <summary>pass.json and manifest.json of a whole package (the same manifest is the same version: it hashes every file, pass.json included).</summary>
+    private static (byte[] PassJson, byte[] Manifest) Unpack(byte[] buffer, int length)
     {
         using var zip = new ZipArchive(new MemoryStream(buffer, 0, length, writable: false), ZipArchiveMode.Read);
-        using var passStream = (zip.GetEntry("pass.json") ?? throw new InvalidDataException("no pass.json")).Open();
-        var passJson = JsonNode.Parse(passStream)!.AsObject();
-        using var manifest = (zip.GetEntry("manifest.json") ?? throw new InvalidDataException("no manifest.json")).Open();
-        return (passJson, SHA256.HashData(manifest));
+        return (Entry(zip, "pass.json"), Entry(zip, "manifest.json"));
+
+        static byte[] Entry(ZipArchive zip, string name)
+        {
+            using var stream = (zip.GetEntry(name) ?? throw new InvalidDataException($"no {name}")).Open();
+            using var copy = new MemoryStream();
+            stream.CopyTo(copy);
+            return copy.ToArray();
+        }
     }
 
     private void Check(byte[] buffer, int length, string serial)
@@ -520,13 +555,32 @@ internal sealed class HerdBench(HerdOptions options) : IDisposable
     }
 
     /// <summary>The value of the field keyed "gate", wherever the style puts it.</summary>
-    private static string? Gate(JsonNode? node) => node switch
+    private static string? Gate(byte[] passJson)
     {
-        JsonObject o when o["key"]?.GetValue<string>() == "gate" => o["value"]?.ToString(),
-        JsonObject o => o.Select(p => Gate(p.Value)).FirstOrDefault(v => v is not null),
-        JsonArray a => a.Select(Gate).FirstOrDefault(v => v is not null),
-        _ => null,
-    };
+        using var document = JsonDocument.Parse(passJson);
+        return Gate(document.RootElement);
+
+        static string? Gate(JsonElement element)
+        {
+            switch (element.ValueKind)
+            {
+                case JsonValueKind.Object:
+                    if (element.TryGetProperty("key", out var key) && key.ValueKind == JsonValueKind.String && key.ValueEquals("gate"))
+                        return element.TryGetProperty("value", out var value) ? value.ToString() : null;
+                    foreach (var property in element.EnumerateObject())
+                        if (Gate(property.Value) is { } found)
+                            return found;
+                    return null;
+                case JsonValueKind.Array:
+                    foreach (var item in element.EnumerateArray())
+                        if (Gate(item) is { } found)
+                            return found;
+                    return null;
+                default:
+                    return null;
+            }
+        }
+    }
 
     /// <summary>utime + stime of each process and of its children (waited-for and live ones) from /proc, in seconds.</summary>
     private static double CpuSeconds(IReadOnlyList<int> pids)
