@@ -6,12 +6,14 @@
 # SHA-1s, pass.json), keep the new tag. Reported: time from the change to the last device holding the new version, per
 # device push->list->pass p50/p99/max, 5xx/429/timeouts/needless 200s, pushes per device, server CPU (/proc of the
 # server's processes), and the floor of the same run: N / (openssl speed rsa2048 signatures/s, all cores)
-# + N / (passes/s a bare Kestrel sends of the same bytes to the driver's client).
+# + N / (passes/s a bare Kestrel sends of the same bytes to the driver's client), each the median of readings taken before
+# and after the herd (the machine's speed drifts within minutes).
 # usage: scripts/bench-herd.sh [DEVICES] [WHERE] [MODELS]
 #   DEVICES  default 2000 (up to 100000)
 #   WHERE    node (one server, SQLite), cluster (scripts/cluster.sh up 3: three silos, PostgreSQL, the balancer) or "node cluster" (default)
 #   MODELS   samples/models names, default "event small"
 # e.g. scripts/bench-herd.sh 60000 node event; scripts/bench-herd.sh 100000 cluster event
+# HERD_DRIVER_ENV ("NAME=value ..."): environment of the driver only (the server's is this script's).
 # HERD_WARMUP (default 1000, a tenth below 10,000 devices): devices of a second group changed once, untimed, first.
 # Ports: HERD_PORT (default 5710: server; +1 APNs stand-in, +2 bare Kestrel; cluster balancer +10, silos +11..+13);
 # the cluster's PostgreSQL on PASSGRAINS_CLUSTER_PG_PORT (default 55470 here). Setup (issuing, installing) is timed apart.
@@ -63,7 +65,7 @@ herd() { # MODEL SERVER_URL CPU_PIDS
   curl -sf -X PUT -H "Authorization: Bearer $key" -H 'Content-Type: application/zip' --data-binary @"$work/$1.zip" "$2api/templates/$1" >/dev/null
   local sign; sign=$(signatures)
   echo "openssl speed -seconds 3 -multi $(nproc) rsa2048: $sign signatures/s"
-  "${bench[@]}" herd --server "$2" --api-key "$key" --template "$1" --devices "$devices" --apns-port $((port + 1)) --apns-certs "$work/apns" \
+  env ${HERD_DRIVER_ENV:-} "${bench[@]}" herd --server "$2" --api-key "$key" --template "$1" --devices "$devices" --apns-port $((port + 1)) --apns-certs "$work/apns" \
     --wwdr "$work/certs/wwdr.pem" --sign-per-second "$sign" --bare "http://127.0.0.1:$((port + 2))/" --sample-out "$work/sample.pkpass" \
     --cpu-pids "$3" --patience 60 --warm-up "$warmup" ${HERD_ARGS:-}
 }

@@ -36,9 +36,6 @@ internal sealed class HerdBench(HerdOptions options) : IDisposable
 {
     private static readonly TimeSpan DefaultRetry = TimeSpan.FromSeconds(5);
 
-    /// <summary>What a download not checked in full is received through (<see cref="PassBodyReader"/>).</summary>
-    private const int StreamingBufferBytes = 64 * 1024;
-
     private readonly HttpClient _issuer = new(new SocketsHttpHandler { MaxConnectionsPerServer = 64 })
     {
         BaseAddress = options.Server,
@@ -95,7 +92,8 @@ internal sealed class HerdBench(HerdOptions options) : IDisposable
             warm = await InstallAsync(warmGroup, $"{run}w", options.WarmUp, samplePath: null);
         }
 
-        var floor = await FloorAsync();
+        await QuietServerAsync();
+        var transferBefore = await TransferRatesAsync();
 
         if (warm.Length > 0)
         {
@@ -139,6 +137,7 @@ internal sealed class HerdBench(HerdOptions options) : IDisposable
         while (_devicesList.Any(d => d.Busy) && changeWatch.Elapsed < options.Deadline + TimeSpan.FromSeconds(30))
             await Task.Delay(50);
 
+        var floor = await FloorAsync(transferBefore);
         Report(answered, toLast, allCurrent, floor, cpuAfter - cpuBefore, driverCpu);
         if (serverRuntime is not null)
             Console.WriteLine($"server runtime from the change to the last device: {serverRuntime}");
@@ -202,13 +201,12 @@ internal sealed class HerdBench(HerdOptions options) : IDisposable
                 var bytes = await download.Content.ReadAsByteArrayAsync(cancellation);
                 if (i == 0 && samplePath is not null)
                     await File.WriteAllBytesAsync(samplePath, bytes, cancellation);
-                var (passJsonBytes, manifest) = Unpack(bytes, bytes.Length);
-                var passJson = JsonNode.Parse(passJsonBytes)!.AsObject();
+                var (passJson, manifestHash) = Unpack(bytes, bytes.Length);
                 var device = new Device(serial, $"herd{run}{i:x8}", $"{i:x8}{RandomNumberGenerator.GetHexString(56, lowercase: true)}",
                     passJson["authenticationToken"]!.GetValue<string>(), new Uri(passJson["webServiceURL"]!.GetValue<string>()))
                 {
                     LastModified = download.Content.Headers.LastModified,
-                    ManifestHash = SHA256.HashData(manifest),
+                    ManifestHash = manifestHash,
                 };
                 if (i % options.CheckEvery == 0)
                     Check(bytes, bytes.Length, serial);
@@ -266,24 +264,94 @@ internal sealed class HerdBench(HerdOptions options) : IDisposable
         public override string ToString() => $"JIT {JitSeconds:F2} s, GC pauses {GcPauseSeconds:F2} s, collections gen0 {Gen0} / gen1 {Gen1} / gen2 {Gen2}";
     }
 
-    /// <summary>N × (one signature + sending the pass's bytes) over the cores: N / signatures per second of all cores + N / bare Kestrel's transfer rate of the same bytes.</summary>
-    private async Task<double> FloorAsync()
+    /// <summary>
+    /// N × (one signature + sending the pass's bytes) over the cores: N / signatures per second of all cores + N / bare
+    /// Kestrel's transfer rate of the same bytes. Both are measured before the herd and again after it, and the floor
+    /// takes the median of each: the machine's speed drifts by a third within minutes, and one reading of a few seconds
+    /// taken in a slow moment (or a fast one) would move the ratio more than most changes to the server do.
+    /// </summary>
+    private async Task<double> FloorAsync(IReadOnlyList<double> transferBefore)
     {
         var n = options.Devices;
-        var sign = options.SignPerSecond > 0 ? n / options.SignPerSecond : 0;
-        double transferRate = 0;
-        if (options.Bare is { } bare)
-        {
-            var url = new Uri(bare, "pkpass");
-            var expected = new FileInfo(options.SamplePath).Length;
-            await TransferAsync(url, TimeSpan.FromSeconds(1), expected); // warm-up
-            var (count, elapsed) = await TransferAsync(url, TimeSpan.FromSeconds(5), expected);
-            transferRate = count / elapsed;
-        }
+        var transferAfter = await TransferRatesAsync();
+        double[] signing = options.SignPerSecond > 0 ? [options.SignPerSecond, await SignaturesPerSecondAsync()] : [];
+        var signRate = Median(signing);
+        var transferRate = Median([.. transferBefore, .. transferAfter]);
+        var sign = signRate > 0 ? n / signRate : 0;
         var transfer = transferRate > 0 ? n / transferRate : 0;
-        Console.WriteLine($"floor: signing {n} / {options.SignPerSecond:F0} signatures/s (openssl speed rsa2048, all cores) = {sign:F2} s; " +
-            $"sending {n} × {new FileInfo(options.SamplePath).Length:N0} bytes / {transferRate:F0} passes/s (bare Kestrel, this driver's client, 16 in flight) = {transfer:F2} s; floor {sign + transfer:F2} s");
+        Console.WriteLine($"floor: signing {n} / {signRate:F0} signatures/s (openssl speed rsa2048, all cores; before and after the herd: {Rates(signing)}) = {sign:F2} s; " +
+            $"sending {n} × {new FileInfo(options.SamplePath).Length:N0} bytes / {transferRate:F0} passes/s (bare Kestrel, this driver's client, 16 in flight; " +
+            $"median of {Rates(transferBefore)} before and {Rates(transferAfter)} after) = {transfer:F2} s; floor {sign + transfer:F2} s");
         return sign + transfer;
+
+        static string Rates(IEnumerable<double> rates) => string.Join(" / ", rates.Select(r => r.ToString("F0", CultureInfo.InvariantCulture)));
+    }
+
+    /// <summary>
+    /// Waits (at most 30 s) until the server spends under a tenth of a core: after the setup it finishes work of its own
+    /// (writes, compilation) for a while, and a floor measured meanwhile would measure that work, not the machine.
+    /// </summary>
+    private async Task QuietServerAsync()
+    {
+        if (options.CpuPids.Count == 0)
+            return;
+        var waited = Stopwatch.StartNew();
+        var last = CpuSeconds(options.CpuPids);
+        while (waited.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            await Task.Delay(TimeSpan.FromSeconds(1));
+            var now = CpuSeconds(options.CpuPids);
+            var busy = now - last;
+            last = now;
+            if (busy < 0.1)
+                break;
+        }
+        Console.WriteLine($"setup: the server was quiet (under a tenth of a core) after {waited.Elapsed.TotalSeconds:F0} s");
+    }
+
+    /// <summary>Passes a second the bare Kestrel sends to this driver's client, in five rounds of two seconds after a warm-up second.</summary>
+    private async Task<IReadOnlyList<double>> TransferRatesAsync()
+    {
+        if (options.Bare is not { } bare)
+            return [];
+        var url = new Uri(bare, "pkpass");
+        var expected = new FileInfo(options.SamplePath).Length;
+        await TransferAsync(url, TimeSpan.FromSeconds(1), expected); // warm-up
+        var rates = new List<double>();
+        for (var round = 0; round < 5; round++)
+        {
+            var (count, elapsed) = await TransferAsync(url, TimeSpan.FromSeconds(2), expected);
+            rates.Add(count / elapsed);
+        }
+        return rates;
+    }
+
+    /// <summary>RSA-2048 signatures a second of all cores now, as the script measures them before the herd (openssl speed -multi).</summary>
+    private static async Task<double> SignaturesPerSecondAsync()
+    {
+        var start = new ProcessStartInfo("openssl", $"speed -seconds 3 -multi {Environment.ProcessorCount} rsa2048")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using var openssl = Process.Start(start) ?? throw new InvalidOperationException("openssl did not start");
+        var stderr = openssl.StandardError.ReadToEndAsync();
+        var output = await openssl.StandardOutput.ReadToEndAsync();
+        await openssl.WaitForExitAsync();
+        await stderr;
+        // "rsa 2048 bits 0.000299s 0.000009s   3344.8 107142.9": signatures/s is the second figure from the end.
+        var line = output.Split('\n').FirstOrDefault(l => l.StartsWith("rsa 2048 bits", StringComparison.Ordinal))
+            ?? throw new InvalidOperationException("openssl speed printed no rsa 2048 line");
+        var fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        return double.Parse(fields[^2], CultureInfo.InvariantCulture);
+    }
+
+    private static double Median(double[] values)
+    {
+        if (values.Length == 0)
+            return 0;
+        var sorted = values.Order().ToArray();
+        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
     }
 
     private async Task<(long Count, double Seconds)> TransferAsync(Uri url, TimeSpan duration, long expected)
@@ -296,10 +364,10 @@ internal sealed class HerdBench(HerdOptions options) : IDisposable
             {
                 using var response = await _devices.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, cancellation);
                 response.EnsureSuccessStatusCode();
-                if (response.Content.Headers.ContentLength != expected)
-                    throw new InvalidOperationException($"bare Kestrel sends {response.Content.Headers.ContentLength} bytes, not {expected}");
-                // Received as the herd receives the passes it does not check in full, so both sides of the ratio read alike.
-                await ReadStreamingAsync(response, cancellation);
+                var (buffer, length) = await ReadBodyAsync(response, cancellation);
+                _bodies.Return(buffer);
+                if (length != expected)
+                    throw new InvalidOperationException($"bare Kestrel sent {length} bytes, not {expected}");
                 Interlocked.Increment(ref count);
             }
         });
@@ -367,10 +435,8 @@ internal sealed class HerdBench(HerdOptions options) : IDisposable
             if (response.StatusCode != HttpStatusCode.OK)
                 return null;
             Interlocked.Increment(ref _counters.List200);
-            await using var stream = await response.Content.ReadAsStreamAsync(cancellation);
-            using var body = await JsonDocument.ParseAsync(stream, cancellationToken: cancellation);
-            return (body.RootElement.GetProperty("serialNumbers").EnumerateArray().Select(s => s.GetString()!).ToList(),
-                body.RootElement.GetProperty("lastUpdated").GetString());
+            var body = (await response.Content.ReadFromJsonAsync<JsonObject>(cancellation))!;
+            return (body["serialNumbers"]!.AsArray().Select(s => s!.GetValue<string>()).ToList(), body["lastUpdated"]!.GetValue<string>());
         });
         if (listed is not { } list)
             return;
@@ -393,23 +459,30 @@ internal sealed class HerdBench(HerdOptions options) : IDisposable
                 }
                 if (response.StatusCode != HttpStatusCode.OK)
                     return null;
-                Interlocked.Increment(ref _counters.Pass200);
-                var (passJson, manifest) = Interlocked.Increment(ref _counters.Downloads) % options.CheckEvery == 0
-                    ? await ReadAndCheckAsync(response, serial, cancellation)
-                    : await ReadStreamingAsync(response, cancellation);
-                var manifestHash = SHA256.HashData(manifest);
-                if (manifestHash.AsSpan().SequenceEqual(device.ManifestHash))
-                    Interlocked.Increment(ref _counters.Needless);
-                device.ManifestHash = manifestHash;
-                device.LastModified = response.Content.Headers.LastModified;
-                if (Gate(passJson) == _expectedGate)
+                var (buffer, length) = await ReadBodyAsync(response, cancellation);
+                try
                 {
-                    if (device.HeldNewTicks == 0)
-                        device.HeldNewTicks = _clock.ElapsedTicks;
+                    Interlocked.Increment(ref _counters.Pass200);
+                    var (passJson, manifestHash) = Unpack(buffer, length);
+                    if (manifestHash.AsSpan().SequenceEqual(device.ManifestHash))
+                        Interlocked.Increment(ref _counters.Needless);
+                    if (Interlocked.Increment(ref _counters.Downloads) % options.CheckEvery == 0)
+                        Check(buffer, length, serial);
+                    device.ManifestHash = manifestHash;
+                    device.LastModified = response.Content.Headers.LastModified;
+                    if (Gate(passJson) == _expectedGate)
+                    {
+                        if (device.HeldNewTicks == 0)
+                            device.HeldNewTicks = _clock.ElapsedTicks;
+                    }
+                    else
+                        Interlocked.Increment(ref _counters.Stale);
+                    return true;
                 }
-                else
-                    Interlocked.Increment(ref _counters.Stale);
-                return true;
+                finally
+                {
+                    _bodies.Return(buffer);
+                }
             });
             if (fetched is null)
                 return; // gave up past the deadline; the tag is not moved, as Wallet keeps it until the passes are fetched
@@ -479,37 +552,6 @@ internal sealed class HerdBench(HerdOptions options) : IDisposable
         _ => null,
     };
 
-    /// <summary>A pass checked like Wallet checks it: read whole, then signature, manifest and pass.json.</summary>
-    private async Task<(byte[] PassJson, byte[] Manifest)> ReadAndCheckAsync(HttpResponseMessage response, string serial, CancellationToken cancellation)
-    {
-        var (buffer, length) = await ReadBodyAsync(response, cancellation);
-        try
-        {
-            Check(buffer, length, serial);
-            return Unpack(buffer, length);
-        }
-        finally
-        {
-            _bodies.Return(buffer);
-        }
-    }
-
-    /// <summary>Every other pass: received through one small buffer, keeping pass.json and manifest.json (<see cref="PassBodyReader"/>).</summary>
-    private static async Task<(byte[] PassJson, byte[] Manifest)> ReadStreamingAsync(HttpResponseMessage response, CancellationToken cancellation)
-    {
-        var expected = response.Content.Headers.ContentLength ?? throw new InvalidDataException("a pass without Content-Length");
-        var slice = ArrayPool<byte>.Shared.Rent(StreamingBufferBytes);
-        try
-        {
-            await using var stream = await response.Content.ReadAsStreamAsync(cancellation);
-            return await PassBodyReader.ReadAsync(stream, expected, slice, cancellation);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(slice);
-        }
-    }
-
     private async Task<(byte[] Buffer, int Length)> ReadBodyAsync(HttpResponseMessage response, CancellationToken cancellation)
     {
         var expected = response.Content.Headers.ContentLength ?? throw new InvalidDataException("a pass without Content-Length");
@@ -527,19 +569,14 @@ internal sealed class HerdBench(HerdOptions options) : IDisposable
         }
     }
 
-    /// <summary>pass.json and manifest.json of a whole package (the same manifest is the same version: it hashes every file, pass.json included).</summary>
-    private static (byte[] PassJson, byte[] Manifest) Unpack(byte[] buffer, int length)
+    /// <summary>pass.json, and a hash of manifest.json: the same manifest is the same version (it hashes every file, pass.json included).</summary>
+    private static (JsonObject PassJson, byte[] ManifestHash) Unpack(byte[] buffer, int length)
     {
         using var zip = new ZipArchive(new MemoryStream(buffer, 0, length, writable: false), ZipArchiveMode.Read);
-        return (Entry(zip, "pass.json"), Entry(zip, "manifest.json"));
-
-        static byte[] Entry(ZipArchive zip, string name)
-        {
-            using var stream = (zip.GetEntry(name) ?? throw new InvalidDataException($"no {name}")).Open();
-            using var copy = new MemoryStream();
-            stream.CopyTo(copy);
-            return copy.ToArray();
-        }
+        using var passStream = (zip.GetEntry("pass.json") ?? throw new InvalidDataException("no pass.json")).Open();
+        var passJson = JsonNode.Parse(passStream)!.AsObject();
+        using var manifest = (zip.GetEntry("manifest.json") ?? throw new InvalidDataException("no manifest.json")).Open();
+        return (passJson, SHA256.HashData(manifest));
     }
 
     private void Check(byte[] buffer, int length, string serial)
@@ -555,32 +592,13 @@ internal sealed class HerdBench(HerdOptions options) : IDisposable
     }
 
     /// <summary>The value of the field keyed "gate", wherever the style puts it.</summary>
-    private static string? Gate(byte[] passJson)
+    private static string? Gate(JsonNode? node) => node switch
     {
-        using var document = JsonDocument.Parse(passJson);
-        return Gate(document.RootElement);
-
-        static string? Gate(JsonElement element)
-        {
-            switch (element.ValueKind)
-            {
-                case JsonValueKind.Object:
-                    if (element.TryGetProperty("key", out var key) && key.ValueKind == JsonValueKind.String && key.ValueEquals("gate"))
-                        return element.TryGetProperty("value", out var value) ? value.ToString() : null;
-                    foreach (var property in element.EnumerateObject())
-                        if (Gate(property.Value) is { } found)
-                            return found;
-                    return null;
-                case JsonValueKind.Array:
-                    foreach (var item in element.EnumerateArray())
-                        if (Gate(item) is { } found)
-                            return found;
-                    return null;
-                default:
-                    return null;
-            }
-        }
-    }
+        JsonObject o when o["key"]?.GetValue<string>() == "gate" => o["value"]?.ToString(),
+        JsonObject o => o.Select(p => Gate(p.Value)).FirstOrDefault(v => v is not null),
+        JsonArray a => a.Select(Gate).FirstOrDefault(v => v is not null),
+        _ => null,
+    };
 
     /// <summary>utime + stime of each process and of its children (waited-for and live ones) from /proc, in seconds.</summary>
     private static double CpuSeconds(IReadOnlyList<int> pids)
