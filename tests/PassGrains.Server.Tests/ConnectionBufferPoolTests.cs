@@ -1,4 +1,6 @@
+using System.Globalization;
 using System.Net;
+using System.Text.RegularExpressions;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using PassGrains.Server.Http;
@@ -35,6 +37,29 @@ public sealed class ConnectionBufferPoolTests(InProcessServerFixture server) : I
         // Allocated anew, five downloads would have added five passes' worth of blocks; reused, the pool holds about what it
         // held (at most one pass more, should a download start before the last one's blocks are back).
         Assert.InRange(pool.RetainedBlocks, afterFirst - 2, afterFirst + blocksOfAPass);
+    }
+
+    [Fact]
+    public async Task The_operator_sees_what_the_pool_lends_keeps_and_has_allocated_on_metrics()
+    {
+        var client = server.Client;
+        using (var upload = await client.UploadTemplateAsync("event", ModelZip.FromFolder(TestEnvironment.Model("event"))))
+            Assert.True(upload.StatusCode is HttpStatusCode.Created or HttpStatusCode.OK, $"template upload answered {upload.StatusCode}");
+        var issued = await client.IssueAsync(new { templateId = "event", serialNumber = TestEnvironment.UniqueId("metered") });
+        var pool = server.Services.GetRequiredService<ConnectionBufferPool>();
+        var pass = await DownloadAsync(client, issued.DownloadUrl);
+        var blocksOfAPass = (int)((pass.Length + pool.BlockSize - 1) / pool.BlockSize);
+        await RetainedAtLeastAsync(pool, blocksOfAPass - 1);
+
+        using var scraped = await client.SendAsync(HttpMethod.Get, "metrics");
+        var metrics = await Expect.Status(scraped, HttpStatusCode.OK);
+        var lent = Bytes(metrics, "passgrains_connection_buffers_in_use");
+        var kept = Bytes(metrics, "passgrains_connection_buffers_retained");
+        var allocated = Bytes(metrics, "passgrains_connection_buffers_allocated");
+        // A pass's worth of blocks came back after its download; this scrape's own answer may hold a few meanwhile.
+        Assert.True(kept >= (blocksOfAPass - 1L) * pool.BlockSize, $"retained {kept} bytes after a download of {pass.Length}");
+        Assert.True(allocated >= kept + lent, $"allocated {allocated} bytes, fewer than the {kept} kept and {lent} lent");
+        Assert.Equal(0, lent % pool.BlockSize);
     }
 
     [Fact]
@@ -88,6 +113,14 @@ public sealed class ConnectionBufferPoolTests(InProcessServerFixture server) : I
         var bytes = await response.Content.ReadAsByteArrayAsync();
         Assert.Equal(TestEnvironment.PassType, (string?)PassPackage.Read(bytes).PassJson["passTypeIdentifier"]);
         return bytes;
+    }
+
+    /// <summary>The value of one of the pool's instruments in the Prometheus text (by unit "By" it ends in _bytes, a counter in _bytes_total).</summary>
+    private static long Bytes(string metrics, string name)
+    {
+        var line = Regex.Match(metrics, $@"^{name}_bytes(?:_total)?(?:\{{[^}}]*\}})? (\S+)", RegexOptions.Multiline);
+        Assert.True(line.Success, $"/metrics has no {name}_bytes");
+        return (long)double.Parse(line.Groups[1].Value, CultureInfo.InvariantCulture);
     }
 
     private static async Task<int> RetainedAtLeastAsync(ConnectionBufferPool pool, int blocks)

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
 using System.Runtime.InteropServices;
 using Microsoft.AspNetCore.Connections;
 
@@ -23,12 +24,17 @@ public sealed class ConnectionBufferPool : MemoryPool<byte>
     private readonly ConcurrentQueue<Block> _free = new();
     private readonly int _maxFree;
     private int _freeCount;
+    private int _inUse;
+    private long _allocated;
 
-    public ConnectionBufferPool(ConnectionBufferOptions options)
+    /// <param name="meters">Where the pool publishes what it holds (on the <c>PassGrains</c> meter); null: nowhere.</param>
+    public ConnectionBufferPool(ConnectionBufferOptions options, IMeterFactory? meters = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         BlockSize = options.BlockKilobytes * 1024;
         _maxFree = (int)(options.RetainedMegabytes * 1024L * 1024 / BlockSize);
+        if (meters is not null)
+            Publish(meters.Create(Telemetry.PassGrainsMetrics.MeterName));
     }
 
     public int BlockSize { get; }
@@ -38,19 +44,38 @@ public sealed class ConnectionBufferPool : MemoryPool<byte>
     /// <summary>Blocks returned and kept for reuse now.</summary>
     public int RetainedBlocks => Volatile.Read(ref _freeCount);
 
+    /// <summary>Blocks lent to connections and not yet returned: requests arriving, answers not yet sent.</summary>
+    public int InUseBlocks => Volatile.Read(ref _inUse);
+
+    /// <summary>Blocks allocated since the start; growing while <see cref="InUseBlocks"/> does not, the pool keeps too few.</summary>
+    public long AllocatedBlocks => Interlocked.Read(ref _allocated);
+
     public override IMemoryOwner<byte> Rent(int minBufferSize = -1)
     {
         ArgumentOutOfRangeException.ThrowIfGreaterThan(minBufferSize, BlockSize);
+        Interlocked.Increment(ref _inUse);
         if (_free.TryDequeue(out var block))
         {
             Interlocked.Decrement(ref _freeCount);
             return block;
         }
+        Interlocked.Increment(ref _allocated);
         return new Block(this);
+    }
+
+    private void Publish(Meter meter)
+    {
+        meter.CreateObservableUpDownCounter("passgrains.connection_buffers.in_use", () => (long)InUseBlocks * BlockSize, unit: "By",
+            description: "Memory of the connection buffers lent out now: requests still arriving and answers queued for their sockets");
+        meter.CreateObservableUpDownCounter("passgrains.connection_buffers.retained", () => (long)RetainedBlocks * BlockSize, unit: "By",
+            description: "Memory of returned connection buffers kept for the next requests (at most PassGrains:ConnectionBuffers:RetainedMegabytes)");
+        meter.CreateObservableCounter("passgrains.connection_buffers.allocated", () => AllocatedBlocks * BlockSize, unit: "By",
+            description: "Memory of connection buffers allocated since the start: rising while in_use is flat means the pool keeps too few");
     }
 
     private void Return(Block block)
     {
+        Interlocked.Decrement(ref _inUse);
         if (Interlocked.Increment(ref _freeCount) > _maxFree)
         {
             Interlocked.Decrement(ref _freeCount);

@@ -12,7 +12,8 @@ public static class HttpHosting
         builder.Services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(kestrel => kestrel.Limits.MaxRequestBodySize = RequestBodies.KestrelLimit);
         builder.Services.AddOptions<ConnectionBufferOptions>().Bind(builder.Configuration.GetSection(ConnectionBufferOptions.Section))
             .ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddSingleton(services => new ConnectionBufferPool(services.GetRequiredService<IOptions<ConnectionBufferOptions>>().Value));
+        builder.Services.AddSingleton(services => new ConnectionBufferPool(services.GetRequiredService<IOptions<ConnectionBufferOptions>>().Value,
+            services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()));
         builder.Services.Replace(ServiceDescriptor.Singleton<IMemoryPoolFactory<byte>, ConnectionBufferPool.Factory>());
         builder.Services.AddOpenApi();
         builder.Services.AddProblemDetails();
