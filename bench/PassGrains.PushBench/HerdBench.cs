@@ -273,6 +273,7 @@ internal sealed class HerdBench(HerdOptions options) : IDisposable
     private async Task<double> FloorAsync(IReadOnlyList<double> transferBefore)
     {
         var n = options.Devices;
+        await QuietServerAsync();
         var transferAfter = await TransferRatesAsync();
         double[] signing = options.SignPerSecond > 0 ? [options.SignPerSecond, await SignaturesPerSecondAsync()] : [];
         var signRate = Median(signing);
@@ -288,8 +289,9 @@ internal sealed class HerdBench(HerdOptions options) : IDisposable
     }
 
     /// <summary>
-    /// Waits (at most 30 s) until the server spends under a tenth of a core: after the setup it finishes work of its own
-    /// (writes, compilation) for a while, and a floor measured meanwhile would measure that work, not the machine.
+    /// Waits (at most 30 s) until the server spends under a tenth of a core: after the setup and after the herd it finishes
+    /// work of its own (writes, compilation, collections) for a while, and a floor measured meanwhile would measure that
+    /// work, not the machine.
     /// </summary>
     private async Task QuietServerAsync()
     {
@@ -306,7 +308,7 @@ internal sealed class HerdBench(HerdOptions options) : IDisposable
             if (busy < 0.1)
                 break;
         }
-        Console.WriteLine($"setup: the server was quiet (under a tenth of a core) after {waited.Elapsed.TotalSeconds:F0} s");
+        Console.WriteLine($"floor: the server was quiet (under a tenth of a core) after {waited.Elapsed.TotalSeconds:F0} s");
     }
 
     /// <summary>Passes a second the bare Kestrel sends to this driver's client, in five rounds of two seconds after a warm-up second.</summary>
