@@ -14,7 +14,7 @@
 #   MODELS   samples/models names, default "event small"
 # e.g. scripts/bench-herd.sh 60000 node event; scripts/bench-herd.sh 100000 cluster event
 # HERD_DRIVER_ENV ("NAME=value ..."): environment of the driver only (the server's is this script's).
-# HERD_WARMUP (default 1000, a tenth below 10,000 devices): devices of a second group changed once, untimed, first.
+# HERD_WARMUP (default 5000, a tenth below 10,000 devices): devices of a second group changed once, untimed, first.
 # Ports: HERD_PORT (default 5710: server; +1 APNs stand-in, +2 bare Kestrel; cluster balancer +10, silos +11..+13);
 # the cluster's PostgreSQL on PASSGRAINS_CLUSTER_PG_PORT (default 55470 here). Setup (issuing, installing) is timed apart.
 set -euo pipefail
@@ -22,8 +22,10 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 devices=${1:-2000}; where=${2:-node cluster}; models=${3:-event small}
 port=${HERD_PORT:-5710}
 # Devices of a group of their own changed once before the measured change (not timed): the measured herd meets a
-# server that has pushed before, as a running one has. HERD_WARMUP=0 measures a server's very first change.
-warmup=${HERD_WARMUP:-$(( devices < 10000 ? devices / 10 : 1000 ))}
+# server that has pushed before, as a running one has: 5,000 of them leave a few tenths of a second of JIT in the measured
+# window, where 1,000 left about two seconds in each process (docs/benchmarks.md, "Response slices again"). HERD_WARMUP=0
+# measures a server's very first change.
+warmup=${HERD_WARMUP:-$(( devices < 10000 ? devices / 10 : 5000 ))}
 work=${BENCH_WORK:-$root/.bench}/herd; rm -rf "$work"; mkdir -p "$work"
 dotnet build -c Release "$root/src/PassGrains.Server" -v quiet -nologo >/dev/null
 dotnet build -c Release "$root/src/PassGrains.Cli" -v quiet -nologo >/dev/null
