@@ -7,7 +7,7 @@ namespace PassGrains.Server.Apis;
 /// <remarks>
 /// Each segment goes to Kestrel in one write. Writing in 64 KB slices, each waiting for the socket, would bound what a
 /// download holds in connection buffers, but in alternating herds it cost the server and the devices more wake-ups
-/// than the fresh pages it saved (docs/benchmarks.md, "Response slices").
+/// than the fresh pages it saved (docs/benchmarks.md, "Response slices again").
 /// </remarks>
 public sealed class PassFileResult(SignedPass pass, DateTimeOffset? lastModified, string? fileName) : IResult
 {
