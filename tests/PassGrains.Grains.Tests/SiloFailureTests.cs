@@ -95,8 +95,10 @@ public sealed class SiloFailureTests : IAsyncLifetime
 
         await _cluster.KillSiloAsync(victim);
 
-        // The next call activates the pass on a surviving silo, with its state, and it sends what it owes.
-        var until = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        // The next call activates the pass on a surviving silo, with its state, and it sends what it owes. A call sent toward
+        // the killed silo before the others have declared it dead may wait out the response timeout (30 s by default), as
+        // one did on a loaded CI machine: the deadline leaves room for two such calls and the retry after them.
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(90);
         int owed = -1;
         while (DateTime.UtcNow < until)
         {
