@@ -60,15 +60,11 @@ export PassGrains__Apns__Enabled=true PassGrains__Apns__Endpoint=https://127.0.0
 dotnet "$root/bench/PassGrains.BareKestrel/bin/Release/net10.0/PassGrains.BareKestrel.dll" --urls "http://127.0.0.1:$((port + 2))" --pkpass "$work/sample.pkpass" >/dev/null 2>&1 & pids+=($!)
 wait_for "http://127.0.0.1:$((port + 2))/"
 
-signatures() { openssl speed -seconds 3 -multi "$(nproc)" rsa2048 2>/dev/null | awk '/^rsa 2048 bits/ {print $(NF-1)}'; }
-
 herd() { # MODEL SERVER_URL CPU_PIDS
   python3 "$root/scripts/zip-model.py" "$root/samples/models/$1.pass" "$work/$1.zip"
   curl -sf -X PUT -H "Authorization: Bearer $key" -H 'Content-Type: application/zip' --data-binary @"$work/$1.zip" "$2api/templates/$1" >/dev/null
-  local sign; sign=$(signatures)
-  echo "openssl speed -seconds 3 -multi $(nproc) rsa2048: $sign signatures/s"
   env ${HERD_DRIVER_ENV:-} "${bench[@]}" herd --server "$2" --api-key "$key" --template "$1" --devices "$devices" --apns-port $((port + 1)) --apns-certs "$work/apns" \
-    --wwdr "$work/certs/wwdr.pem" --sign-per-second "$sign" --bare "http://127.0.0.1:$((port + 2))/" --sample-out "$work/sample.pkpass" \
+    --wwdr "$work/certs/wwdr.pem" --bare "http://127.0.0.1:$((port + 2))/" --sample-out "$work/sample.pkpass" \
     --cpu-pids "$3" --patience 60 --warm-up "$warmup" ${HERD_ARGS:-}
 }
 

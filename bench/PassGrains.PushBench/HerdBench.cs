@@ -18,12 +18,11 @@ using PassGrains.Packaging.Verification;
 /// the process's file limit; a request waiting for one waits inside its patience.</param>
 /// <param name="CheckEvery">One downloaded pass in this many is checked like Wallet: CMS signature against the WWDR, manifest SHA-1s, pass.json rules.</param>
 /// <param name="Patience">Per request, from sending to the last byte of the answer; past it the device gives up and asks again later.</param>
-/// <param name="SignPerSecond">RSA-2048 signatures per second of all cores (openssl speed -multi), for the floor.</param>
 /// <param name="Bare">A bare Kestrel serving the same pass's bytes at /pkpass, for the transfer part of the floor.</param>
 /// <param name="WarmUp">Devices of a group of their own, changed once before the measured change, so that the measured herd meets a server
 /// that has pushed and served a change before (as a running server has), not one compiling its push path for the first time.</param>
 internal sealed record HerdOptions(Uri Server, string ApiKey, string PassType, string Template, int Devices, int Connections, int SetupConcurrency,
-    string? WwdrPath, int CheckEvery, TimeSpan Patience, TimeSpan Deadline, double SignPerSecond, Uri? Bare, string SamplePath,
+    string? WwdrPath, int CheckEvery, TimeSpan Patience, TimeSpan Deadline, Uri? Bare, string SamplePath,
     IReadOnlyList<int> CpuPids, int ApnsPort, string ApnsCertificates, int WarmUp);
 
 /// <summary>
@@ -94,6 +93,7 @@ internal sealed class HerdBench(HerdOptions options) : IDisposable
 
         await QuietServerAsync();
         var transferBefore = await TransferRatesAsync();
+        var signingBefore = await SignaturesPerSecondAsync();
 
         if (warm.Length > 0)
         {
@@ -137,7 +137,7 @@ internal sealed class HerdBench(HerdOptions options) : IDisposable
         while (_devicesList.Any(d => d.Busy) && changeWatch.Elapsed < options.Deadline + TimeSpan.FromSeconds(30))
             await Task.Delay(50);
 
-        var floor = await FloorAsync(transferBefore);
+        var floor = await FloorAsync(transferBefore, signingBefore);
         Report(answered, toLast, allCurrent, floor, cpuAfter - cpuBefore, driverCpu);
         if (serverRuntime is not null)
             Console.WriteLine($"server runtime from the change to the last device: {serverRuntime}");
@@ -270,12 +270,12 @@ internal sealed class HerdBench(HerdOptions options) : IDisposable
     /// takes the median of each: the machine's speed drifts by a third within minutes, and one reading of a few seconds
     /// taken in a slow moment (or a fast one) would move the ratio more than most changes to the server do.
     /// </summary>
-    private async Task<double> FloorAsync(IReadOnlyList<double> transferBefore)
+    private async Task<double> FloorAsync(IReadOnlyList<double> transferBefore, double signingBefore)
     {
         var n = options.Devices;
         await QuietServerAsync();
         var transferAfter = await TransferRatesAsync();
-        double[] signing = options.SignPerSecond > 0 ? [options.SignPerSecond, await SignaturesPerSecondAsync()] : [];
+        double[] signing = [signingBefore, await SignaturesPerSecondAsync()];
         var signRate = Median(signing);
         var transferRate = Median([.. transferBefore, .. transferAfter]);
         var sign = signRate > 0 ? n / signRate : 0;
@@ -328,7 +328,7 @@ internal sealed class HerdBench(HerdOptions options) : IDisposable
         return rates;
     }
 
-    /// <summary>RSA-2048 signatures a second of all cores now, as the script measures them before the herd (openssl speed -multi).</summary>
+    /// <summary>RSA-2048 signatures a second of all cores now (openssl speed -multi, three seconds).</summary>
     private static async Task<double> SignaturesPerSecondAsync()
     {
         var start = new ProcessStartInfo("openssl", $"speed -seconds 3 -multi {Environment.ProcessorCount} rsa2048")

@@ -21,7 +21,7 @@ using PassGrains.Packaging.Signing;
 //        issues one pass, registers N devices for it (each registration timed), changes it once, times the pushes
 //   PushBench apns-certs --out DIR                                writes DIR/ca.pem and DIR/server.p12 for a stand-in started later (herd)
 //   PushBench herd --server URL --api-key K --template T --devices N --apns-port P --apns-certs DIR [--wwdr PEM] [--connections C] [--patience S]
-//        [--check-every K] [--sign-per-second R] [--bare URL] [--sample-out FILE] [--cpu-pids P1,P2] [--deadline S] [--setup-concurrency C] [--warm-up W]
+//        [--check-every K] [--bare URL] [--sample-out FILE] [--cpu-pids P1,P2] [--deadline S] [--setup-concurrency C] [--warm-up W]
 //        the device herd (HerdBench.cs): N devices of one group behave like Wallet on the push of one group change; timed against the floor
 //   PushBench client --pushes N --concurrency C                   starts its own stand-in, sends N pushes with one ApnsClient, prints pushes/s
 var verb = args.FirstOrDefault() ?? "client";
@@ -49,7 +49,7 @@ if (verb == "herd")
     using var herd = new HerdBench(new HerdOptions(new Uri(Arg("--server", "http://127.0.0.1:5300/")), Arg("--api-key", ""), Arg("--pass-type", "pass.com.example.event"),
         Arg("--template", "bench"), int.Parse(Arg("--devices", "2000")), int.Parse(Arg("--connections", "15000")), int.Parse(Arg("--setup-concurrency", "32")),
         args.Contains("--wwdr") ? Arg("--wwdr", "") : null, int.Parse(Arg("--check-every", "100")), TimeSpan.FromSeconds(double.Parse(Arg("--patience", "60"), CultureInfo.InvariantCulture)),
-        TimeSpan.FromSeconds(double.Parse(Arg("--deadline", "900"), CultureInfo.InvariantCulture)), double.Parse(Arg("--sign-per-second", "0"), CultureInfo.InvariantCulture),
+        TimeSpan.FromSeconds(double.Parse(Arg("--deadline", "900"), CultureInfo.InvariantCulture)),
         args.Contains("--bare") ? new Uri(Arg("--bare", "")) : null, Arg("--sample-out", Path.Combine(Path.GetTempPath(), "herd-sample.pkpass")),
         Arg("--cpu-pids", "").Split(',', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToList(), int.Parse(Arg("--apns-port", "5301")), Arg("--apns-certs", "apns"),
         int.Parse(Arg("--warm-up", "0"))));

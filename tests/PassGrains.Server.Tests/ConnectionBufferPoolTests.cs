@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Net;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 using PassGrains.Server.Http;
 using PassGrains.Server.Tests.Infrastructure;
 
@@ -19,21 +18,13 @@ public sealed class ConnectionBufferPoolTests(InProcessServerFixture server) : I
     [Fact]
     public async Task A_large_pass_is_sent_from_the_servers_pool_and_the_next_download_reuses_its_blocks()
     {
-        var client = server.Client;
-        using (var upload = await client.UploadTemplateAsync("event", ModelZip.FromFolder(TestEnvironment.Model("event"))))
-            Assert.True(upload.StatusCode is HttpStatusCode.Created or HttpStatusCode.OK, $"template upload answered {upload.StatusCode}");
-        var issued = await client.IssueAsync(new { templateId = "event", serialNumber = TestEnvironment.UniqueId("pooled") });
-        var pool = server.Services.GetRequiredService<ConnectionBufferPool>();
-
-        var first = await DownloadAsync(client, issued.DownloadUrl);
-        var blocksOfAPass = (int)((first.Length + pool.BlockSize - 1) / pool.BlockSize);
-        Assert.True(blocksOfAPass >= 10, $"event.pass is {first.Length} bytes: too small to tell blocks apart");
+        var (pool, downloadUrl, first, blocksOfAPass) = await FirstDownloadAsync("pooled");
         // Kestrel's own pool would leave this one empty. The last blocks come back once the socket has sent them, which may
         // be a moment after the client has read them.
         var afterFirst = await RetainedAtLeastAsync(pool, blocksOfAPass - 1);
 
         for (var i = 0; i < 5; i++)
-            Assert.Equal(first, await DownloadAsync(client, issued.DownloadUrl));
+            Assert.Equal(first, await DownloadAsync(server.Client, downloadUrl));
         // Allocated anew, five downloads would have added five passes' worth of blocks; reused, the pool holds about what it
         // held (at most one pass more, should a download start before the last one's blocks are back).
         Assert.InRange(pool.RetainedBlocks, afterFirst - 2, afterFirst + blocksOfAPass);
@@ -42,16 +33,10 @@ public sealed class ConnectionBufferPoolTests(InProcessServerFixture server) : I
     [Fact]
     public async Task The_operator_sees_what_the_pool_lends_keeps_and_has_allocated_on_metrics()
     {
-        var client = server.Client;
-        using (var upload = await client.UploadTemplateAsync("event", ModelZip.FromFolder(TestEnvironment.Model("event"))))
-            Assert.True(upload.StatusCode is HttpStatusCode.Created or HttpStatusCode.OK, $"template upload answered {upload.StatusCode}");
-        var issued = await client.IssueAsync(new { templateId = "event", serialNumber = TestEnvironment.UniqueId("metered") });
-        var pool = server.Services.GetRequiredService<ConnectionBufferPool>();
-        var pass = await DownloadAsync(client, issued.DownloadUrl);
-        var blocksOfAPass = (int)((pass.Length + pool.BlockSize - 1) / pool.BlockSize);
+        var (pool, _, pass, blocksOfAPass) = await FirstDownloadAsync("metered");
         await RetainedAtLeastAsync(pool, blocksOfAPass - 1);
 
-        using var scraped = await client.SendAsync(HttpMethod.Get, "metrics");
+        using var scraped = await server.Client.SendAsync(HttpMethod.Get, "metrics");
         var metrics = await Expect.Status(scraped, HttpStatusCode.OK);
         var lent = Bytes(metrics, "passgrains_connection_buffers_in_use");
         var kept = Bytes(metrics, "passgrains_connection_buffers_retained");
@@ -71,14 +56,19 @@ public sealed class ConnectionBufferPoolTests(InProcessServerFixture server) : I
         var rented = Enumerable.Range(0, keep * 3).Select(_ => pool.Rent()).ToList();
         Assert.All(rented, block => Assert.Equal(pool.BlockSize, block.Memory.Length));
         Assert.Equal(0, pool.RetainedBlocks);
+        Assert.Equal(keep * 3, pool.InUseBlocks);
+        Assert.Equal(keep * 3, pool.AllocatedBlocks);
 
         foreach (var block in rented)
             block.Dispose();
         Assert.Equal(keep, pool.RetainedBlocks);
+        Assert.Equal(0, pool.InUseBlocks);
 
         var again = Enumerable.Range(0, keep).Select(_ => pool.Rent()).ToList();
         Assert.All(again, block => Assert.Contains(rented, r => ReferenceEquals(r, block)));
         Assert.Equal(0, pool.RetainedBlocks);
+        Assert.Equal(keep, pool.InUseBlocks);
+        Assert.Equal(keep * 3, pool.AllocatedBlocks);
         Assert.Throws<ArgumentOutOfRangeException>(() => pool.Rent(pool.BlockSize + 1));
     }
 
@@ -97,13 +87,21 @@ public sealed class ConnectionBufferPoolTests(InProcessServerFixture server) : I
     [InlineData("PassGrains:ConnectionBuffers:BlockKilobytes", "128", "PassGrains:ConnectionBuffers:BlockKilobytes must be 4, 8, 16, 32 or 64")]
     [InlineData("PassGrains:ConnectionBuffers:BlockKilobytes", "12", "PassGrains:ConnectionBuffers:BlockKilobytes must be 4, 8, 16, 32 or 64")]
     [InlineData("PassGrains:ConnectionBuffers:RetainedMegabytes", "-1", "PassGrains:ConnectionBuffers:RetainedMegabytes must be between 0 and 65536")]
-    public async Task A_server_with_an_impossible_buffer_setting_does_not_start_and_names_it(string setting, string value, string message)
+    public async Task A_server_with_an_impossible_buffer_setting_does_not_start_and_names_it(string setting, string value, string message) =>
+        Assert.Contains(message, await TestServer.RefusalOfAsync(setting, value), StringComparison.Ordinal);
+
+    /// <summary>A pass of event.pass (mostly images) issued and downloaded once, and how many of the pool's blocks it spans.</summary>
+    private async Task<(ConnectionBufferPool Pool, string DownloadUrl, byte[] Pass, int BlocksOfAPass)> FirstDownloadAsync(string serialPrefix)
     {
-        using var root = new TempDirectory("buffer-options");
-        var failure = await Assert.ThrowsAsync<OptionsValidationException>(() =>
-            TestServer.StartAsync(root.Combine("data"), SigningChain.Create(root.Combine("chain")), ServerSettings.NewSecretKey(),
-                configuration => configuration[setting] = value));
-        Assert.Contains(message, failure.Message, StringComparison.Ordinal);
+        var client = server.Client;
+        using (var upload = await client.UploadTemplateAsync("event", ModelZip.FromFolder(TestEnvironment.Model("event"))))
+            Assert.True(upload.StatusCode is HttpStatusCode.Created or HttpStatusCode.OK, $"template upload answered {upload.StatusCode}");
+        var issued = await client.IssueAsync(new { templateId = "event", serialNumber = TestEnvironment.UniqueId(serialPrefix) });
+        var pool = server.Services.GetRequiredService<ConnectionBufferPool>();
+        var pass = await DownloadAsync(client, issued.DownloadUrl);
+        var blocksOfAPass = (int)((pass.Length + pool.BlockSize - 1) / pool.BlockSize);
+        Assert.True(blocksOfAPass >= 10, $"event.pass is {pass.Length} bytes: too small to tell blocks apart");
+        return (pool, issued.DownloadUrl, pass, blocksOfAPass);
     }
 
     private static async Task<byte[]> DownloadAsync(PassGrainsClient client, string url)

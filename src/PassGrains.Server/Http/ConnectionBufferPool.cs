@@ -24,8 +24,9 @@ public sealed class ConnectionBufferPool : MemoryPool<byte>
     private readonly ConcurrentQueue<Block> _free = new();
     private readonly int _maxFree;
     private int _freeCount;
-    private int _inUse;
+    // Counted only where a block is made or let go, never per rent or return: what is lent out follows from them.
     private long _allocated;
+    private long _released;
 
     /// <param name="meters">Where the pool publishes what it holds (on the <c>PassGrains</c> meter); null: nowhere.</param>
     public ConnectionBufferPool(ConnectionBufferOptions options, IMeterFactory? meters = null)
@@ -45,7 +46,7 @@ public sealed class ConnectionBufferPool : MemoryPool<byte>
     public int RetainedBlocks => Volatile.Read(ref _freeCount);
 
     /// <summary>Blocks lent to connections and not yet returned: requests arriving, answers not yet sent.</summary>
-    public int InUseBlocks => Volatile.Read(ref _inUse);
+    public long InUseBlocks => Math.Max(0, Interlocked.Read(ref _allocated) - Interlocked.Read(ref _released) - RetainedBlocks);
 
     /// <summary>Blocks allocated since the start; growing while <see cref="InUseBlocks"/> does not, the pool keeps too few.</summary>
     public long AllocatedBlocks => Interlocked.Read(ref _allocated);
@@ -53,7 +54,6 @@ public sealed class ConnectionBufferPool : MemoryPool<byte>
     public override IMemoryOwner<byte> Rent(int minBufferSize = -1)
     {
         ArgumentOutOfRangeException.ThrowIfGreaterThan(minBufferSize, BlockSize);
-        Interlocked.Increment(ref _inUse);
         if (_free.TryDequeue(out var block))
         {
             Interlocked.Decrement(ref _freeCount);
@@ -65,7 +65,7 @@ public sealed class ConnectionBufferPool : MemoryPool<byte>
 
     private void Publish(Meter meter)
     {
-        meter.CreateObservableUpDownCounter("passgrains.connection_buffers.in_use", () => (long)InUseBlocks * BlockSize, unit: "By",
+        meter.CreateObservableUpDownCounter("passgrains.connection_buffers.in_use", () => InUseBlocks * BlockSize, unit: "By",
             description: "Memory of the connection buffers lent out now: requests still arriving and answers queued for their sockets");
         meter.CreateObservableUpDownCounter("passgrains.connection_buffers.retained", () => (long)RetainedBlocks * BlockSize, unit: "By",
             description: "Memory of returned connection buffers kept for the next requests (at most PassGrains:ConnectionBuffers:RetainedMegabytes)");
@@ -75,10 +75,10 @@ public sealed class ConnectionBufferPool : MemoryPool<byte>
 
     private void Return(Block block)
     {
-        Interlocked.Decrement(ref _inUse);
         if (Interlocked.Increment(ref _freeCount) > _maxFree)
         {
             Interlocked.Decrement(ref _freeCount);
+            Interlocked.Increment(ref _released);
             return; // beyond what the pool keeps: the GC takes it
         }
         _free.Enqueue(block);

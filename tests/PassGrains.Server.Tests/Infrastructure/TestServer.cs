@@ -114,6 +114,19 @@ public sealed class TestServer : IAsyncDisposable
     public IEnumerable<Microsoft.AspNetCore.Http.Endpoint> Endpoints =>
         ((Microsoft.AspNetCore.Routing.IEndpointRouteBuilder)_app).DataSources.SelectMany(d => d.Endpoints);
 
+    /// <summary>
+    /// Starts a server with one setting at <paramref name="value"/>, expects it to refuse to start, and gives the message
+    /// its options check names the problem with.
+    /// </summary>
+    public static async Task<string> RefusalOfAsync(string setting, string value)
+    {
+        using var root = new TempDirectory("refused-options");
+        var failure = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(() =>
+            StartAsync(root.Combine("data"), SigningChain.Create(root.Combine("chain")), ServerSettings.NewSecretKey(),
+                configuration => configuration[setting] = value));
+        return failure.Message;
+    }
+
     /// <param name="adjust">Changes to the configuration of <see cref="ServerSettings.ToConfiguration"/> (which allows private networks).</param>
     public static async Task<TestServer> StartAsync(string dataDirectory, SigningChain chain, string secretKey, Action<Dictionary<string, string?>> adjust)
     {
